@@ -1,0 +1,25 @@
+"""Component llmops-evaluation: regression benchmarks and the business evaluation.
+
+Benchmark results are memoized on everything that determines them, so the base model's scores
+are computed once and reused by later runs.
+"""
+
+from hera.workflows import ClusterWorkflowTemplate, Script
+
+from components.common import ANNOTATIONS, IMAGE, LABELS, MEDIUM, STEP_ENV, TRANSIENT, cwt_name, memoize
+from steps.benchmark import benchmark
+from steps.business_eval import business_eval
+
+# Argo accepts only [-._a-zA-Z0-9] in cache keys: every part is such a name, not a free path.
+BENCHMARK_KEY = (
+    "benchmark-{{inputs.parameters.benchmark}}-{{inputs.parameters.model_key}}-"
+    "{{inputs.parameters.adapter_id}}-n{{inputs.parameters.limit}}-{{inputs.parameters.data}}-"
+    "f{{inputs.parameters.num_fewshot}}"
+)
+
+with ClusterWorkflowTemplate(name=cwt_name("evaluation"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
+    Script(name="benchmark", source=benchmark, constructor="runner", image=IMAGE, env=STEP_ENV,
+           resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=14400,
+           memoize=memoize(BENCHMARK_KEY))
+    Script(name="business-eval", source=business_eval, constructor="runner", image=IMAGE, env=STEP_ENV,
+           resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=14400)

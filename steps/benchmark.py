@@ -1,0 +1,78 @@
+"""Step benchmark: one regression benchmark (lm-evaluation-harness prompts and metrics) on one target."""
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+from hera.workflows import Output, Parameter
+
+from steps import ports, settings, tracking
+from steps.errors import InvalidInputError, NotFoundError
+from steps.io import TrackedInput
+
+BENCHMARK_NAMES = ["gsm8k", "squad", "triviaqa"]
+SMOKE = "smoke"
+
+
+class BenchmarkInput(TrackedInput):
+    benchmark: Annotated[
+        Literal["gsm8k", "squad", "triviaqa"],
+        Parameter(description="Regression benchmark", enum=BENCHMARK_NAMES),
+    ]
+    target: Annotated[
+        Literal["base", "candidate"],
+        Parameter(description="Which model is scored", enum=["base", "candidate"]),
+    ]
+    base_model: Annotated[str, Parameter(description="Base model id")]
+    model_key: Annotated[str, Parameter(description="Exact base weights (from deploy-base); part of the cache key")]
+    adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
+    limit: Annotated[int, Parameter(description="Items to score (0 = all)")] = 50
+    data: Annotated[
+        str,
+        Parameter(description="Benchmark data: 'smoke' (synthetic sets built by the project) or the name "
+                  "of a folder under <workspace>/benchmarks holding the JSONL files"),
+    ] = SMOKE
+    num_fewshot: Annotated[int, Parameter(description="Few-shot examples (-1 = the task default)")] = -1
+
+
+class BenchmarkOutput(Output):
+    scores: Annotated[str, Parameter(name="scores", description="JSON score: benchmark, target, metric, score, stderr, n")]
+
+
+def data_dir(data: str) -> Path:
+    if data == SMOKE:
+        from steps.data.smoke_benchmarks import ensure_smoke_sets
+
+        return ensure_smoke_sets()
+    path = settings.workspace() / "benchmarks" / data
+    if not path.is_dir():
+        raise NotFoundError(f"benchmark data {data!r}: no folder {path}; use 'smoke' or create it")
+    return path
+
+
+def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
+    if inputs.target == "candidate" and not inputs.adapter_id:
+        raise InvalidInputError("benchmark: target 'candidate' needs adapter_id")
+    deployer, evaluator = ports.deployer(), ports.evaluator()
+    adapter_dir = ports.customizer().adapter_dir(inputs.adapter_id) if inputs.adapter_id else None
+    name = f"benchmark-{inputs.benchmark}-{inputs.target}"
+    with tracking.step_run(inputs.mlflow_run_id, name) as mlflow, tempfile.TemporaryDirectory() as out:
+        score = evaluator.run_benchmark(
+            inputs.benchmark,
+            data_dir(inputs.data),
+            deployer.model_dir(inputs.base_model),
+            adapter_dir,
+            inputs.limit or None,
+            Path(out),
+            num_fewshot=None if inputs.num_fewshot < 0 else inputs.num_fewshot,
+        )
+        mlflow.log_params({"benchmark": inputs.benchmark, "target": inputs.target, "limit": inputs.limit,
+                           "data": inputs.data, "adapter_id": inputs.adapter_id})
+        mlflow.log_metrics({"score": score.score, "n": score.n, **{
+            k.replace(",", "."): v for k, v in score.metrics.items() if isinstance(v, (int, float))}})
+        if score.samples_file:
+            mlflow.log_artifact(score.samples_file, "samples")
+    result = score.model_dump(exclude={"samples_file", "metrics"}) | {"target": inputs.target}
+    print(f"{inputs.benchmark} [{inputs.target}] {score.metric} = {score.score:.4f} (n={score.n})")
+    return BenchmarkOutput(scores=json.dumps(result, sort_keys=True))

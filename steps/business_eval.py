@@ -1,0 +1,67 @@
+"""Step business-eval: task metrics on the held-out test split, for the base model or the candidate."""
+
+import json
+from typing import Annotated, Literal
+
+from hera.workflows import Output, Parameter
+
+from steps import ports, tracking
+from steps.errors import InvalidInputError
+from steps.io import TrackedInput
+from steps.logic.bill_metrics import score_bill_predictions
+
+HEADLINE = {"bill-json": "all_fields_exact", "chat": "exact_match"}
+
+
+class BusinessEvalInput(TrackedInput):
+    target: Annotated[
+        Literal["base", "candidate"], Parameter(description="Which model is scored", enum=["base", "candidate"])
+    ]
+    base_model: Annotated[str, Parameter(description="Base model id")]
+    adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
+    dataset_uri: Annotated[str, Parameter(description="Dataset revision from prepare-data")]
+    task: Annotated[
+        Literal["bill-json", "chat"], Parameter(description="Business task", enum=["bill-json", "chat"])
+    ] = "bill-json"
+    limit: Annotated[int, Parameter(description="Test rows to score (0 = all)")] = 0
+    max_tokens: Annotated[int, Parameter(description="Generation budget per answer")] = 64
+
+
+class BusinessEvalOutput(Output):
+    scores: Annotated[str, Parameter(name="scores", description="JSON: target, metric, score, stderr, n, metrics")]
+
+
+def score(task: str, predictions: list[str], references: list[str]) -> tuple[dict[str, float], list[dict]]:
+    """Metrics (each a fraction, with `<name>_stderr`) and per-row results for one task."""
+    if task == "bill-json":
+        scores = score_bill_predictions(predictions, references)
+        metrics = scores.metrics() | {f"{name}_stderr": err for name, err in scores.stderr.items()}
+        return metrics, [row.model_dump() for row in scores.rows]
+    hits = [p.strip() == r.strip() for p, r in zip(predictions, references)]
+    p = sum(hits) / len(hits)
+    rows = [{"prediction": a, "reference": b, "exact_match": h} for a, b, h in zip(predictions, references, hits)]
+    return {"exact_match": p, "exact_match_stderr": (p * (1 - p) / len(hits)) ** 0.5}, rows
+
+
+def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
+    if inputs.target == "candidate" and not inputs.adapter_id:
+        raise InvalidInputError("business-eval: target 'candidate' needs adapter_id")
+    rows = ports.datastore().read_jsonl(inputs.dataset_uri, "testing/testing.jsonl")
+    rows = rows[: inputs.limit] if inputs.limit else rows
+    if not rows:
+        raise InvalidInputError(f"business-eval: {inputs.dataset_uri} has no test rows")
+    model = ports.inference(inputs.base_model, inputs.adapter_id)
+    replies = model.create_batch([r["messages"] for r in rows], max_tokens=inputs.max_tokens)
+    predictions = [reply["choices"][0]["message"]["content"] for reply in replies]
+    metrics, per_row = score(inputs.task, predictions, [r["reference"] for r in rows])
+    headline = HEADLINE[inputs.task]
+    with tracking.step_run(inputs.mlflow_run_id, f"business-eval-{inputs.target}") as mlflow:
+        mlflow.log_params({"target": inputs.target, "task": inputs.task, "adapter_id": inputs.adapter_id,
+                           "n": len(rows)})
+        mlflow.log_metrics(metrics)
+        mlflow.log_dict([r | {"record_id": s.get("record_id", "")} for r, s in zip(per_row, rows)],
+                        f"eval/{inputs.target}_rows.json")
+    result = {"target": inputs.target, "metric": headline, "score": metrics[headline],
+              "stderr": metrics.get(f"{headline}_stderr"), "n": len(rows), "metrics": metrics}
+    print(f"business [{inputs.target}] {headline} = {metrics[headline]:.4f} (n={len(rows)})")
+    return BusinessEvalOutput(scores=json.dumps(result, sort_keys=True))

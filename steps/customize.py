@@ -1,0 +1,60 @@
+"""Step customize: train (or find) the LoRA adapter, streaming the loss curves to MLflow."""
+
+from typing import Annotated
+
+from hera.workflows import Output, Parameter
+
+from steps import ports, tracking
+from steps.io import TrackedInput
+
+
+class CustomizeInput(TrackedInput):
+    base_model: Annotated[str, Parameter(description="Base model id")]
+    dataset_uri: Annotated[str, Parameter(description="Dataset revision from prepare-data")]
+    output_model: Annotated[str, Parameter(description="Name of the adapter to produce")]
+    lora_rank: Annotated[int, Parameter(description="LoRA rank (adapter_dim)")] = 8
+    lora_alpha: Annotated[int, Parameter(description="LoRA alpha")] = 16
+    lora_dropout: Annotated[float, Parameter(description="LoRA dropout")] = 0.0
+    epochs: Annotated[int, Parameter(description="Training epochs")] = 1
+    learning_rate: Annotated[float, Parameter(description="Peak learning rate")] = 3e-3
+    batch_size: Annotated[int, Parameter(description="Batch size")] = 8
+    max_steps: Annotated[int, Parameter(description="Stop after this many steps (0 = no cap)")] = 0
+    seed: Annotated[int, Parameter(description="Training seed")] = 0
+
+
+class CustomizeOutput(Output):
+    job_id: Annotated[str, Parameter(name="job_id", description="Customization job id")]
+    adapter_id: Annotated[str, Parameter(name="adapter_id", description="Adapter produced by the job")]
+
+
+def hyperparameters(inputs: CustomizeInput) -> dict:
+    return {
+        "rank": inputs.lora_rank,
+        "alpha": inputs.lora_alpha,
+        "dropout": inputs.lora_dropout,
+        "epochs": inputs.epochs,
+        "learning_rate": inputs.learning_rate,
+        "batch_size": inputs.batch_size,
+        "max_steps": inputs.max_steps or None,
+        "seed": inputs.seed,
+    }
+
+
+def customize(inputs: CustomizeInput) -> CustomizeOutput:
+    hp = hyperparameters(inputs)
+    with tracking.step_run(inputs.mlflow_run_id, "customize") as mlflow:
+        mlflow.log_params({**{f"lora.{k}": v for k, v in hp.items()}, "dataset_uri": inputs.dataset_uri})
+
+        def on_metrics(step: int, metrics: dict[str, float]) -> None:
+            mlflow.log_metrics(metrics, step=step)
+            print(f"step {step}: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()), flush=True)
+
+        job = ports.customizer().run(
+            inputs.output_model, inputs.base_model, inputs.dataset_uri, hp, on_metrics=on_metrics
+        )
+        result = job.result or {}
+        mlflow.set_tags({"job_id": job.job_id, "adapter_id": job.adapter_id})
+        summary = {k: result[k] for k in ("steps", "tokens", "seconds", "trainable_parameters") if k in result}
+        mlflow.log_metrics({f"train_{k}": float(v) for k, v in summary.items()})
+    print(f"job {job.job_id} {job.status}: adapter {job.adapter_id} {summary}")
+    return CustomizeOutput(job_id=job.job_id, adapter_id=job.adapter_id)

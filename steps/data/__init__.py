@@ -1,0 +1,1 @@
+"""Project-generated data sets (synthetic, deterministic, no downloads)."""

@@ -1,0 +1,225 @@
+"""Deterministic generator of SYNTHETIC telecom billing questions (the project's example use case).
+
+Every value here is invented: names come from short fixed lists, e-mail domains are the reserved
+`example.*` domains, phone numbers use the fictional 555-01xx range, card numbers are random
+Luhn-valid numbers. The layout follows the bill-question case study (Amdocs): one record is one
+customer question over 3-5 of that customer's monthly bills; ~75 % of questions quote the amount or
+date of exactly one bill, the rest quote a value that matches none (`bill_found` false).
+
+Bill ids are unique within one seed, and seeds that differ modulo 9 never share a bill id
+(the id space is split into 9 disjoint blocks, scrambled by a fixed permutation), so a held-out set
+generated from another seed never repeats a training bill.
+
+Usage: python -m steps.data.billing --rows 300 --seed 0 --out data/bills.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+from steps.errors import InvalidInputError, LlmopsError
+
+SYNTHETIC_NOTICE = (
+    "SYNTHETIC DATA: every customer, bill, e-mail, phone and card number in this file was generated "
+    "by steps.data.billing and belongs to nobody."
+)
+CHANGE_REASONS = ("none", "roaming", "late_fee", "plan_upgrade", "device_installment")
+CURRENCY = "USD"
+FOUND_FRACTION = 0.75
+
+_FIRST = ("Maria", "James", "Aisha", "Chen", "Olga", "Pedro", "Fatima", "Liam", "Noa", "Ravi",
+          "Sofia", "Kenji", "Amara", "Lucas", "Ingrid", "Tomas", "Leila", "Mateo", "Hana", "Omar")
+_LAST = ("Garcia", "Okafor", "Lindqvist", "Tanaka", "Novak", "Haddad", "Moreau", "Kowalski",
+         "Patel", "Silva", "Jensen", "Rossi", "Nguyen", "Abebe", "Fischer", "Costa", "Ibrahim", "Walsh")
+_DOMAINS = ("example.com", "example.net", "example.org")
+_PLANS = (("Basic 5GB", 25.0, 40.0), ("Unlimited", 45.0, 70.0), ("Unlimited Plus", 70.0, 110.0))
+_EXTRA = {  # change_reason -> (line item description, min amount, max amount)
+    "roaming": ("International roaming", 8.0, 160.0),
+    "late_fee": ("Late payment fee", 5.0, 35.0),
+    "plan_upgrade": ("Plan upgrade (prorated)", 10.0, 60.0),
+    "device_installment": ("Device installment", 20.0, 65.0),
+}
+_AMOUNT_TEMPLATES = (
+    "I was charged {amount} {currency}, which bill is that?",
+    "Why was I billed {amount} {currency}?",
+    "Can you explain the charge of {amount} {currency} on my account?",
+    "Hi, this is {name}. I see a bill for {amount} {currency}, what is it for?",
+    "My email is {email}. Which bill was {amount} {currency}?",
+)
+_DATE_TEMPLATES = (
+    "What was on my bill from {date}?",
+    "Please explain the bill dated {date}. You can call me at {phone}.",
+    "Hello, {name} here ({email}). Why is my {date} bill higher than usual?",
+)
+_CARD_SUFFIX = " I paid it with card {card}."
+
+# Bill number = 10000 + permutation(stripe * _BLOCK + index): 9 disjoint blocks of the 5-digit space.
+_ID_SPACE, _BLOCK, _STRIPES, _MUL, _ADD = 90_000, 10_000, 9, 7919, 12_345
+MAX_BILLS_PER_CUSTOMER = 5
+MAX_ROWS = _BLOCK // MAX_BILLS_PER_CUSTOMER
+
+
+def _bill_number(stripe: int, index: int) -> int:
+    return 10_000 + (_MUL * (stripe * _BLOCK + index) + _ADD) % _ID_SPACE
+
+
+def _add_months(day: date, months: int) -> date:
+    total = day.year * 12 + day.month - 1 + months
+    return date(total // 12, total % 12 + 1, day.day)  # day <= 28, always valid
+
+
+def _luhn_card(rng: random.Random) -> str:
+    digits = [4] + [rng.randrange(10) for _ in range(14)]
+    total = 0
+    for i, d in enumerate(reversed(digits)):  # the check digit will sit right of these
+        doubled = d * 2 if i % 2 == 0 else d
+        total += doubled - 9 if doubled > 9 else doubled
+    digits.append((10 - total % 10) % 10)
+    text = "".join(map(str, digits))
+    return " ".join(text[i : i + 4] for i in range(0, 16, 4))
+
+
+def _phone(rng: random.Random) -> str:
+    area, line = rng.randrange(201, 990), rng.randrange(100)
+    style = rng.randrange(3)
+    if style == 0:
+        return f"({area}) 555-01{line:02d}"
+    if style == 1:
+        return f"{area}-555-01{line:02d}"
+    return f"+1 {area} 555 01{line:02d}"
+
+
+def _customer(rng: random.Random, account_id: str) -> dict[str, str]:
+    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    email = f"{first}.{last}{rng.randrange(10, 100)}@{rng.choice(_DOMAINS)}".lower()
+    return {"name": f"{first} {last}", "email": email, "phone": _phone(rng), "account_id": account_id}
+
+
+def _bills(rng: random.Random, numbers: list[int]) -> list[dict[str, Any]]:
+    plan, low, high = rng.choice(_PLANS)
+    base = round(rng.uniform(low, high), 2)
+    start = date(rng.randrange(2023, 2026), rng.randrange(1, 13), rng.randrange(1, 29))
+    bills: list[dict[str, Any]] = []
+    seen_amounts: set[float] = set()
+    for month, number in enumerate(numbers):
+        while True:
+            reason = "none" if rng.random() < 0.35 else rng.choice(CHANGE_REASONS[1:])
+            items = [{"description": f"Monthly plan ({plan})", "amount": base}]
+            if reason != "none":
+                label, lo, hi = _EXTRA[reason]
+                items.append({"description": label, "amount": round(rng.uniform(lo, hi), 2)})
+            subtotal = round(sum(item["amount"] for item in items), 2)
+            items.append({"description": "Taxes and surcharges", "amount": round(subtotal * 0.08, 2)})
+            amount = round(sum(item["amount"] for item in items), 2)
+            if amount not in seen_amounts:  # a quoted amount must identify one bill
+                break
+        seen_amounts.add(amount)
+        bills.append({
+            "bill_id": f"B-{number}",
+            "bill_date": _add_months(start, month).isoformat(),
+            "amount": amount,
+            "currency": CURRENCY,
+            "line_items": items,
+            "change_reason": reason,
+        })
+    return bills
+
+
+def _question(rng: random.Random, customer: dict[str, str], bills: list[dict[str, Any]]) -> tuple[str, dict]:
+    found = rng.random() < FOUND_FRACTION
+    target = rng.choice(bills)
+    by_amount = rng.random() < 0.7
+    if by_amount:
+        amount = target["amount"]
+        if not found:
+            amounts = {b["amount"] for b in bills}
+            while amount in amounts:
+                amount = round(rng.uniform(25.0, 250.0), 2)
+        template = rng.choice(_AMOUNT_TEMPLATES)
+        value = {"amount": f"{amount:.2f}", "currency": target["currency"]}
+    else:
+        day = target["bill_date"]
+        if not found:
+            first = date.fromisoformat(bills[0]["bill_date"])
+            offset = -rng.randrange(1, 4) if rng.random() < 0.5 else len(bills) + rng.randrange(0, 3)
+            day = _add_months(first, offset).isoformat()
+        template = rng.choice(_DATE_TEMPLATES)
+        value = {"date": day}
+    text = template.format(**value, **customer)
+    if rng.random() < 0.1:
+        text += _CARD_SUFFIX.format(card=_luhn_card(rng))
+    expected = {
+        "bill_found": found,
+        "bill_id": target["bill_id"] if found else "",
+        "bill_date": target["bill_date"] if found else "",
+    }
+    return text, expected
+
+
+def generate_bill_records(n: int, seed: int) -> list[dict[str, Any]]:
+    """`n` synthetic customer questions; the same (n, seed) always gives the same records."""
+    if not 1 <= n <= MAX_ROWS:
+        raise InvalidInputError(f"rows must be between 1 and {MAX_ROWS} per seed, got {n}; use several seeds for more.")
+    rng = random.Random(seed)
+    counts = [rng.randrange(3, MAX_BILLS_PER_CUSTOMER + 1) for _ in range(n)]
+    indexes = rng.sample(range(_BLOCK), sum(counts))
+    stripe = seed % _STRIPES
+    accounts: set[str] = set()
+    records: list[dict[str, Any]] = []
+    for i, count in enumerate(counts):
+        account = f"ACC-{rng.randrange(10**7, 10**8)}"
+        while account in accounts:
+            account = f"ACC-{rng.randrange(10**7, 10**8)}"
+        accounts.add(account)
+        customer = _customer(rng, account)
+        numbers = [_bill_number(stripe, index) for index in indexes[:count]]
+        del indexes[:count]
+        bills = _bills(rng, numbers)
+        question, expected = _question(rng, customer, bills)
+        records.append({
+            "record_id": f"synthetic-{seed}-{i:05d}",
+            "customer": customer,
+            "bills": bills,
+            "question": question,
+            "expected": expected,
+        })
+    return records
+
+
+def write_jsonl(path: Path | str, rows: Iterable[dict[str, Any]]) -> int:
+    """Write one JSON object per line (UTF-8); creates parent folders; returns the row count."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with target.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+            count += 1
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m steps.data.billing", description="Write synthetic telecom bill questions as JSONL."
+    )
+    parser.add_argument("--rows", type=int, default=300, help="number of records (one per customer)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed; seeds differing mod 9 share no bill id")
+    parser.add_argument("--out", type=Path, required=True, help="output .jsonl file")
+    args = parser.parse_args(argv)
+    try:
+        count = write_jsonl(args.out, generate_bill_records(args.rows, args.seed))
+    except LlmopsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {count} records to {args.out} ({SYNTHETIC_NOTICE})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Step gate: compare candidate with base under the run spec's release policy; record the verdict."""
+
+import json
+from typing import Annotated
+
+from hera.workflows import Output, Parameter
+
+from steps import tracking
+from steps.errors import InvalidInputError
+from steps.io import TrackedInput
+from steps.logic.gate_policy import GatePolicy, Score, decide
+from steps.logic.report import markdown_table, summary_table
+
+DECISION_TAG = "llmops.gate.decision"
+
+
+class GateInput(TrackedInput):
+    base_benchmarks: Annotated[str, Parameter(description="JSON list of base benchmark results")]
+    candidate_benchmarks: Annotated[str, Parameter(description="JSON list of candidate benchmark results")]
+    base_business: Annotated[str, Parameter(description="JSON business result of the base model")]
+    candidate_business: Annotated[str, Parameter(description="JSON business result of the candidate")]
+    min_business_gain: Annotated[float, Parameter(description="Minimum candidate - base on the business headline")] = 0.0
+    max_regression: Annotated[float, Parameter(description="Maximum allowed drop on any benchmark")] = 0.05
+    max_regression_per_benchmark: Annotated[
+        str, Parameter(description="JSON object benchmark -> maximum allowed drop (overrides max_regression)")
+    ] = "{}"
+    min_samples: Annotated[int, Parameter(description="Minimum items behind every compared score")] = 20
+
+
+class GateOutput(Output):
+    decision: Annotated[str, Parameter(name="decision", description="pass or block", enum=["pass", "block"])]
+    report: Annotated[str, Parameter(name="report", description="Markdown table of the comparison")]
+
+
+def _results(raw: str, field: str) -> list[dict]:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"gate: {field} is not JSON ({exc})") from None
+    items = value if isinstance(value, list) else [value]
+    return [json.loads(item) if isinstance(item, str) else item for item in items]
+
+
+def scores(results: list[dict], kind: str) -> list[Score]:
+    name_key = "benchmark" if kind == "benchmark" else "metric"
+    return [Score(name=r[name_key], kind=kind, value=r["score"], stderr=r.get("stderr"), n=r["n"]) for r in results]
+
+
+def gate(inputs: GateInput) -> GateOutput:
+    base_business = _results(inputs.base_business, "base_business")
+    candidate_business = _results(inputs.candidate_business, "candidate_business")
+    policy = GatePolicy(
+        headline_metric=base_business[0]["metric"],
+        min_business_gain=inputs.min_business_gain,
+        default_max_regression=inputs.max_regression,
+        max_regression=json.loads(inputs.max_regression_per_benchmark or "{}"),
+        min_samples=inputs.min_samples,
+    )
+    base = scores(_results(inputs.base_benchmarks, "base_benchmarks"), "benchmark") + scores(base_business, "business")
+    candidate = scores(_results(inputs.candidate_benchmarks, "candidate_benchmarks"), "benchmark") + scores(
+        candidate_business, "business"
+    )
+    decision = decide(policy, base, candidate)
+    verdict = "pass" if decision.passed else "block"
+    metrics = {}
+    for row in decision.rows:
+        metrics[f"base.{row.name}"] = row.base
+        metrics[f"candidate.{row.name}"] = row.candidate
+        metrics[f"delta.{row.name}"] = row.delta
+    report = markdown_table(decision)
+    with tracking.step_run(inputs.mlflow_run_id, "gate") as mlflow:
+        mlflow.log_params({"policy": policy.model_dump_json()})
+        mlflow.log_metrics(metrics)
+        mlflow.set_tag(DECISION_TAG, verdict)
+        mlflow.log_text(report, "gate/report.md")
+        mlflow.log_dict(decision.model_dump(), "gate/decision.json")
+    tracking.log_parent_metrics(inputs.mlflow_run_id, metrics)
+    tracking.set_parent_tags(inputs.mlflow_run_id, {DECISION_TAG: verdict})
+    print(summary_table(decision))
+    return GateOutput(decision=verdict, report=report)

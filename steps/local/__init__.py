@@ -1,0 +1,1 @@
+"""Implementations of the ports on the local platform."""

@@ -1,0 +1,167 @@
+"""The local platform's datastore: a content-addressed folder under the workspace.
+
+Layout: `<root>/<namespace>/<name>/<revision>/<relative file paths>`, where the revision is the first
+16 hex digits of a sha256 over the sorted (path, sha256(content)) pairs. A put writes into a hidden
+temporary folder next to the target and renames it into place, so a revision folder is either
+complete or absent; putting the same content again (even concurrently) reuses the existing revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel
+
+from steps.errors import InvalidInputError, NotFoundError, StepFailedError
+from steps.logic import records
+from steps.settings import workspace
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_URI = re.compile(r"^local://datasets/([^/@]+)/([^/@]+)@([0-9a-f]{16})$")
+URI_FORM = "local://datasets/<namespace>/<name>@<16 hex revision>"
+
+
+class DatasetRef(BaseModel):
+    namespace: str
+    name: str
+    revision: str
+    uri: str
+    files: list[str]
+    created: bool
+
+
+def _check_name(kind: str, value: str) -> str:
+    if not _NAME.match(value) or value in (".", ".."):
+        raise InvalidInputError(
+            f"dataset {kind} {value!r} is not valid; use lowercase letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return value
+
+
+def _check_relpath(path: str) -> str:
+    pure = PurePosixPath(path)
+    if (
+        not path
+        or "\\" in path
+        or pure.is_absolute()
+        or any(part in ("", ".", "..") for part in path.split("/"))
+        or any(part.startswith(".") for part in pure.parts)
+    ):
+        raise InvalidInputError(
+            f"dataset file path {path!r} is not valid; use a relative path like 'training/training.jsonl' "
+            "without '..', '.', leading '/', or hidden names"
+        )
+    return path
+
+
+def revision_of(files: dict[str, bytes]) -> str:
+    """First 16 hex of sha256 over the sorted (path, sha256(content)) pairs."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{path}\0{hashlib.sha256(files[path]).hexdigest()}\n".encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def _write_file(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _stored_files(folder: Path) -> dict[str, str]:
+    """relative path -> sha256 of every file below `folder`."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+
+
+class LocalDatastore:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root is not None else workspace() / "datastore"
+
+    def _uri(self, namespace: str, name: str, revision: str) -> str:
+        return f"local://datasets/{namespace}/{name}@{revision}"
+
+    def _verify(self, folder: Path, files: dict[str, bytes]) -> None:
+        expected = {path: hashlib.sha256(content).hexdigest() for path, content in files.items()}
+        if _stored_files(folder) != expected:
+            raise StepFailedError(
+                f"datastore folder {folder} exists but does not hold the content its revision names "
+                "(edited or corrupted); delete that folder and run again"
+            )
+
+    def put_dataset(self, namespace: str, name: str, files: dict[str, bytes]) -> DatasetRef:
+        """Store `files` (relative path -> bytes) as one immutable revision; idempotent."""
+        _check_name("namespace", namespace)
+        _check_name("name", name)
+        if not files:
+            raise InvalidInputError(f"dataset {namespace}/{name} has no files; nothing to store")
+        for path in files:
+            _check_relpath(path)
+            if any(other.startswith(path + "/") for other in files):
+                raise InvalidInputError(f"dataset file path {path!r} is also used as a folder by another file")
+        revision = revision_of(files)
+        parent = self.root / namespace / name
+        target = parent / revision
+        ref = dict(namespace=namespace, name=name, revision=revision,
+                   uri=self._uri(namespace, name, revision), files=sorted(files))
+        if target.is_dir():
+            self._verify(target, files)
+            return DatasetRef(**ref, created=False)
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".tmp-{revision}-", dir=parent))
+        try:
+            staging.chmod(0o755)
+            for path in sorted(files):
+                _write_file(staging / path, files[path])
+            try:
+                os.rename(staging, target)
+            except OSError:
+                if not target.is_dir():  # not a lost race with an identical put
+                    raise
+                self._verify(target, files)
+                return DatasetRef(**ref, created=False)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+        return DatasetRef(**ref, created=True)
+
+    def resolve(self, uri: str) -> Path:
+        """The folder of the revision that `uri` names."""
+        match = _URI.match(uri)
+        if not match:
+            raise InvalidInputError(f"{uri!r} is not a local dataset URI; expected {URI_FORM}")
+        namespace, name, revision = match.groups()
+        _check_name("namespace", namespace)
+        _check_name("name", name)
+        folder = self.root / namespace / name / revision
+        if not folder.is_dir():
+            known = self.list_revisions(namespace, name)
+            hint = f"known revisions: {', '.join(known)}" if known else "no revision of this dataset exists"
+            raise NotFoundError(f"dataset {uri} not found in {self.root} ({hint}); run prepare-data first")
+        return folder
+
+    def read_jsonl(self, uri: str, relpath: str) -> list[dict[str, Any]]:
+        path = self.resolve(uri) / _check_relpath(relpath)
+        if not path.is_file():
+            raise NotFoundError(f"dataset {uri} has no file {relpath!r}")
+        return [row for _, row in records.read_jsonl(path)]
+
+    def list_revisions(self, namespace: str, name: str) -> list[str]:
+        """Revisions of a dataset, oldest first (empty when there is none)."""
+        parent = self.root / _check_name("namespace", namespace) / _check_name("name", name)
+        if not parent.is_dir():
+            return []
+        folders = [p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        return [p.name for p in sorted(folders, key=lambda p: (p.stat().st_mtime_ns, p.name))]

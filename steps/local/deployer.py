@@ -1,0 +1,59 @@
+"""Local deployer: the base model is built in the workspace and served in-process.
+
+"Serving an adapter" on the local platform means recording it in a serving index
+(workspace/serving.json: base model -> adapters), the local stand-in for a NIM's LoRA store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from steps import settings
+
+
+class Deployment(BaseModel):
+    model_id: str
+    model_key: str  # names the exact weights; safe as an Argo memoization key ([-._a-zA-Z0-9]+)
+    endpoint: str
+    path: str
+
+
+class LocalDeployer:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or settings.workspace()
+
+    def model_dir(self, base_model: str) -> Path:
+        from steps.local.tiny_model import ensure_base_model
+
+        return ensure_base_model(base_model)
+
+    def ensure_base(self, base_model: str) -> Deployment:
+        path = self.model_dir(base_model)
+        return Deployment(model_id=base_model, model_key=path.name, endpoint=f"local://{path}", path=str(path))
+
+    @property
+    def _index(self) -> Path:
+        return self.root / "serving.json"
+
+    def served_adapters(self) -> dict[str, list[str]]:
+        if not self._index.exists():
+            return {}
+        return json.loads(self._index.read_text())
+
+    def serve_adapter(self, base_model: str, adapter_id: str) -> bool:
+        """Make an adapter servable next to its base model; False if it already was."""
+        index = self.served_adapters()
+        adapters = index.setdefault(base_model, [])
+        if adapter_id in adapters:
+            return False
+        adapters.append(adapter_id)
+        fd, tmp = tempfile.mkstemp(dir=self.root, suffix=".json")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(index, handle, indent=2, sort_keys=True)
+        os.replace(tmp, self._index)
+        return True

@@ -1,0 +1,280 @@
+"""LoRA fine-tuning on the local platform: PEFT + a plain torch loop (no transformers Trainer).
+
+Rows are chat examples `{"messages": [{"role", "content"}, ...]}`, rendered with the tokenizer's chat
+template; the loss covers only the assistant replies (their content and the closing end token).
+AdamW, linear warm-up then cosine decay, gradient clipping at 1.0, seeded and in a deterministic
+order. The adapter (and the tokenizer) is saved into a temporary folder, then renamed into place.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from steps.errors import InvalidInputError, StepFailedError
+
+IGNORE_INDEX = -100
+_SENTINEL = "\u0000llmops-assistant-content\u0000"
+DEFAULT_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+class LoraHyperparameters(BaseModel):
+    rank: int = Field(8, ge=1)
+    alpha: float = Field(16, gt=0)
+    dropout: float = Field(0.0, ge=0, lt=1)
+    target_modules: list[str] = Field(default_factory=lambda: list(DEFAULT_TARGET_MODULES))
+    modules_to_save: list[str] = Field(default_factory=list)
+    epochs: int = Field(1, ge=1)
+    learning_rate: float = Field(3e-3, gt=0)
+    batch_size: int = Field(8, ge=1)
+    max_seq_len: int = Field(512, ge=8)
+    seed: int = 0
+    max_steps: int | None = Field(None, ge=1)
+    warmup_ratio: float = Field(0.1, ge=0, lt=1)
+    weight_decay: float = Field(0.0, ge=0)
+
+
+class TrainingResult(BaseModel):
+    """Curves are (step, loss) pairs; `tokens` counts every non-padding input token (prompt and reply)."""
+
+    steps: int
+    epochs: float
+    tokens: int
+    seconds: float
+    trainable_parameters: int
+    total_parameters: int
+    train_loss: list[tuple[int, float]]
+    val_loss: list[tuple[int, float]]
+    final_train_loss: float | None
+    final_val_loss: float | None
+
+
+def encode_chat(tokenizer, messages: list[dict], max_seq_len: int) -> tuple[list[int], list[int]]:
+    """Token ids and labels (IGNORE_INDEX outside assistant replies) for one conversation.
+
+    Each message is tokenized as the difference between renderings of consecutive prefixes, so the
+    ids are those a model sees at generation time (prompt ending in the assistant header).
+    """
+    ids: list[int] = []
+    labels: list[int] = []
+    eos = tokenizer.eos_token or ""
+    rendered = ""
+    for i, message in enumerate(messages):
+        full = tokenizer.apply_chat_template(messages[: i + 1], tokenize=False)
+        if not full.startswith(rendered):
+            raise InvalidInputError("the chat template is not prefix-stable; cannot mask the loss per message")
+        segment = full[len(rendered):]
+        if message.get("role") == "assistant":
+            # The header is what the template puts before the content (a sentinel marks the content).
+            probe = tokenizer.apply_chat_template(messages[:i] + [{**message, "content": _SENTINEL}], tokenize=False)
+            header = probe[len(rendered):].split(_SENTINEL)[0] if _SENTINEL in probe else ""
+            if not segment.startswith(header):
+                header = ""
+            body = segment[len(header):]
+            cut = body.rfind(eos) + len(eos) if eos and eos in body else len(body)
+            parts = [(header, False), (body[:cut], True), (body[cut:], False)]
+        else:
+            parts = [(segment, False)]
+        for text, trained in parts:
+            if text:
+                piece = tokenizer(text, add_special_tokens=False)["input_ids"]
+                ids += piece
+                labels += piece if trained else [IGNORE_INDEX] * len(piece)
+        rendered = full
+    return ids[:max_seq_len], labels[:max_seq_len]
+
+
+def _validate_rows(rows: list[dict], what: str) -> None:
+    for n, row in enumerate(rows, start=1):
+        messages = row.get("messages") if isinstance(row, dict) else None
+        if not isinstance(messages, list) or not messages:
+            raise InvalidInputError(f"{what} row {n}: expected {{'messages': [...]}} with at least one message")
+        for m in messages:
+            if not isinstance(m, dict) or m.get("role") not in ("system", "user", "assistant") \
+                    or not isinstance(m.get("content"), str):
+                raise InvalidInputError(f"{what} row {n}: each message needs role system|user|assistant and a string content")
+        if not any(m["role"] == "assistant" for m in messages):
+            raise InvalidInputError(f"{what} row {n}: no assistant message to learn from")
+
+
+def _batches(examples: list[tuple[list[int], list[int]]], order: list[int], batch_size: int, pad_id: int):
+    import torch
+
+    for start in range(0, len(order), batch_size):
+        chunk = [examples[i] for i in order[start:start + batch_size]]
+        width = max(len(ids) for ids, _ in chunk)
+        input_ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)
+        labels = torch.full((len(chunk), width), IGNORE_INDEX, dtype=torch.long)
+        mask = torch.zeros((len(chunk), width), dtype=torch.long)
+        for row, (ids, labs) in enumerate(chunk):
+            input_ids[row, : len(ids)] = torch.tensor(ids)
+            labels[row, : len(labs)] = torch.tensor(labs)
+            mask[row, : len(ids)] = 1
+        yield input_ids, labels, mask
+
+
+def _loss(model, input_ids, labels, mask):
+    import torch.nn.functional as F
+
+    logits = model(input_ids=input_ids, attention_mask=mask).logits[:, :-1, :]
+    targets = labels[:, 1:]
+    count = int((targets != IGNORE_INDEX).sum())
+    if count == 0:
+        return None, 0
+    total = F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1),
+                            ignore_index=IGNORE_INDEX, reduction="sum")
+    return total / count, count
+
+
+def _evaluate(model, examples, batch_size: int, pad_id: int) -> float | None:
+    import torch
+
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for input_ids, labels, mask in _batches(examples, list(range(len(examples))), batch_size, pad_id):
+            loss, n = _loss(model, input_ids, labels, mask)
+            if loss is not None:
+                total += float(loss) * n
+                count += n
+    model.train()
+    return total / count if count else None
+
+
+def _lr_factor(step: int, warmup: int, total: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+def train_lora(
+    base_dir: Path,
+    train_rows: list[dict],
+    validation_rows: list[dict],
+    hp: LoraHyperparameters,
+    output_dir: Path,
+    on_metrics: Callable[[int, dict[str, float]], None] | None = None,
+) -> TrainingResult:
+    if not train_rows:
+        raise InvalidInputError("no training rows: the training split is empty; check the dataset split")
+    _validate_rows(train_rows, "train")
+    _validate_rows(validation_rows, "validation")
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from steps.local.tiny_model import seeded_torch
+    from steps.settings import torch_threads
+
+    hf_logging.disable_progress_bar()
+    torch.set_num_threads(torch_threads())
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    train = [encode_chat(tokenizer, r["messages"], hp.max_seq_len) for r in train_rows]
+    val = [encode_chat(tokenizer, r["messages"], hp.max_seq_len) for r in validation_rows]
+    if not any(label != IGNORE_INDEX for _, labels in train for label in labels[1:]):
+        raise InvalidInputError(
+            f"no assistant tokens left to learn from within max_seq_len={hp.max_seq_len}; raise max_seq_len"
+        )
+
+    config = LoraConfig(r=hp.rank, lora_alpha=hp.alpha, lora_dropout=hp.dropout, target_modules=hp.target_modules,
+                        modules_to_save=hp.modules_to_save or None, task_type="CAUSAL_LM")
+    with warnings.catch_warnings(), seeded_torch(hp.seed):
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        model = get_peft_model(model, config)
+    model.train()
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    n_trainable = sum(p.numel() for p in trainable)
+    n_total = sum(p.numel() for p in model.parameters())
+
+    steps_per_epoch = math.ceil(len(train) / hp.batch_size)
+    total_steps = steps_per_epoch * hp.epochs
+    if hp.max_steps is not None:
+        total_steps = min(total_steps, hp.max_steps)
+    warmup = max(1, int(hp.warmup_ratio * total_steps))
+    optimizer = torch.optim.AdamW(trainable, lr=hp.learning_rate, weight_decay=hp.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _lr_factor(s, warmup, total_steps))
+    log_every = max(1, min(10, total_steps // 20))
+
+    train_curve: list[tuple[int, float]] = []
+    val_curve: list[tuple[int, float]] = []
+    window: list[float] = []
+    step, tokens, epoch = 0, 0, 0
+    started = time.perf_counter()
+
+    def validate() -> None:
+        if val and (not val_curve or val_curve[-1][0] != step):
+            value = _evaluate(model, val, hp.batch_size, pad_id)
+            if value is not None:
+                val_curve.append((step, value))
+                if on_metrics:
+                    on_metrics(step, {"val_loss": value})
+
+    while step < total_steps:
+        order = list(range(len(train)))
+        random.Random(f"{hp.seed}-{epoch}").shuffle(order)
+        for input_ids, labels, mask in _batches(train, order, hp.batch_size, pad_id):
+            if step >= total_steps:
+                break
+            loss, _ = _loss(model, input_ids, labels, mask)
+            step += 1
+            tokens += int(mask.sum())
+            if loss is not None:
+                if not torch.isfinite(loss):
+                    raise StepFailedError(f"training diverged: loss is {float(loss)} at step {step}; lower the learning rate")
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+                optimizer.step()
+                window.append(loss.detach().item())
+            scheduler.step()
+            if window and (step % log_every == 0 or step == total_steps):
+                value = sum(window) / len(window)
+                window.clear()
+                train_curve.append((step, value))
+                if on_metrics:
+                    on_metrics(step, {"train_loss": value})
+        epoch += 1
+        validate()
+    validate()
+
+    _save(model, tokenizer, Path(output_dir))
+    return TrainingResult(
+        steps=step, epochs=round(step / steps_per_epoch, 4), tokens=tokens,
+        seconds=round(time.perf_counter() - started, 3), trainable_parameters=n_trainable,
+        total_parameters=n_total, train_loss=train_curve, val_loss=val_curve,
+        final_train_loss=train_curve[-1][1] if train_curve else None,
+        final_val_loss=val_curve[-1][1] if val_curve else None,
+    )
+
+
+def _save(model, tokenizer, output_dir: Path) -> None:
+    """save_pretrained into a temporary sibling folder, then rename it into place (replacing an old one)."""
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{output_dir.name}-", dir=output_dir.parent))
+    try:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        os.chmod(tmp, 0o755)  # mkdtemp makes 0700 folders
+        if output_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".old-{output_dir.name}-", dir=output_dir.parent))
+            os.rename(output_dir, old / "adapter")
+            os.rename(tmp, output_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, output_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

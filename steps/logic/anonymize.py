@@ -1,0 +1,132 @@
+"""Deterministic PII anonymisation: e-mails, phone numbers, payment cards and known customer names.
+
+Each distinct value becomes a stable placeholder (`<EMAIL_1>`, `<PHONE_1>`, `<CARD_1>`, `<NAME_1>`),
+numbered per record in order of appearance, so the same person keeps the same placeholder across a
+record's texts. Bill ids (`B-12345`), ISO dates and amounts are never matched: the patterns refuse
+digits glued to letters or hyphens, and card numbers must pass the Luhn check. Applying it twice
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from steps.logic.records import BillRecord, Customer, Record, parse_record
+
+KINDS = ("email", "card", "phone", "name")
+
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+# 13-19 digits, contiguous or as 4-4-4-(1..7) / 4-6-5 groups with one consistent separator.
+_CARD = re.compile(r"(?<![\w-])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -]?)\d{6}\2\d{5})(?![\w-])")
+_PHONE = re.compile(
+    r"""(?<![\w+-])
+    (?: \+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}   # international: +44 20 7946 0958
+      | (?:\(\d{3}\)\ ?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}         # North American: (212) 555-0142
+    )(?![\w-])""",
+    re.VERBOSE,
+)
+_PLACEHOLDER = re.compile(r"^<(EMAIL|CARD|PHONE|NAME)_\d+>$")
+
+
+def luhn_valid(digits: str) -> bool:
+    if not digits.isdigit() or not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _digits(text: str) -> str:
+    return "".join(char for char in text if char.isdigit())
+
+
+class Placeholders:
+    """Stable placeholders for one record; `counts` says how many occurrences were replaced per kind."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
+        self.counts: dict[str, int] = {kind: 0 for kind in KINDS}
+
+    def get(self, kind: str, key: str) -> str:
+        table = self._seen[kind]
+        if key not in table:
+            table[key] = f"<{kind.upper()}_{len(table) + 1}>"
+        return table[key]
+
+    def replace(self, kind: str, key: str) -> str:
+        self.counts[kind] += 1
+        return self.get(kind, key)
+
+
+def _name_patterns(names: Iterable[str]) -> list[tuple[re.Pattern[str], str]]:
+    """(pattern, key) pairs: each full name (case-insensitive), then its parts (case-sensitive words)."""
+    full: list[tuple[re.Pattern[str], str]] = []
+    parts: list[tuple[re.Pattern[str], str]] = []
+    for name in names:
+        words = name.split()
+        if not words or _PLACEHOLDER.match(name.strip()):
+            continue
+        key = " ".join(words).casefold()
+        joined = r"\s+".join(re.escape(word) for word in words)
+        full.append((re.compile(rf"(?<!\w){joined}(?!\w)", re.IGNORECASE), key))
+        if len(words) > 1:
+            for word in words:
+                if len(word) >= 2 and word[0].isalpha():
+                    parts.append((re.compile(rf"(?<!\w){re.escape(word)}(?!\w)"), key))
+    return full + parts
+
+
+def anonymize_text(
+    text: str, names: Iterable[str] = (), placeholders: Placeholders | None = None
+) -> tuple[str, dict[str, int]]:
+    """Replace PII in `text`; returns (new text, occurrences replaced per kind in this text)."""
+    state = placeholders if placeholders is not None else Placeholders()
+    before = dict(state.counts)
+    text = _EMAIL.sub(lambda m: state.replace("email", m.group(0).lower()), text)
+
+    def card(match: re.Match[str]) -> str:
+        digits = _digits(match.group(0))
+        return state.replace("card", digits) if luhn_valid(digits) else match.group(0)
+
+    text = _CARD.sub(card, text)
+    text = _PHONE.sub(lambda m: state.replace("phone", _digits(m.group(0))[-10:]), text)
+    for pattern, key in _name_patterns(names):
+        text = pattern.sub(lambda m, key=key: state.replace("name", key), text)
+    return text, {kind: state.counts[kind] - before[kind] for kind in KINDS}
+
+
+def _customer_placeholders(customer: Customer, state: Placeholders) -> Customer:
+    def mask(kind: str, value: str, key: str) -> str:
+        return value if not value or _PLACEHOLDER.match(value) else state.get(kind, key)
+
+    return customer.model_copy(update={
+        "name": mask("name", customer.name, " ".join(customer.name.split()).casefold()),
+        "email": mask("email", customer.email, customer.email.lower()),
+        "phone": mask("phone", customer.phone, _digits(customer.phone)[-10:]),
+    })
+
+
+def anonymize_record(record: Record | dict[str, Any], task: str) -> tuple[Record, dict[str, int]]:
+    """Anonymised copy of a record and the PII occurrences replaced in its free text, per kind.
+
+    The customer's own name/email/phone fields become the same placeholders as in the text
+    (they are not counted); the account id is kept, splits group by it.
+    """
+    model = parse_record(record, task)
+    state = Placeholders()
+    names = [model.customer.name] if model.customer is not None else []
+    if isinstance(model, BillRecord):
+        question, _ = anonymize_text(model.question, names, state)
+        updated: Record = model.model_copy(update={"question": question})
+    else:
+        messages = [
+            message.model_copy(update={"content": anonymize_text(message.content, names, state)[0]})
+            for message in model.messages
+        ]
+        updated = model.model_copy(update={"messages": messages})
+    if updated.customer is not None:
+        updated = updated.model_copy(update={"customer": _customer_placeholders(updated.customer, state)})
+    return updated, dict(state.counts)

@@ -1,0 +1,93 @@
+"""Conversion of validated records to the NeMo Customizer chat format and the evaluation format.
+
+Training row:   {"messages": [system, user, assistant]}
+Evaluation row: {"messages": [system, user], "reference": <assistant content>, "record_id": ...}
+
+Questions and chat contents are anonymised here as well (idempotent), so a raw record never puts
+PII into a training or evaluation file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from steps.logic.anonymize import anonymize_text
+from steps.logic.records import BillRecord, ChatRecord, Record, parse_record
+
+BILL_SYSTEM_PROMPT = "Extract the bill as JSON with keys bill_found, bill_id, bill_date."
+BILL_ANSWER_KEYS = ("bill_found", "bill_id", "bill_date")
+# One line, fixed key order, the separators of the case study: {"bill_found": "true", "bill_id": ...}
+ANSWER_SEPARATORS = (", ", ": ")
+
+
+def bill_answer(bill_found: bool, bill_id: str, bill_date: str) -> str:
+    """Canonical assistant answer: booleans as the strings "true"/"false", empty id/date when not found."""
+    answer = {
+        "bill_found": "true" if bill_found else "false",
+        "bill_id": bill_id if bill_found else "",
+        "bill_date": bill_date if bill_found else "",
+    }
+    return json.dumps(answer, separators=ANSWER_SEPARATORS, ensure_ascii=False)
+
+
+def bill_user_prompt(record: BillRecord) -> str:
+    names = [record.customer.name]
+    question, _ = anonymize_text(record.question, names)
+    lines = [f"{bill.amount:.2f} {bill.currency} | {bill.bill_id} | {bill.bill_date}" for bill in record.bills]
+    return "Customer bills:\n" + "\n".join(lines) + f"\nQuestion: {question}"
+
+
+def _bill_messages(record: BillRecord) -> tuple[list[dict[str, str]], str]:
+    prompt = [
+        {"role": "system", "content": BILL_SYSTEM_PROMPT},
+        {"role": "user", "content": bill_user_prompt(record)},
+    ]
+    exp = record.expected
+    return prompt, bill_answer(exp.bill_found, exp.bill_id, exp.bill_date)
+
+
+def _chat_messages(record: ChatRecord) -> tuple[list[dict[str, str]], str]:
+    names = [record.customer.name] if record.customer is not None else []
+    messages = [
+        {"role": message.role, "content": anonymize_text(message.content, names)[0]} for message in record.messages
+    ]
+    return messages[:-1], messages[-1]["content"]
+
+
+def _split(record: Record) -> tuple[list[dict[str, str]], str]:
+    if isinstance(record, BillRecord):
+        return _bill_messages(record)
+    return _chat_messages(record)
+
+
+def record_id_of(record: Record) -> str:
+    """The record's id; a chat record without one gets `chat-` + 12 hex of its content hash."""
+    if record.record_id:
+        return record.record_id
+    digest = hashlib.sha256(record.model_dump_json().encode("utf-8")).hexdigest()
+    return f"chat-{digest[:12]}"
+
+
+def to_training_example(record: Record | dict[str, Any], task: str) -> dict[str, Any]:
+    """{"messages": [...prompt, {"role": "assistant", "content": reference}]}"""
+    prompt, reference = _split(parse_record(record, task))
+    return {"messages": [*prompt, {"role": "assistant", "content": reference}]}
+
+
+def to_evaluation_example(record: Record | dict[str, Any], task: str) -> dict[str, Any]:
+    """{"messages": prompt, "reference": reference answer, "record_id": id}"""
+    model = parse_record(record, task)
+    prompt, reference = _split(model)
+    return {"messages": prompt, "reference": reference, "record_id": record_id_of(model)}
+
+
+def group_key(task: str):
+    """What keeps related rows in one split: a customer's rows never straddle training and testing."""
+
+    def key(record: Record) -> str:
+        customer = getattr(record, "customer", None)
+        return customer.account_id if customer is not None else record_id_of(record)
+
+    return key

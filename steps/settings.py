@@ -1,0 +1,51 @@
+"""Process-wide settings read from the environment (the only place steps read configuration from).
+
+- LLMOPS_PLATFORM: `local` (default) or `nemo`.
+- LLMOPS_WORKSPACE: folder for the local platform's state (datastore, models, MLflow DB, caches);
+  default `.llmops` under the current directory.
+- LLMOPS_PROJECT_DIR: folder that relative dataset paths resolve against; default the current directory.
+- MLFLOW_TRACKING_URI: tracking server; default a SQLite file in the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PLATFORMS = ("local", "nemo")
+
+
+def platform() -> str:
+    value = os.environ.get("LLMOPS_PLATFORM", "local").strip() or "local"
+    if value not in PLATFORMS:
+        from steps.errors import PlatformNotAvailableError
+
+        raise PlatformNotAvailableError(
+            f"LLMOPS_PLATFORM={value!r} is not a platform; use one of: {', '.join(PLATFORMS)}"
+        )
+    return value
+
+
+def workspace() -> Path:
+    path = Path(os.environ.get("LLMOPS_WORKSPACE", ".llmops")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def project_dir() -> Path:
+    return Path(os.environ.get("LLMOPS_PROJECT_DIR", ".")).resolve()
+
+
+def tracking_uri() -> str:
+    uri = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    if uri:
+        return uri
+    return f"sqlite:///{workspace() / 'mlflow.db'}"
+
+
+def torch_threads() -> int:
+    """Threads per step process; the local runner sets LLMOPS_THREADS to share the cores fairly."""
+    value = os.environ.get("LLMOPS_THREADS", "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(1, os.cpu_count() or 1)

@@ -1,0 +1,117 @@
+"""The tracker port on MLflow: one parent run per workflow, one nested run per step.
+
+The parent run is created once (step `open-run`) and closed by `finalize` (the workflow's onExit).
+Steps in other processes attach children with `parent_run_id`; the parent id travels as a workflow
+parameter, never through MLFLOW_RUN_ID (that variable makes `start_run` resume the parent itself).
+Works the same against a tracking server (MLFLOW_TRACKING_URI) and the local SQLite default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from steps import settings
+
+WORKFLOW_UID_TAG = "argo.workflow.uid"
+WORKFLOW_NAME_TAG = "argo.workflow.name"
+STEP_TAG = "llmops.step"
+TERMINAL_STATUS = {"Succeeded": "FINISHED", "Failed": "FAILED", "Error": "FAILED"}
+
+
+def _mlflow():
+    os.environ.pop("MLFLOW_RUN_ID", None)  # never resume a run implicitly, see module docstring
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "3")
+    import mlflow
+
+    mlflow.set_tracking_uri(settings.tracking_uri())
+    return mlflow
+
+
+def client():
+    return _mlflow().MlflowClient()
+
+
+def find_parent(workflow_uid: str) -> str | None:
+    """The parent run of a workflow, looked up by its uid tag (None if it was never opened)."""
+    mlflow = _mlflow()
+    runs = mlflow.search_runs(
+        search_all_experiments=True,
+        filter_string=f"tags.`{WORKFLOW_UID_TAG}` = '{workflow_uid}'",
+        output_format="list",
+        max_results=1,
+    )
+    return runs[0].info.run_id if runs else None
+
+
+def open_parent(experiment: str, run_name: str, workflow_uid: str, tags: dict[str, str]) -> str:
+    """Create the workflow's parent run, or return the one a retried attempt already created."""
+    existing = find_parent(workflow_uid)
+    if existing:
+        return existing
+    mlflow = _mlflow()
+    exp = mlflow.get_experiment_by_name(experiment)
+    experiment_id = exp.experiment_id if exp else mlflow.create_experiment(experiment)
+    run = client().create_run(
+        experiment_id, run_name=run_name, tags={**tags, WORKFLOW_UID_TAG: workflow_uid}
+    )
+    return run.info.run_id
+
+
+@contextlib.contextmanager
+def step_run(parent_run_id: str, step: str, tags: dict[str, str] | None = None) -> Iterator[Any]:
+    """A nested run for one step; yields the `mlflow` module with that run active."""
+    mlflow = _mlflow()
+    parent = client().get_run(parent_run_id)
+    child_tags = {STEP_TAG: step, **(tags or {})}
+    for key in (WORKFLOW_UID_TAG, WORKFLOW_NAME_TAG):
+        if key in parent.data.tags:
+            child_tags[key] = parent.data.tags[key]
+    with mlflow.start_run(
+        experiment_id=parent.info.experiment_id,
+        run_name=step,
+        parent_run_id=parent_run_id,
+        tags=child_tags,
+    ):
+        yield mlflow
+
+
+def set_parent_tags(parent_run_id: str, tags: dict[str, str]) -> None:
+    c = client()
+    for key, value in tags.items():
+        c.set_tag(parent_run_id, key, value)
+
+
+def log_parent_metrics(parent_run_id: str, metrics: dict[str, float]) -> None:
+    c = client()
+    for key, value in metrics.items():
+        c.log_metric(parent_run_id, key, float(value))
+
+
+def close_parent(parent_run_id: str, workflow_status: str) -> str:
+    status = TERMINAL_STATUS.get(workflow_status, "FAILED")
+    client().set_terminated(parent_run_id, status=status)
+    return status
+
+
+def children(parent_run_id: str) -> list[Any]:
+    mlflow = _mlflow()
+    parent = client().get_run(parent_run_id)
+    return mlflow.search_runs(
+        experiment_ids=[parent.info.experiment_id],
+        filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}'",
+        output_format="list",
+    )
+
+
+def log_parent_params(parent_run_id: str, params: dict[str, Any]) -> None:
+    """Log params once; a retried step does not try to overwrite (MLflow params are immutable)."""
+    from mlflow.entities import Param
+
+    c = client()
+    existing = c.get_run(parent_run_id).data.params
+    fresh = [Param(k, str(v)[:6000]) for k, v in params.items() if k not in existing]
+    if fresh:
+        c.log_batch(parent_run_id, params=fresh)

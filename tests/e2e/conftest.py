@@ -1,0 +1,57 @@
+"""End-to-end runs share one workspace: the base model, base benchmarks (memoized) and the
+customization job are built once and reused, as on a developer's machine."""
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "workflows" / "runs" / "bill-explainer.yaml"
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("llmops-e2e")
+
+
+@pytest.fixture
+def llmops_env(workspace, monkeypatch) -> dict[str, str]:
+    env = {
+        "LLMOPS_WORKSPACE": str(workspace),
+        "LLMOPS_PROJECT_DIR": str(ROOT),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
+    monkeypatch.chdir(ROOT)
+    return env
+
+
+def fast_spec(tmp_path: Path, name: str, **overrides) -> Path:
+    """The example run spec made smaller (same steps, same fan-out, fewer items)."""
+    spec = yaml.safe_load(EXAMPLE.read_text())
+    spec["name"] = name
+    spec["customization"].update({"epochs": 1, "max_steps": 6})
+    spec["benchmarks"].update({"suites": ["squad", "triviaqa"], "limit": 5})
+    spec["business_eval"] = {"limit": 12, "max_tokens": 24}
+    spec["gate"].update({"min_samples": 5})
+    for section, values in overrides.items():
+        spec.setdefault(section, {}).update(values)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def make_spec(tmp_path):
+    return lambda name, **overrides: fast_spec(tmp_path, name, **overrides)
+
+
+def env_without_secrets() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items()}

@@ -1,0 +1,113 @@
+"""The whole pipeline on the local platform: rendered manifests, local runner, real steps, MLflow."""
+
+import pytest
+
+from steps import tracking
+from workflows import cli
+
+
+def _children_by_name(parent_id: str) -> dict[str, object]:
+    return {run.info.run_name: run for run in tracking.children(parent_id)}
+
+
+def _run(spec, *extra) -> int:
+    return cli.main(["run", str(spec), *extra])
+
+
+def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec, capsys):
+    assert _run(make_spec("e2e-pass"), "--auto-approve") == 0
+    out = capsys.readouterr().out
+    assert "gate: PASS" in out and "released as version" in out
+
+    client = tracking.client()
+    [parent] = client.search_runs(
+        [client.get_experiment_by_name("llmops").experiment_id],
+        filter_string="tags.`llmops.run_spec` = 'e2e-pass'",
+    )
+    tags = parent.data.tags
+    assert parent.info.status == "FINISHED"
+    for key in ("llmops.run_spec_hash", "llmops.base_model", "llmops.dataset_revision",
+                "argo.workflow.name", "argo.workflow.uid", "mlflow.source.git.commit"):
+        assert tags.get(key), key
+    assert tags["llmops.gate.decision"] == "pass"
+    assert tags["argo.workflow.status"] == "Succeeded"
+    for name in ("squad", "triviaqa", "all_fields_exact"):
+        assert f"base.{name}" in parent.data.metrics and f"candidate.{name}" in parent.data.metrics
+
+    children = _children_by_name(parent.info.run_id)
+    expected = {"prepare-data", "deploy-base", "customize", "wait-for-adapter", "business-eval-base",
+                "business-eval-candidate", "benchmark-squad-candidate", "benchmark-triviaqa-candidate",
+                "gate", "rollout"}
+    assert expected <= set(children)
+    assert all(c.data.tags["mlflow.parentRunId"] == parent.info.run_id for c in children.values())
+    assert all(c.info.status == "FINISHED" for c in children.values())
+    assert children["customize"].data.metrics["train_loss"] > 0
+
+    version = client.get_model_version_by_alias("bill-explainer", "champion")
+    assert version.tags["adapter_id"] == children["rollout"].data.tags["adapter_id"]
+
+
+def test_gate_block_skips_rollout(llmops_env, make_spec, capsys):
+    spec = make_spec("e2e-block", gate={"min_business_gain": 0.5},
+                     release={"registered_model_name": "e2e-block-model"})
+    assert _run(spec, "--auto-approve") == 0
+    out = capsys.readouterr().out
+    assert "gate: BLOCKED" in out
+    assert "rollout: skipped" in out
+    client = tracking.client()
+    [parent] = client.search_runs(
+        [client.get_experiment_by_name("llmops").experiment_id],
+        filter_string="tags.`llmops.run_spec` = 'e2e-block'",
+    )
+    assert parent.data.tags["llmops.gate.decision"] == "block"
+    assert parent.info.status == "FINISHED"
+    assert "rollout" not in _children_by_name(parent.info.run_id)
+    assert not client.search_registered_models("name = 'e2e-block-model'")
+
+
+def test_approval_waits_then_resumes(llmops_env, make_spec, capsys):
+    spec = make_spec("e2e-approval", approval={"required": True},
+                     release={"registered_model_name": "e2e-approval-model"})
+    assert _run(spec) == 0
+    out = capsys.readouterr().out
+    assert "waiting for approval" in out
+    name = next(line.split()[-1] for line in out.splitlines() if "llmops approve" in line and "--reject" not in line)
+    client = tracking.client()
+    assert not client.search_registered_models("name = 'e2e-approval-model'")
+    assert cli.main(["approve", name]) == 0
+    assert "released as version" in capsys.readouterr().out
+    assert client.get_model_version_by_alias("e2e-approval-model", "champion").version == "1"
+
+
+@pytest.mark.parametrize("case", ["unknown-field", "malformed-line", "missing-file"])
+def test_bad_input_fails_clearly_and_changes_nothing(llmops_env, workspace, tmp_path, case, capsys):
+    import yaml
+
+    from tests.e2e.conftest import EXAMPLE
+
+    spec = yaml.safe_load(EXAMPLE.read_text())
+    spec["name"] = f"bad-{case}"
+    if case == "unknown-field":
+        spec["customization"]["learning_rat"] = 0.1
+    elif case == "malformed-line":
+        data = tmp_path / "bills.jsonl"
+        good = (EXAMPLE.parents[2] / "examples/bill-explainer/bills.jsonl").read_text().splitlines()
+        data.write_text("\n".join(good[:5] + ['{"record_id": "x", broken'] + good[5:10]) + "\n")
+        spec["dataset"]["source"] = str(data)
+    else:
+        spec["dataset"]["source"] = str(tmp_path / "nope.jsonl")
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    before = sorted(p.relative_to(workspace) for p in workspace.rglob("*"))
+
+    assert _run(path, "--auto-approve") == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.startswith("error: ")
+    if case == "unknown-field":
+        assert f"{path}:" in err and "customization.learning_rat" in err and "unknown field" in err
+    elif case == "malformed-line":
+        assert f"{tmp_path / 'bills.jsonl'}:6:" in err
+    else:
+        assert "nope.jsonl" in err
+    assert sorted(p.relative_to(workspace) for p in workspace.rglob("*")) == before

@@ -1,0 +1,106 @@
+"""Tiny step functions for the local runner tests, written against Hera's runner contract.
+
+No `from __future__ import annotations` here: Hera inspects the annotations as classes.
+"""
+
+
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
+from hera.workflows import Input, Output, Parameter
+
+
+class AddInput(Input):
+    a: int
+    b: int = 0
+
+
+class AddOutput(Output):
+    total: Annotated[int, Parameter(name="total")]
+
+
+def add(inputs: AddInput) -> AddOutput:
+    return AddOutput(total=inputs.a + inputs.b)
+
+
+class FailInput(Input):
+    message: str = "step failed on purpose"
+
+
+def fail(inputs: FailInput) -> None:
+    raise RuntimeError(inputs.message)
+
+
+class CountInput(Input):
+    counter_file: str
+    succeed_on: int = 1
+
+
+class CountOutput(Output):
+    attempt: Annotated[int, Parameter(name="attempt")]
+
+
+def flaky(inputs: CountInput) -> CountOutput:
+    """Fails until the `succeed_on`-th call (calls are counted in `counter_file`)."""
+    path = Path(inputs.counter_file)
+    attempt = int(path.read_text()) + 1 if path.exists() else 1
+    path.write_text(str(attempt))
+    if attempt < inputs.succeed_on:
+        raise RuntimeError(f"attempt {attempt} failed")
+    return CountOutput(attempt=attempt)
+
+
+class RecordInput(Input):
+    path: str
+    text: str
+
+
+class RecordOutput(Output):
+    text: Annotated[str, Parameter(name="text")]
+
+
+def record(inputs: RecordInput) -> RecordOutput:
+    """Appends `text` to a file (to observe which steps ran, and in which order)."""
+    with open(inputs.path, "a") as handle:
+        handle.write(inputs.text + "\n")
+    return RecordOutput(text=inputs.text)
+
+
+class SleepInput(Input):
+    seconds: float
+
+
+def sleep(inputs: SleepInput) -> None:
+    time.sleep(inputs.seconds)
+
+
+class ListInput(Input):
+    count: int
+
+
+class ListOutput(Output):
+    items: Annotated[str, Parameter(name="items")]
+
+
+def make_list(inputs: ListInput) -> ListOutput:
+    import json
+
+    return ListOutput(items=json.dumps([{"n": i, "label": f"x{i}"} for i in range(inputs.count)]))
+
+
+class EnvInput(Input):
+    name: str
+
+
+class EnvOutput(Output):
+    length: Annotated[int, Parameter(name="length")]
+    threads: Annotated[str, Parameter(name="threads")]
+
+
+def show_env(inputs: EnvInput) -> EnvOutput:
+    """Prints an env var (a secret in the tests: the runner must redact it) and reports its length."""
+    value = os.environ.get(inputs.name, "")
+    print(f"value of {inputs.name}: {value}")
+    return EnvOutput(length=len(value), threads=os.environ.get("LLMOPS_THREADS", ""))

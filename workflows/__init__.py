@@ -1,0 +1,1 @@
+"""The pipeline WorkflowTemplate, run specs, rendering, the local runner and the `llmops` CLI."""

@@ -1,0 +1,121 @@
+"""`llmops`: run a run spec on this machine, approve a waiting run, render manifests.
+
+Errors a person can fix (bad run spec, bad dataset line, missing file) print one clear message
+and exit with status 2; a workflow that ran and failed exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from steps.errors import LlmopsError
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def _workspace(args: argparse.Namespace) -> Path:
+    path = Path(args.workspace or os.environ.get("LLMOPS_WORKSPACE", ".llmops")).resolve()
+    os.environ["LLMOPS_WORKSPACE"] = str(path)  # the steps of this run read the same workspace
+    os.environ.setdefault("LLMOPS_PROJECT_DIR", str(Path.cwd()))
+    return path
+
+
+def _runner(args: argparse.Namespace, workspace: Path):
+    from workflows import render
+    from workflows.local_runner import LocalRunner
+
+    return LocalRunner(
+        templates=render.templates(),
+        state_dir=workspace / "runs",
+        parallelism=args.parallelism,
+        auto_approve=getattr(args, "auto_approve", False),
+        env={k: os.environ[k] for k in ("LLMOPS_WORKSPACE", "LLMOPS_PROJECT_DIR")},
+        python=sys.executable,
+        cwd=Path.cwd(),
+        on_event=_print_event,
+    )
+
+
+def _print_event(node: str, phase: str, message: str) -> None:
+    print(f"  {phase:<10} {node}{'  ' + message if message else ''}", flush=True)
+
+
+def _git_commit() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from steps.prepare_data import build_splits, resolve_source
+    from workflows import render, runspec, summary
+
+    workspace = _workspace(args)
+    spec = runspec.load(Path(args.spec))
+    d = spec.dataset
+    build_splits(resolve_source(d.source), d.task, d.split.validation, d.split.test, d.split.seed)  # preflight
+    workflow = render.run_workflow(spec, git_commit=_git_commit())
+    workflow["metadata"]["name"] = summary.unused_name(workspace / "runs", workflow["metadata"]["name"])
+    print(f"running {workflow['metadata']['name']} (run spec {args.spec}) on the local platform")
+    result = _runner(args, workspace).run(workflow)
+    return summary.report(result, workspace)
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    from workflows import summary
+
+    workspace = _workspace(args)
+    approve = not args.reject
+    result = _runner(args, workspace).resume(
+        args.workflow, approve=approve, parameters={"approve": "YES" if approve else "NO"}
+    )
+    return summary.report(result, workspace)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from workflows import render
+
+    for rel in render.write():
+        print(rel)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="llmops", description=__doc__.splitlines()[0])
+    p.add_argument("--workspace", help="local platform workspace (default: $LLMOPS_WORKSPACE or .llmops)")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a run spec with the local runner")
+    run.add_argument("spec", help="run spec YAML, e.g. workflows/runs/bill-explainer.yaml")
+    run.add_argument("--auto-approve", action="store_true", help="approve the release without waiting")
+    run.add_argument("--parallelism", type=int, default=2, help="steps running at once (default 2)")
+    run.set_defaults(func=cmd_run)
+    approve = sub.add_parser("approve", help="resume a run waiting for approval")
+    approve.add_argument("workflow", help="workflow name printed by `llmops run`")
+    approve.add_argument("--reject", action="store_true", help="stop the release instead")
+    approve.add_argument("--parallelism", type=int, default=2)
+    approve.set_defaults(func=cmd_approve)
+    render = sub.add_parser("render", help="write the rendered manifests into the repository")
+    render.set_defaults(func=cmd_render)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LlmopsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,317 @@
+"""The DAG state machine: creates nodes, decides what is ready, skipped or omitted, and completes DAGs.
+
+Pure logic over the node table (no processes, no files): the runner launches the script nodes that
+`advance()` returns and reports back with `finish()`. Everything is re-derivable from the node table,
+so a persisted table can be resumed in another process.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from workflows.local_runner.errors import RunnerError, StateError
+from workflows.local_runner.fanout import aggregate, item_label, loop_items
+from workflows.local_runner.expressions import Depends, depends_from_dependencies, evaluate_when, parse_depends
+from workflows.local_runner.inputs import (
+    MISSING, approval_values, dag_outputs, default_outputs, output_parameters, resolve_inputs, supplied_names,
+)
+from workflows.local_runner.manifests import Template, TemplateIndex
+from workflows.local_runner.results import FAILED, NODE_TYPES, NodeResult
+from workflows.local_runner.substitution import (
+    NO_ITEM, MissingOutput, RuntimeScope, TaskView, WorkflowVars, substitute, text_of,
+)
+
+Event = tuple[str, str, str]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Engine:
+    def __init__(
+        self, index: TemplateIndex, workflow: WorkflowVars, nodes: dict[str, NodeResult], auto_approve: bool
+    ) -> None:
+        self.index = index
+        self.wf = workflow
+        self.nodes = nodes
+        self.auto_approve = auto_approve
+        self.terminated: str | None = None
+        self.events: list[Event] = []
+        self._ready: list[str] = []
+        self._depends: dict[tuple[str, str, int], Depends] = {}
+
+    # ------------------------------------------------------------------------------------- public
+    def template_of(self, node: NodeResult) -> Template:
+        return self.index.template(node.template_owner, node.template, node.name)
+
+    def start(self, name: str, display_name: str, template: Template, inputs: dict[str, str], error: str = "") -> None:
+        """Create a root node (the entrypoint, or the exit handler); with `error`, it is created in phase Error."""
+        node = NodeResult(
+            name=name, display_name=display_name, type=NODE_TYPES[template.kind], template=template.name,
+            template_owner=template.owner, inputs=inputs, phase="Error" if error else "Pending", message=error,
+        )
+        self._add(node)
+        if not error:
+            self._begin(node, template)
+
+    def advance(self) -> list[str]:
+        """Create every node that can be created now; returns script nodes ready to launch (phase Pending)."""
+        changed = True
+        while changed:
+            changed = False
+            for node in list(self.nodes.values()):
+                if node.phase != "Running":
+                    continue
+                if node.type == "DAG":
+                    changed |= self._advance_dag(node)
+                elif node.type == "TaskGroup":
+                    changed |= self._advance_group(node)
+        ready, self._ready = self._ready, []
+        return ready
+
+    def mark_running(self, name: str) -> None:
+        node = self.nodes[name]
+        node.phase, node.started = "Running", utcnow()
+        self._event(node)
+
+    def finish(self, name: str, phase: str, message: str = "", outputs: dict[str, str] | None = None, **extra: Any) -> None:
+        node = self.nodes[name]
+        node.phase, node.message = phase, message
+        if outputs is not None:
+            node.outputs = outputs
+        for key, value in extra.items():
+            setattr(node, key, value)
+        node.finished = utcnow()
+        node.started = node.started or node.finished
+        node.duration_s = (node.finished - node.started).total_seconds()
+        if phase == "Succeeded":
+            self._publish_globals(node)
+        self._event(node)
+
+    def suspended(self) -> list[NodeResult]:
+        return [n for n in self.nodes.values() if n.phase == "Suspended"]
+
+    def resume(self, approve: bool, parameters: dict[str, str]) -> None:
+        """Complete every suspended node (like `argo resume` / `argo stop` for the approval node)."""
+        nodes = self.suspended()
+        if not nodes:
+            raise StateError(f"workflow {self.wf.name} has no suspended node to resume")
+        known = {name for n in nodes for name in supplied_names(self.template_of(n))}
+        unknown = sorted(set(parameters) - known)
+        if unknown:
+            raise RunnerError(
+                f"resume parameters {unknown} are not supplied outputs of the suspended nodes (they take: {sorted(known) or 'none'})"
+            )
+        plans: list[tuple[NodeResult, str, str, dict[str, str]]] = []
+        for node in nodes:
+            if not approve and not parameters:
+                plans.append((node, "Failed", "rejected", {}))
+                continue
+            template = self.template_of(node)
+            values = approval_values(template, node.inputs, parameters, approve, f"suspend node {node.display_name!r}")
+            plans.append((node, "Succeeded", "approved" if approve else "resumed with parameters", values))
+        for node, phase, message, values in plans:
+            self.finish(node.name, phase, message, values)
+
+    def terminate(self, message: str) -> None:
+        """Stop scheduling; fail nodes that have not started. Running steps are finished by the runner."""
+        self.terminated = message
+        for node in list(self.nodes.values()):
+            if node.phase in ("Pending", "Suspended"):
+                self.finish(node.name, "Failed", message)
+
+    def can_launch(self, name: str, running: set[str]) -> bool:
+        """False while an enclosing DAG with `parallelism` already has that many running steps."""
+        parent = self.nodes[name].parent
+        while parent is not None:
+            node = self.nodes[parent]
+            if node.type == "DAG":
+                limit = self.template_of(node).body.get("parallelism")
+                if limit is not None:
+                    inside = sum(1 for r in running if r.startswith(node.name + "."))
+                    if inside >= int(limit):
+                        return False
+            parent = node.parent
+        return True
+
+    # ------------------------------------------------------------------------------------ helpers
+    def _event(self, node: NodeResult) -> None:
+        self.events.append((node.name, node.phase, node.message))
+
+    def _add(self, node: NodeResult) -> None:
+        self.nodes[node.name] = node
+        if node.parent is not None:
+            self.nodes[node.parent].children.append(node.name)
+        if node.phase in ("Skipped", "Omitted", "Error"):
+            node.started = node.finished = utcnow()
+        self._event(node)
+
+    def _begin(self, node: NodeResult, template: Template) -> None:
+        if template.kind == "dag":
+            node.phase, node.started = "Running", utcnow()
+            self._event(node)
+        elif template.kind == "script":
+            self._ready.append(node.name)
+        elif self.auto_approve:
+            node.started = utcnow()
+            try:
+                values = approval_values(template, node.inputs, {}, True, f"suspend node {node.display_name!r}")
+            except RunnerError as err:
+                self.finish(node.name, "Error", str(err))
+                return
+            self.finish(node.name, "Succeeded", "auto-approved", values)
+        else:
+            node.phase, node.started = "Suspended", utcnow()
+            node.message = "waiting for approval (resume to approve or reject)"
+            self._event(node)
+
+    def _publish_globals(self, node: NodeResult) -> None:
+        if node.type == "TaskGroup":
+            return
+        for param in output_parameters(self.template_of(node)):
+            if param.get("globalName") and str(param["name"]) in node.outputs:
+                self.wf.outputs[str(param["globalName"])] = node.outputs[str(param["name"])]
+
+    def _dag_scope(self, dag: NodeResult, item: Any = NO_ITEM) -> RuntimeScope:
+        def view(task: str) -> TaskView | None:
+            node = self.nodes.get(f"{dag.name}.{task}")
+            if node is None or not node.complete:
+                return None
+            return TaskView(node.phase, node.outputs, node.result, node.phase not in ("Skipped", "Omitted"))
+
+        return RuntimeScope(self.wf, dag.inputs, view, item)
+
+    def _task_depends(self, dag_template: Template, index: int, task: dict[str, Any]) -> Depends:
+        key = (dag_template.owner, dag_template.name, index)
+        if key not in self._depends:
+            if task.get("depends") is not None:
+                self._depends[key] = parse_depends(str(task["depends"]))
+            else:
+                self._depends[key] = depends_from_dependencies([str(d) for d in task.get("dependencies") or []])
+        return self._depends[key]
+
+    def _handled(self, template: Template) -> set[str]:
+        tasks = template.body["dag"].get("tasks") or []
+        handled = {name for i, t in enumerate(tasks) for name in self._task_depends(template, i, t).failure_handled()}
+        return handled | {str(t["name"]) for t in tasks if t.get("continueOn")}
+
+    # -------------------------------------------------------------------------------------- DAGs
+    def _advance_dag(self, dag: NodeResult) -> bool:
+        template = self.template_of(dag)
+        spec = template.body["dag"]
+        tasks: list[dict[str, Any]] = spec.get("tasks") or []
+        handled = self._handled(template)
+
+        def child(task: str) -> NodeResult | None:
+            return self.nodes.get(f"{dag.name}.{task}")
+
+        def stopped() -> bool:
+            if self.terminated:
+                return True
+            if spec.get("failFast", True) is False:
+                return False
+            return any((n := child(str(t["name"]))) and n.phase in FAILED and n.task not in handled for t in tasks)
+
+        changed = False
+        for index, task in enumerate(tasks):
+            if child(str(task["name"])) is not None:
+                continue
+            depends = self._task_depends(template, index, task)
+            deps = [child(name) for name in depends.tasks()]
+            if any(d is None or not d.complete for d in deps):
+                continue
+            satisfied = depends.evaluate(lambda t: (child(t).phase, [self.nodes[c].phase for c in child(t).children]))  # type: ignore[union-attr]
+            if satisfied and stopped():
+                continue  # failFast: no new work after an unhandled failure (omissions are still recorded)
+            changed = True
+            if not satisfied:
+                target = self.index.resolve_task(template.owner, task, template.path)
+                self._add(self._node_for(dag, task, target, f"{dag.name}.{task['name']}", str(task["name"]), dag.name,
+                                         phase="Omitted", message=f"depends '{depends.text}' is false"))
+                continue
+            self._create_task(dag, template, index, task)
+        if changed or any(not self.nodes[c].complete for c in dag.children):
+            return changed
+        self._complete_dag(dag, template, handled)
+        return True
+
+    def _node_for(self, dag: NodeResult, task: dict[str, Any], target: Template, name: str, display: str,
+                  parent: str, **fields: Any) -> NodeResult:
+        return NodeResult(name=name, display_name=display, type=NODE_TYPES[target.kind], template=target.name,
+                          template_owner=target.owner, parent=parent, task=str(task["name"]), **fields)
+
+    def _create_task(self, dag: NodeResult, template: Template, index: int, task: dict[str, Any]) -> None:
+        where = f"{template.path}.dag.tasks[{index}]"
+        target = self.index.resolve_task(template.owner, task, where)
+        name, display = f"{dag.name}.{task['name']}", str(task["name"])
+        try:
+            items = loop_items(task, self._dag_scope(dag), where)
+        except (RunnerError, MissingOutput) as err:
+            self._add(self._node_for(dag, task, target, name, display, dag.name, phase="Error", message=str(err)))
+            return
+        if items is None:
+            self._instantiate(dag, task, where, target, name, display, NO_ITEM, dag.name, None)
+            return
+        group = NodeResult(name=name, display_name=display, type="TaskGroup", template=target.name,
+                           template_owner=target.owner, parent=dag.name, task=display, phase="Running", started=utcnow())
+        self._add(group)
+        if not items:
+            self.finish(name, "Skipped", "Skipped, empty params")
+        for k, item in enumerate(items):
+            label = item_label(item)
+            self._instantiate(dag, task, where, target, f"{name}({k}:{label})", f"{display}({k}:{label})", item, name, k)
+
+    def _instantiate(self, dag: NodeResult, task: dict[str, Any], where: str, target: Template, name: str,
+                     display: str, item: Any, parent: str, index: int | None) -> None:
+        node = self._node_for(dag, task, target, name, display, parent, index=index)
+        scope = self._dag_scope(dag, item)
+        try:
+            if task.get("when") is not None:
+                text = substitute(text_of(task["when"]), scope, f"{where}.when")
+                if not evaluate_when(text):
+                    node.phase, node.message = "Skipped", f"when '{text}' evaluated false"
+                    node.outputs = default_outputs(target)
+                    self._add(node)
+                    return
+            given: dict[str, Any] = {}
+            for k, param in enumerate(((task.get("arguments") or {}).get("parameters")) or []):
+                try:
+                    given[str(param["name"])] = substitute(text_of(param.get("value", "")), scope,
+                                                           f"{where}.arguments.parameters[{k}].value")
+                except MissingOutput:
+                    given[str(param["name"])] = MISSING
+            node.inputs = resolve_inputs(target, given, RuntimeScope(self.wf), f"task {display!r}")
+        except (RunnerError, MissingOutput) as err:
+            node.phase, node.message = "Error", str(err)
+            self._add(node)
+            return
+        self._add(node)
+        self._begin(node, target)
+
+    def _complete_dag(self, dag: NodeResult, template: Template, handled: set[str]) -> None:
+        children = [self.nodes[c] for c in dag.children]
+        failed = [c for c in children if c.phase in FAILED and c.task not in handled]
+        if self.terminated:
+            self.finish(dag.name, "Failed", self.terminated)
+            return
+        if failed:
+            phase = "Failed" if any(c.phase == "Failed" for c in failed) else "Error"
+            first = failed[0]
+            self.finish(dag.name, phase, f"child '{first.display_name}' {first.phase.lower()}: {first.message}")
+            return
+        try:
+            outputs = dag_outputs(template, self._dag_scope(dag))
+        except (RunnerError, MissingOutput) as err:
+            self.finish(dag.name, "Error", str(err))
+            return
+        self.finish(dag.name, "Succeeded", "", outputs)
+
+    def _advance_group(self, group: NodeResult) -> bool:
+        children = [self.nodes[c] for c in group.children]
+        if any(not c.complete for c in children):
+            return False
+        phase, message, outputs, result = aggregate(children)
+        self.finish(group.name, phase, message, outputs, result=result)
+        return True

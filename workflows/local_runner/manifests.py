@@ -1,0 +1,202 @@
+"""Loading and indexing manifests; resolving a Workflow against its WorkflowTemplate.
+
+Field allow-lists (and the table of accepted no-op fields) live in `fields.py`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workflows.local_runner.errors import InputError, RunnerError, UnsupportedFieldError
+from workflows.local_runner.fields import TEMPLATE_OWNER, WORKFLOW, check, template_kind
+from workflows.local_runner.substitution import text_of
+
+OWNER_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
+
+
+def load_manifests(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """All YAML documents in `paths` (files or folders of *.yaml/*.yml), skipping empty documents."""
+    docs: list[dict[str, Any]] = []
+    for path in paths:
+        files = sorted([*path.rglob("*.yaml"), *path.rglob("*.yml")]) if path.is_dir() else [path]
+        for file in files:
+            for doc in yaml.safe_load_all(file.read_text()):
+                if doc is not None:
+                    if not isinstance(doc, dict):
+                        raise RunnerError(f"{file}: a manifest must be a mapping")
+                    docs.append(doc)
+    return docs
+
+
+@dataclass(frozen=True)
+class Template:
+    owner: str  # "<Kind>/<name>" of the manifest that holds it
+    name: str
+    body: dict[str, Any]
+    path: str  # e.g. "ClusterWorkflowTemplate/c1 spec.templates[2]" for error messages
+    kind: str  # "dag" | "script" | "suspend"
+
+
+class TemplateIndex:
+    """Templates by owner manifest and name; each template's fields are checked the first time it is used."""
+
+    def __init__(self, manifests: Iterable[dict[str, Any]]) -> None:
+        self.manifests: dict[str, dict[str, Any]] = {}
+        self._cache: dict[tuple[str, str], Template] = {}
+        for manifest in manifests:
+            self.add(manifest)
+
+    def add(self, manifest: dict[str, Any], kind: str | None = None) -> str:
+        kind = kind or manifest.get("kind")
+        name = (manifest.get("metadata") or {}).get("name")
+        if kind not in (*OWNER_KINDS, "Workflow") or not name:
+            raise RunnerError(
+                f"manifest {kind or '<no kind>'}/{name or '<no name>'}: expected a named WorkflowTemplate or ClusterWorkflowTemplate"
+            )
+        owner = f"{kind}/{name}"
+        self.manifests[owner] = manifest
+        return owner
+
+    def template(self, owner: str, name: str, where: str) -> Template:
+        key = (owner, name)
+        if key in self._cache:
+            return self._cache[key]
+        manifest = self.manifests.get(owner)
+        if manifest is None:
+            known = ", ".join(sorted(self.manifests)) or "none"
+            raise RunnerError(f"{where}: {owner} is not among the loaded manifests (loaded: {known})")
+        if not owner.startswith("Workflow/"):
+            check(manifest, TEMPLATE_OWNER, owner)
+        templates = (manifest.get("spec") or {}).get("templates") or []
+        for index, body in enumerate(templates):
+            if isinstance(body, dict) and body.get("name") == name:
+                path = f"{owner} spec.templates[{index}]"
+                template = Template(owner, name, body, path, template_kind(body, path))
+                self._cache[key] = template
+                return template
+        known = ", ".join(str(t.get("name")) for t in templates if isinstance(t, dict)) or "none"
+        raise RunnerError(f"{where}: {owner} has no template {name!r} (templates: {known})")
+
+    def resolve_task(self, owner: str, task: dict[str, Any], where: str) -> Template:
+        """The template a DAG task (defined in a template of `owner`) invokes."""
+        if "template" in task and "templateRef" in task:
+            raise RunnerError(f"{where}: set either template or templateRef, not both")
+        if "template" in task:
+            return self.template(owner, str(task["template"]), where)
+        ref = task.get("templateRef")
+        if not isinstance(ref, dict) or not ref.get("name") or not ref.get("template"):
+            raise RunnerError(f"{where}: a task needs template or templateRef{{name, template}}")
+        kind = "ClusterWorkflowTemplate" if ref.get("clusterScope") else "WorkflowTemplate"
+        return self.template(f"{kind}/{ref['name']}", str(ref["template"]), f"{where}.templateRef")
+
+
+@dataclass
+class ResolvedWorkflow:
+    name: str
+    namespace: str
+    owner: str  # manifest whose templates `entrypoint`/`onExit` name
+    entrypoint: str
+    on_exit: str | None
+    parallelism: int | None
+    active_deadline_s: float | None
+    parameters: dict[str, str]
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_workflow(
+    workflow: dict[str, Any], index: TemplateIndex, make_name: Callable[[str], str]
+) -> ResolvedWorkflow:
+    """Merge a Workflow with its WorkflowTemplate; `make_name(generateName)` picks a name when none is set."""
+    if workflow.get("kind") != "Workflow":
+        raise RunnerError(f"expected a Workflow manifest, got kind {workflow.get('kind')!r}")
+    check(workflow, WORKFLOW, "Workflow")
+    metadata = workflow.get("metadata") or {}
+    spec = workflow.get("spec") or {}
+    name = metadata.get("name") or make_name(str(metadata.get("generateName") or "workflow-"))
+    ref = spec.get("workflowTemplateRef")
+    if ref is not None:
+        if "templates" in spec:
+            raise UnsupportedFieldError(
+                "Workflow spec.templates", "inline templates next to workflowTemplateRef are not supported by the local runner"
+            )
+        kind = "ClusterWorkflowTemplate" if ref.get("clusterScope") else "WorkflowTemplate"
+        owner = f"{kind}/{ref.get('name')}"
+        if owner not in index.manifests:
+            raise RunnerError(
+                f"Workflow spec.workflowTemplateRef: {owner} is not among the loaded manifests "
+                f"(loaded: {', '.join(sorted(index.manifests)) or 'none'})"
+            )
+        base = index.manifests[owner]
+        check(base, TEMPLATE_OWNER, owner)
+        base_spec = base.get("spec") or {}
+    else:
+        owner = index.add(copy.deepcopy({**workflow, "metadata": {**metadata, "name": name}}), "Workflow")
+        base_spec = {}
+    merged = {**base_spec, **{k: v for k, v in spec.items() if k not in ("arguments", "templates")}}
+    entrypoint = merged.get("entrypoint")
+    if not entrypoint:
+        raise RunnerError(f"{owner}: spec.entrypoint is not set (set it on the WorkflowTemplate or the Workflow)")
+    labels = {**((base_spec.get("workflowMetadata") or {}).get("labels") or {}), **(metadata.get("labels") or {})}
+    return ResolvedWorkflow(
+        name=name,
+        namespace=str(metadata.get("namespace") or "default"),
+        owner=owner,
+        entrypoint=str(entrypoint),
+        on_exit=str(merged["onExit"]) if merged.get("onExit") else None,
+        parallelism=_positive_int(merged.get("parallelism"), "spec.parallelism"),
+        active_deadline_s=_positive_int(merged.get("activeDeadlineSeconds"), "spec.activeDeadlineSeconds"),
+        parameters=_merge_parameters(base_spec, spec, ref is not None),
+        labels={str(k): str(v) for k, v in labels.items()},
+        annotations={str(k): str(v) for k, v in (metadata.get("annotations") or {}).items()},
+    )
+
+
+def _positive_int(value: Any, path: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise RunnerError(f"{path}: {value!r} is not an integer") from None
+    if number <= 0:
+        raise RunnerError(f"{path}: must be positive, got {number}")
+    return number
+
+
+def _merge_parameters(base_spec: dict[str, Any], spec: dict[str, Any], from_template: bool) -> dict[str, str]:
+    declared = list(((base_spec.get("arguments") or {}).get("parameters")) or [])
+    given = list(((spec.get("arguments") or {}).get("parameters")) or [])
+    if not from_template:
+        declared, given = given, []
+    by_name = {str(p.get("name")): p for p in declared}
+    for index, param in enumerate(given):
+        if str(param.get("name")) not in by_name:
+            known = ", ".join(by_name) or "none"
+            raise InputError(
+                f"Workflow spec.arguments.parameters[{index}]: unknown parameter {param.get('name')!r}; "
+                f"the WorkflowTemplate declares: {known}"
+            )
+    overrides = {str(p.get("name")): p for p in given}
+    values: dict[str, str] = {}
+    for name, param in by_name.items():
+        source = overrides.get(name, {})
+        for candidate in (source.get("value"), param.get("value"), param.get("default")):
+            if candidate is not None:
+                value = text_of(candidate)
+                break
+        else:
+            raise InputError(
+                f"workflow parameter {name!r} has no value; pass it in the Workflow's spec.arguments.parameters"
+            )
+        enum = [text_of(e) for e in (param.get("enum") or source.get("enum") or [])]
+        if enum and value not in enum:
+            raise InputError(f"workflow parameter {name!r}: value {value!r} is not one of the allowed values {enum}")
+        values[name] = value
+    return values

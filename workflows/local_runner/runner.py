@@ -1,0 +1,285 @@
+"""LocalRunner: run a rendered Workflow (+ WorkflowTemplate/ClusterWorkflowTemplates) on this machine."""
+
+from __future__ import annotations
+
+import copy
+import os
+import queue
+import secrets
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from workflows.local_runner.engine import Engine
+from workflows.local_runner.errors import RunnerError, StateError
+from workflows.local_runner.execution import Cancel, JobOutcome, ScriptJob, run_job
+from workflows.local_runner.inputs import declared_inputs, resolve_inputs
+from workflows.local_runner.manifests import TemplateIndex, resolve_workflow
+from workflows.local_runner.memo import MemoCache
+from workflows.local_runner.results import NodeTiming, RunResult, RunTimings, workflow_failures
+from workflows.local_runner.scripts import deadline_seconds, memo_settings, output_specs, resolve_env, retry_plan, script_entrypoint
+from workflows.local_runner.state import RunState, RunStore
+from workflows.local_runner.substitution import RuntimeScope, WorkflowVars
+from workflows.local_runner.validate import validate_run
+
+EventCallback = Callable[[str, str, str], None]
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes generateName suffix alphabet
+WORKFLOW_DEADLINE = "activeDeadlineSeconds exceeded (workflow)"
+
+
+class LocalRunner:
+    def __init__(
+        self,
+        templates: Iterable[dict[str, Any]],
+        state_dir: Path,
+        parallelism: int = 2,
+        auto_approve: bool = False,
+        env: Mapping[str, str] | None = None,
+        python: str = sys.executable,
+        cwd: Path | None = None,
+        on_event: EventCallback | None = None,
+    ) -> None:
+        if parallelism < 1:
+            raise RunnerError(f"parallelism must be at least 1, got {parallelism}")
+        self.templates = [copy.deepcopy(t) for t in templates]
+        TemplateIndex(self.templates)  # reject non-template manifests early
+        self.state_dir = Path(state_dir)
+        self.parallelism = parallelism
+        self.auto_approve = auto_approve
+        self.env = dict(env or {})
+        self.python = python
+        self.cwd = Path(cwd) if cwd is not None else Path.cwd()
+        self.on_event = on_event
+        self.memo = MemoCache(self.state_dir / "memo")
+
+    # ------------------------------------------------------------------------------------ public
+    def run(self, workflow: dict[str, Any]) -> RunResult:
+        """Run until the workflow completes or waits at a suspend node (phase "Suspended")."""
+        index = TemplateIndex(self.templates)
+        resolved = resolve_workflow(copy.deepcopy(workflow), index, _generate_name)
+        store = RunStore(self.state_dir, resolved.name)
+        if store.exists():
+            raise RunnerError(f"a run named {resolved.name!r} already exists in {store.directory}; delete it or use generateName")
+        validate_run(index, resolved)
+        created = datetime.now(timezone.utc).replace(microsecond=0)
+        limit = min(self.parallelism, resolved.parallelism or self.parallelism)
+        state = RunState(
+            workflow_name=resolved.name, uid=str(uuid.uuid4()), namespace=resolved.namespace, created=created,
+            owner=resolved.owner, entrypoint=resolved.entrypoint, on_exit=resolved.on_exit, parallelism=limit,
+            active_deadline_s=resolved.active_deadline_s, parameters=resolved.parameters, labels=resolved.labels,
+            annotations=resolved.annotations,
+        )
+        engine = Engine(index, _workflow_vars(state), state.nodes, self.auto_approve)
+        entry = index.template(resolved.owner, resolved.entrypoint, "Workflow spec.entrypoint")
+        store.save_manifests(workflow, self.templates)
+        engine.start(resolved.name, resolved.name, entry, self._root_inputs(entry, engine, "spec.entrypoint"))
+        return self._drive(store, state, engine)
+
+    def resume(self, workflow_name: str, approve: bool = True, parameters: Mapping[str, str] | None = None) -> RunResult:
+        """Continue a suspended run: approve (supplied outputs from `parameters`, else "YES"/defaults) or reject."""
+        store = RunStore(self.state_dir, workflow_name)
+        state = store.load()
+        if state.phase != "Suspended":
+            raise StateError(f"workflow {workflow_name!r} is {state.phase}, not Suspended; only a suspended run can be resumed")
+        workflow, templates = store.load_manifests()
+        index = TemplateIndex(templates)
+        if state.owner.startswith("Workflow/"):
+            index.add({**workflow, "metadata": {**(workflow.get("metadata") or {}), "name": workflow_name}}, "Workflow")
+        engine = Engine(index, _workflow_vars(state), state.nodes, self.auto_approve)
+        if f"{workflow_name}.onExit" not in state.nodes:
+            engine.terminated = state.terminated
+        engine.resume(approve, {str(k): str(v) for k, v in (parameters or {}).items()})
+        state.phase = "Running"
+        return self._drive(store, state, engine)
+
+    # ----------------------------------------------------------------------------------- driving
+    def _root_inputs(self, template: Any, engine: Engine, who: str) -> dict[str, str]:
+        names = {str(p.get("name")) for p in declared_inputs(template)}
+        given = {k: v for k, v in engine.wf.parameters.items() if k in names}
+        return resolve_inputs(template, given, RuntimeScope(engine.wf), who)
+
+    def _drive(self, store: RunStore, state: RunState, engine: Engine) -> RunResult:
+        start = time.monotonic()
+        cancel = Cancel()
+        done: queue.Queue[tuple[str, JobOutcome]] = queue.Queue()
+        pending: list[str] = []
+        running: set[str] = set()
+        memo_keys: dict[str, tuple[str, str]] = {}
+        intervals: list[tuple[float, float]] = []
+        exit_name = f"{state.workflow_name}.onExit"
+        root = state.nodes[state.workflow_name]
+        executor = ThreadPoolExecutor(max_workers=state.parallelism, thread_name_prefix="step")
+
+        def flush() -> None:
+            state.global_outputs = engine.wf.outputs
+            store.save(state)
+            events, engine.events = engine.events, []
+            for event in events:
+                if self.on_event is not None:
+                    self.on_event(*event)
+
+        try:
+            while True:
+                pending.extend(engine.advance())
+                flush()
+                launched_sync = False
+                for name in list(pending):
+                    if len(running) >= state.parallelism:
+                        break
+                    if not engine.can_launch(name, running):
+                        continue
+                    pending.remove(name)
+                    job = self._prepare(name, engine, store, state.parallelism, memo_keys)
+                    if job is None:
+                        launched_sync = True
+                        continue
+                    engine.mark_running(name)
+                    running.add(name)
+                    executor.submit(_work, job, cancel, done)
+                flush()
+                if launched_sync:
+                    continue
+                if not running:
+                    if root.complete and state.on_exit and exit_name not in state.nodes:
+                        self._start_exit(state, engine, root, start)
+                        cancel = Cancel()
+                        continue
+                    break
+                try:
+                    name, outcome = done.get(timeout=self._remaining(state, start, exit_name))
+                except queue.Empty:
+                    cancel.set(WORKFLOW_DEADLINE)
+                    state.terminated = WORKFLOW_DEADLINE
+                    engine.terminate(WORKFLOW_DEADLINE)
+                    pending.clear()
+                    continue
+                running.discard(name)
+                intervals.extend(outcome.intervals)
+                engine.finish(name, outcome.phase, outcome.message, outcome.outputs, result=outcome.result,
+                              attempts=outcome.attempts, subprocess_s=outcome.subprocess_s)
+                if outcome.phase == "Succeeded" and name in memo_keys:
+                    self.memo.put(*memo_keys[name], outcome.outputs, outcome.result)
+        except BaseException:
+            cancel.set("interrupted")
+            executor.shutdown(wait=True)
+            state.phase, state.message = "Error", "interrupted"
+            store.save(state)
+            raise
+        executor.shutdown(wait=True)
+        state.active_elapsed_s += time.monotonic() - start
+        self._conclude(state, engine, root, exit_name)
+        flush()
+        return self._result(state, store, time.monotonic() - start, intervals)
+
+    def _remaining(self, state: RunState, start: float, exit_name: str) -> float | None:
+        if state.active_deadline_s is None or exit_name in state.nodes or state.terminated:
+            return None
+        return max(0.0, state.active_deadline_s - state.active_elapsed_s - (time.monotonic() - start))
+
+    def _start_exit(self, state: RunState, engine: Engine, root: Any, start: float) -> None:
+        assert state.on_exit is not None
+        engine.terminated = None
+        engine.wf.status = root.phase
+        engine.wf.failures = workflow_failures(state.nodes)
+        engine.wf.duration = state.active_elapsed_s + time.monotonic() - start
+        template = engine.index.template(state.owner, state.on_exit, "Workflow spec.onExit")
+        exit_name = f"{state.workflow_name}.onExit"
+        try:
+            inputs = self._root_inputs(template, engine, "spec.onExit")
+        except RunnerError as err:
+            engine.start(exit_name, exit_name, template, {}, error=str(err))
+            return
+        engine.start(exit_name, exit_name, template, inputs)
+
+    def _prepare(
+        self, name: str, engine: Engine, store: RunStore, limit: int, memo_keys: dict[str, tuple[str, str]]
+    ) -> ScriptJob | None:
+        """A job for a pending script node, or None when the node was completed here (memo hit, env error)."""
+        node = engine.nodes[name]
+        template = engine.template_of(node)
+        scope = RuntimeScope(engine.wf, node.inputs)
+        try:
+            memo = memo_settings(template, scope)
+            if memo is not None:
+                hit = self.memo.get(*memo)
+                if hit is not None:
+                    engine.mark_running(name)
+                    engine.finish(name, "Succeeded", "memoized", hit.outputs, result=hit.result, memoized=True)
+                    return None
+                memo_keys[name] = (memo[0], memo[1])
+            step_env, secret_values = resolve_env(template, scope, {**os.environ, **self.env})
+            threads = str(max(1, (os.cpu_count() or 1) // limit))
+            return ScriptJob(
+                node_name=name, entrypoint=script_entrypoint(template), inputs=node.inputs,
+                env={**os.environ, "LLMOPS_THREADS": threads, **self.env, **step_env}, secrets=secret_values,
+                outputs=output_specs(template, scope), deadline_s=deadline_seconds(template, scope),
+                retry=retry_plan(template, scope), log_path=store.log_path(name),
+                work_dir=lambda attempt: store.work_dir(name, attempt), python=self.python, cwd=self.cwd,
+            )
+        except RunnerError as err:
+            engine.finish(name, "Error", str(err))
+            return None
+
+    def _conclude(self, state: RunState, engine: Engine, root: Any, exit_name: str) -> None:
+        if engine.suspended():
+            state.phase = "Suspended"
+            names = ", ".join(n.display_name for n in engine.suspended())
+            state.message = f"waiting for approval at {names}; resume with approve or reject"
+            return
+        if not root.complete:
+            state.phase, state.message = "Error", "the run stalled with no runnable node (this is a runner bug)"
+            return
+        state.phase = root.phase
+        state.message = state.terminated or root.message
+        exit_node = state.nodes.get(exit_name)
+        if exit_node is not None and exit_node.phase != "Succeeded":
+            state.message = f"{state.message}; exit handler {exit_node.phase}: {exit_node.message}".lstrip("; ")
+
+    def _result(self, state: RunState, store: RunStore, total: float, intervals: list[tuple[float, float]]) -> RunResult:
+        busy = _union_length(intervals)
+        timings = RunTimings(
+            total_s=total, subprocess_s=sum(e - s for s, e in intervals), busy_s=busy, overhead_s=max(0.0, total - busy),
+            nodes={n.name: NodeTiming(subprocess_s=n.subprocess_s, total_s=n.duration_s) for n in state.nodes.values()},
+        )
+        exit_node = state.nodes.get(f"{state.workflow_name}.onExit")
+        return RunResult(
+            phase=state.phase, workflow_name=state.workflow_name, uid=state.uid, message=state.message,
+            nodes=dict(state.nodes), outputs=dict(state.global_outputs), exit_handler=exit_node,
+            exit_outputs=dict(exit_node.outputs) if exit_node else {}, timings=timings, state_dir=store.directory,
+        )
+
+
+def _work(job: ScriptJob, cancel: Cancel, done: queue.Queue[tuple[str, JobOutcome]]) -> None:
+    """Worker thread body: always reports back, so the main loop never waits for a lost step."""
+    try:
+        outcome = run_job(job, cancel)
+    except Exception as err:  # noqa: BLE001 - any runner-side failure becomes the node's Error
+        outcome = JobOutcome("Error", f"the local runner could not run the step: {type(err).__name__}: {err}")
+    done.put((job.node_name, outcome))
+
+
+def _workflow_vars(state: RunState) -> WorkflowVars:
+    return WorkflowVars(
+        name=state.workflow_name, uid=state.uid, namespace=state.namespace,
+        creation_timestamp=state.created.strftime("%Y-%m-%dT%H:%M:%SZ"), parameters=state.parameters,
+        outputs=state.global_outputs, labels=state.labels, annotations=state.annotations,
+    )
+
+
+def _generate_name(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(_NAME_ALPHABET) for _ in range(5))
+
+
+def _union_length(intervals: list[tuple[float, float]]) -> float:
+    total, end = 0.0, float("-inf")
+    for s, e in sorted(intervals):
+        if e <= end:
+            continue
+        total += e - max(s, end)
+        end = e
+    return total

@@ -1,0 +1,92 @@
+"""Persisted run state under `state_dir/<workflow name>/`.
+
+- `state.json`: node phases, inputs/outputs, attempts, timings, uid, resolved parameters (never env values).
+- `manifests.json`: the Workflow and templates the run was started with, so `resume` runs the same manifests.
+- `logs/<node>.log`: step output (attempts appended). `work/<node>/attempt-<n>/`: inputs file and outputs dir.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from workflows.local_runner.errors import StateError
+from workflows.local_runner.results import NodeResult
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._()=:,+-]")
+
+
+class RunState(BaseModel):
+    version: int = 1
+    workflow_name: str
+    uid: str
+    namespace: str
+    created: datetime
+    phase: str = "Running"  # Running | Suspended | Succeeded | Failed | Error
+    message: str = ""
+    owner: str
+    entrypoint: str
+    on_exit: str | None = None
+    parallelism: int  # effective max concurrent step processes
+    active_deadline_s: float | None = None
+    active_elapsed_s: float = 0.0  # running time so far (suspended time does not count)
+    parameters: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    global_outputs: dict[str, str] = Field(default_factory=dict)
+    terminated: str | None = None
+    nodes: dict[str, NodeResult] = Field(default_factory=dict)
+
+
+def safe_name(name: str) -> str:
+    return _UNSAFE.sub("_", name)
+
+
+class RunStore:
+    def __init__(self, state_dir: Path, workflow_name: str) -> None:
+        self.directory = state_dir / safe_name(workflow_name)
+        self.state_path = self.directory / "state.json"
+        self.manifests_path = self.directory / "manifests.json"
+
+    def exists(self) -> bool:
+        return self.state_path.exists()
+
+    def log_path(self, node_name: str) -> Path:
+        return self.directory / "logs" / f"{safe_name(node_name)}.log"
+
+    def work_dir(self, node_name: str, attempt: int) -> Path:
+        return self.directory / "work" / safe_name(node_name) / f"attempt-{attempt}"
+
+    def save(self, state: RunState) -> None:
+        _atomic_write(self.state_path, state.model_dump_json(indent=1))
+
+    def load(self) -> RunState:
+        try:
+            return RunState.model_validate_json(self.state_path.read_text())
+        except FileNotFoundError:
+            raise StateError(f"no run state at {self.state_path}; is the workflow name right?") from None
+        except ValidationError as err:
+            raise StateError(f"{self.state_path} is not a readable run state: {err}") from None
+
+    def save_manifests(self, workflow: dict[str, Any], templates: list[dict[str, Any]]) -> None:
+        _atomic_write(self.manifests_path, json.dumps({"workflow": workflow, "templates": templates}, indent=1))
+
+    def load_manifests(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        try:
+            data = json.loads(self.manifests_path.read_text())
+        except (FileNotFoundError, json.JSONDecodeError) as err:
+            raise StateError(f"{self.manifests_path} is missing or unreadable: {err}") from None
+        return data["workflow"], data["templates"]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)

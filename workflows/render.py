@@ -1,0 +1,88 @@
+"""Render every manifest: ClusterWorkflowTemplates, the WorkflowTemplate, one Workflow per run spec.
+
+`make render` writes them into the repository (the rendered-manifests pattern: Argo CD syncs only
+YAML, no Python runs inside Argo CD); a test fails when the committed files are stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+
+import yaml
+from hera.workflows import Workflow
+from hera.workflows import models as m
+
+from workflows import parameters, runspec
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS_DIR = ROOT / "workflows" / "runs"
+TEMPLATES_OUT = Path("charts/llmops/files")
+RUNS_OUT = Path("manifests/runs")
+COMPONENT_MODULES = ["tracking", "data", "serving", "customize", "evaluation", "gate"]
+HEADER = "# Rendered by `make render` from Python sources; do not edit by hand.\n"
+
+
+def templates() -> list[dict]:
+    """ClusterWorkflowTemplates followed by the pipeline WorkflowTemplate, as dicts."""
+    docs = [importlib.import_module(f"components.{name}").cwt.to_dict() for name in COMPONENT_MODULES]
+    from workflows.pipeline import wt
+
+    return docs + [wt.to_dict()]
+
+
+def run_workflow(spec: runspec.RunSpec, git_commit: str = "") -> dict:
+    """The Workflow that runs a spec: a fixed, hash-derived name and a workflowTemplateRef."""
+    from workflows.pipeline import NAME, NAMESPACE
+
+    args = parameters.arguments(spec) | ({"git_commit": git_commit} if git_commit else {})
+    wf = Workflow(
+        name=spec.workflow_name(),
+        namespace=NAMESPACE,
+        labels={"app.kubernetes.io/part-of": "llmops", "llmops/run-spec": spec.name,
+                "llmops/spec-hash": spec.spec_hash()[:8]},
+        # A finished run is history: Argo CD must never prune or re-create it.
+        annotations={"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"},
+        workflow_template_ref=m.WorkflowTemplateRef(name=NAME),
+        arguments=args,
+    )
+    return wf.to_dict()
+
+
+def dump(doc: dict) -> str:
+    return HEADER + yaml.safe_dump(doc, sort_keys=False, width=120)
+
+
+def documents() -> dict[Path, str]:
+    """Every rendered file, relative to the repository root."""
+    out: dict[Path, str] = {}
+    for doc in templates():
+        folder = "cluster-workflow-templates" if doc["kind"] == "ClusterWorkflowTemplate" else "workflow-templates"
+        out[TEMPLATES_OUT / folder / f"{doc['metadata']['name']}.yaml"] = dump(doc)
+    for path in sorted(RUNS_DIR.glob("*.yaml")):
+        spec = runspec.load(path)
+        out[RUNS_OUT / f"{spec.name}.yaml"] = dump(run_workflow(spec))
+    return out
+
+
+def write(root: Path = ROOT) -> list[Path]:
+    docs = documents()
+    for folder in {TEMPLATES_OUT / "cluster-workflow-templates", TEMPLATES_OUT / "workflow-templates", RUNS_OUT}:
+        for stale in (root / folder).glob("*.yaml"):
+            if stale.relative_to(root) not in docs:
+                stale.unlink()
+    for rel, text in docs.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return sorted(docs)
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    for rel in write():
+        print(rel)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""What `llmops run` prints at the end: the comparison table, the verdict, where the MLflow run is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from steps import settings
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def unused_name(runs_dir: Path, name: str) -> str:
+    """Local re-runs of an unchanged spec get `-2`, `-3`, ... so earlier runs stay inspectable."""
+    if not (runs_dir / name).exists():
+        return name
+    n = 2
+    while (runs_dir / f"{name}-{n}").exists():
+        n += 1
+    return f"{name}-{n}"
+
+
+def _node(result, task: str):
+    """The node of a top-level DAG task (its display name is the task name)."""
+    matches = [n for n in result.nodes.values() if n.display_name == task]
+    return matches[0] if matches else None
+
+
+def report(result, workspace: Path) -> int:
+    print()
+    if result.phase == "Suspended":
+        print(f"{result.workflow_name} is waiting for approval.")
+        print(f"  approve: llmops approve {result.workflow_name}")
+        print(f"  reject:  llmops approve {result.workflow_name} --reject")
+        return EXIT_OK
+    gate = _node(result, "gate")
+    if gate is not None and gate.phase == "Succeeded":
+        print(gate.outputs.get("report", ""))
+    rollout = _node(result, "rollout")
+    if rollout is not None:
+        released = rollout.phase == "Succeeded"
+        version = rollout.outputs.get("model_version", "")
+        print(f"rollout: {'released as version ' + version if released else rollout.phase.lower()}")
+    failed = [n for n in result.nodes.values() if n.phase in ("Failed", "Error")]
+    for node in failed:
+        print(f"step {node.display_name} {node.phase.lower()}: {node.message}")
+    open_run = _node(result, "open-run")
+    run_id = open_run.outputs.get("mlflow_run_id", "") if open_run else ""
+    print(f"workflow {result.workflow_name}: {result.phase}")
+    if run_id:
+        print(f"MLflow run {run_id} in {settings.tracking_uri()} (make mlflow-ui, then open http://127.0.0.1:5000)")
+    print(f"logs and state: {workspace / 'runs' / result.workflow_name}")
+    return EXIT_OK if result.phase == "Succeeded" else EXIT_FAILED
