@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from steps.errors import LlmopsError
+from workflows.local_runner.errors import RunnerError
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
@@ -23,15 +24,15 @@ def _workspace(args: argparse.Namespace) -> Path:
     return path
 
 
-def _runner(args: argparse.Namespace, workspace: Path):
+def make_runner(workspace: Path, parallelism: int = 2, auto_approve: bool = False):
     from workflows import render
     from workflows.local_runner import LocalRunner
 
     return LocalRunner(
         templates=render.templates(),
         state_dir=workspace / "runs",
-        parallelism=args.parallelism,
-        auto_approve=getattr(args, "auto_approve", False),
+        parallelism=parallelism,
+        auto_approve=auto_approve,
         env={k: os.environ[k] for k in ("LLMOPS_WORKSPACE", "LLMOPS_PROJECT_DIR")},
         python=sys.executable,
         cwd=Path.cwd(),
@@ -52,19 +53,28 @@ def _git_commit() -> str:
         return ""
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2):
+    """Validate a run spec and its dataset, then run its Workflow with the local runner."""
+    from steps import settings
     from steps.prepare_data import build_splits, resolve_source
     from workflows import render, runspec, summary
 
-    workspace = _workspace(args)
-    spec = runspec.load(Path(args.spec))
+    spec = runspec.load(path)
     d = spec.dataset
-    build_splits(resolve_source(d.source), d.task, d.split.validation, d.split.test, d.split.seed)  # preflight
+    # Preflight: a bad dataset fails here, before any run, upload or registration exists.
+    build_splits(resolve_source(d.source), d.task, d.split.validation, d.split.test, d.split.seed)
+    workspace = settings.workspace()
     workflow = render.run_workflow(spec, git_commit=_git_commit())
     workflow["metadata"]["name"] = summary.unused_name(workspace / "runs", workflow["metadata"]["name"])
-    print(f"running {workflow['metadata']['name']} (run spec {args.spec}) on the local platform")
-    result = _runner(args, workspace).run(workflow)
-    return summary.report(result, workspace)
+    print(f"running {workflow['metadata']['name']} (run spec {path}) on the local platform", flush=True)
+    return make_runner(workspace, parallelism, auto_approve).run(workflow)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from workflows import summary
+
+    workspace = _workspace(args)
+    return summary.report(run_spec(Path(args.spec), args.auto_approve, args.parallelism), workspace)
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
@@ -72,7 +82,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
     workspace = _workspace(args)
     approve = not args.reject
-    result = _runner(args, workspace).resume(
+    result = make_runner(workspace, args.parallelism).resume(
         args.workflow, approve=approve, parameters={"approve": "YES" if approve else "NO"}
     )
     return summary.report(result, workspace)
@@ -109,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except LlmopsError as exc:
+    except (LlmopsError, RunnerError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

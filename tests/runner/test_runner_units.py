@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runner.manifests import approval_template, task, workflow, workflow_template
+from tests.runner.manifests import CWT, approval_template, fixture_cwt, task, workflow, workflow_template
 from workflows.local_runner import LocalRunner, RunnerError
 from workflows.local_runner.durations import parse_duration
 from workflows.local_runner.errors import ExpressionError, UnresolvedReferenceError, UnsupportedFieldError
@@ -122,3 +122,50 @@ def test_inline_workflow_and_empty_fan_out(tmp_path: Path) -> None:
     assert result.node("none").phase == "Skipped" and result.node("after").phase == "Succeeded"
     with pytest.raises(RunnerError, match="a run named 'inline-run' already exists"):
         LocalRunner(templates=[], state_dir=tmp_path).run(wf)
+
+
+def test_yaml_manifests_continue_on_and_workflow_failures(tmp_path: Path) -> None:
+    import yaml
+
+    from workflows.local_runner import load_manifests
+
+    wt = workflow_template(
+        "tolerant",
+        [task("bad", "approval", {"approve": "{{workflow.parameters.p}}"}, local=True, continueOn={"error": True}),
+         task("next", "approval", local=True, depends="bad.Errored")],
+        templates=[approval_template(),
+                   {"name": "note", "inputs": {"parameters": [{"name": "text"}]}, "suspend": {},
+                    "outputs": {"parameters": [{"name": "text", "valueFrom": {"supplied": {}}}]}},
+                   {"name": "report", "dag": {"tasks": [task("say", "note", {"text": "{{workflow.failures}}"}, local=True,
+                                                             when="{{workflow.status}} == Succeeded")]}}],
+        params={"p": "MAYBE"}, onExit="report",
+    )
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump_all([wt, workflow("tolerant")]))
+    docs = load_manifests([tmp_path])
+    result = LocalRunner(templates=docs[:1], state_dir=tmp_path / "runs", auto_approve=True).run(docs[1])
+    assert result.node("bad").phase == "Error" and result.node("next").phase == "Succeeded"
+    assert result.phase == "Succeeded", result.message
+    assert result.exit_handler is not None and result.exit_handler.name == f"{result.workflow_name}.onExit"
+    failures = json.loads(result.node("onExit.say").outputs["text"])
+    assert [(f["displayName"], f["phase"]) for f in failures] == [("bad", "Error")]
+
+
+def test_env_from_secret_and_config_map_refs() -> None:
+    from workflows.local_runner.manifests import TemplateIndex
+    from workflows.local_runner.scripts import resolve_env
+
+    cwt = fixture_cwt()
+    env = cwt["spec"]["templates"][0]["script"]["env"]
+    env[:0] = [
+        {"name": "TRACKING_URI", "valueFrom": {"configMapKeyRef": {"name": "llmops-config", "key": "tracking"}}},
+        {"name": "OPTIONAL_TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k", "optional": True}}},
+        {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}},
+        {"name": "WHO", "value": "{{inputs.parameters.a}}"},
+    ]
+    template = TemplateIndex([cwt]).template(f"ClusterWorkflowTemplate/{CWT}", "add", "test")
+    scope = RuntimeScope(WorkflowVars("w", "u", "n", "t", {}, {}), {"a": "7", "b": "0"})
+    values, secrets = resolve_env(template, scope, {"TRACKING_URI": "http://mlflow", "TOKEN": "t0k"})
+    assert values["TRACKING_URI"] == "http://mlflow" and values["TOKEN"] == "t0k" and values["WHO"] == "7"
+    assert "OPTIONAL_TOKEN" not in values and secrets == ["t0k"]
+    with pytest.raises(RunnerError, match="env TRACKING_URI: ConfigMap 'llmops-config' key 'tracking' is not available locally"):
+        resolve_env(template, scope, {"TOKEN": "t0k"})

@@ -7,12 +7,13 @@ so a persisted table can be resumed in another process.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from workflows.local_runner.errors import RunnerError, StateError
-from workflows.local_runner.fanout import aggregate, item_label, loop_items
 from workflows.local_runner.expressions import Depends, depends_from_dependencies, evaluate_when, parse_depends
+from workflows.local_runner.fanout import aggregate, item_label, loop_items
 from workflows.local_runner.inputs import (
     MISSING, approval_values, dag_outputs, default_outputs, output_parameters, resolve_inputs, supplied_names,
 )
@@ -102,7 +103,8 @@ class Engine:
         unknown = sorted(set(parameters) - known)
         if unknown:
             raise RunnerError(
-                f"resume parameters {unknown} are not supplied outputs of the suspended nodes (they take: {sorted(known) or 'none'})"
+                f"resume parameters {unknown} are not supplied outputs of the suspended nodes "
+                f"(they take: {sorted(known) or 'none'})"
             )
         plans: list[tuple[NodeResult, str, str, dict[str, str]]] = []
         for node in nodes:
@@ -222,7 +224,7 @@ class Engine:
             deps = [child(name) for name in depends.tasks()]
             if any(d is None or not d.complete for d in deps):
                 continue
-            satisfied = depends.evaluate(lambda t: (child(t).phase, [self.nodes[c].phase for c in child(t).children]))  # type: ignore[union-attr]
+            satisfied = depends.evaluate(self._outcome_of(dag))
             if satisfied and stopped():
                 continue  # failFast: no new work after an unhandled failure (omissions are still recorded)
             changed = True
@@ -236,6 +238,15 @@ class Engine:
             return changed
         self._complete_dag(dag, template, handled)
         return True
+
+    def _outcome_of(self, dag: NodeResult) -> Callable[[str], tuple[str, list[str]]]:
+        """(phase, child phases) of a completed task of `dag`, for `depends` evaluation."""
+
+        def outcome(task: str) -> tuple[str, list[str]]:
+            node = self.nodes[f"{dag.name}.{task}"]
+            return node.phase, [self.nodes[c].phase for c in node.children]
+
+        return outcome
 
     def _node_for(self, dag: NodeResult, task: dict[str, Any], target: Template, name: str, display: str,
                   parent: str, **fields: Any) -> NodeResult:

@@ -10,6 +10,10 @@ No-op fields (accepted, no local effect):
 | template.script | image, resources, imagePullPolicy | the step runs in the runner's Python environment on this machine |
 | parameter | description | documentation for the Argo UI form |
 
+Fields with a local meaning: `script.env[].valueFrom.secretKeyRef` / `configMapKeyRef` take the value of the
+runner's own environment variable with the env entry's name (absent + `optional` -> skipped; absent otherwise ->
+node Error naming the Secret/ConfigMap, key and variable). Secret values are redacted from logs and never stored.
+
 Everything else not listed as supported in the schemas below raises UnsupportedFieldError naming its path.
 """
 
@@ -168,7 +172,10 @@ _ENV_VAR = Obj(
         "name": LEAF,
         "value": LEAF,
         "valueFrom": Obj(
-            {"secretKeyRef": Obj({"name": LEAF, "key": LEAF, "optional": LEAF})}
+            {
+                "secretKeyRef": Obj({"name": LEAF, "key": LEAF, "optional": LEAF}),
+                "configMapKeyRef": Obj({"name": LEAF, "key": LEAF, "optional": LEAF}),
+            }
         ),
     }
 )

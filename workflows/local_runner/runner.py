@@ -184,7 +184,7 @@ class LocalRunner:
     def _start_exit(self, state: RunState, engine: Engine, root: Any, start: float) -> None:
         assert state.on_exit is not None
         engine.terminated = None
-        engine.wf.status = root.phase
+        state.exit_status = engine.wf.status = root.phase
         engine.wf.failures = workflow_failures(state.nodes)
         engine.wf.duration = state.active_elapsed_s + time.monotonic() - start
         template = engine.index.template(state.owner, state.on_exit, "Workflow spec.onExit")
@@ -264,10 +264,13 @@ def _work(job: ScriptJob, cancel: Cancel, done: queue.Queue[tuple[str, JobOutcom
 
 
 def _workflow_vars(state: RunState) -> WorkflowVars:
+    exit_prefix = f"{state.workflow_name}.onExit"
+    before_exit = {k: n for k, n in state.nodes.items() if not k.startswith(exit_prefix)}
     return WorkflowVars(
         name=state.workflow_name, uid=state.uid, namespace=state.namespace,
         creation_timestamp=state.created.strftime("%Y-%m-%dT%H:%M:%SZ"), parameters=state.parameters,
-        outputs=state.global_outputs, labels=state.labels, annotations=state.annotations,
+        outputs=state.global_outputs, labels=state.labels, annotations=state.annotations, status=state.exit_status,
+        failures=workflow_failures(before_exit) if state.exit_status else None, duration=state.active_elapsed_s,
     )
 
 

@@ -23,7 +23,8 @@ def script_entrypoint(template: Template) -> str:
     if script.get("command") not in PYTHONS:
         raise UnsupportedFieldError(
             f"{path}.command",
-            f"{script.get('command')!r}: the local runner only runs Hera runner scripts (command [python]; Script(constructor='runner'))",
+            f"{script.get('command')!r}: the local runner only runs Hera runner scripts "
+            "(command [python]; Script(constructor='runner'))",
         )
     args = script.get("args")
     if not (isinstance(args, list) and len(args) == 4 and args[:3] == RUNNER_ARGS and ":" in str(args[3])):
@@ -60,7 +61,8 @@ def output_specs(template: Template, scope: Scope) -> list[OutputSpec]:
         file = str(value_from.get("path", ""))
         if not file.startswith(prefix):
             raise UnsupportedFieldError(
-                f"{path}.path", f"{file!r}: the local runner reads output parameters only from under {prefix} (hera__outputs_directory)"
+                f"{path}.path",
+                f"{file!r}: the local runner reads output parameters only from under {prefix} (hera__outputs_directory)",
             )
         default = substitute_value(text_of(value_from["default"]), scope, f"{path}.default") if "default" in value_from else None
         specs.append(OutputSpec(str(param["name"]), file[len(prefix):], default))
@@ -68,7 +70,11 @@ def output_specs(template: Template, scope: Scope) -> list[OutputSpec]:
 
 
 def resolve_env(template: Template, scope: Scope, available: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """The template's env (values substituted; secretKeyRef values from `available`) and the secret values."""
+    """The template's env and the secret values in it.
+
+    `value` is substituted; `secretKeyRef`/`configMapKeyRef` take the runner's own variable of the same env name
+    from `available` (skipped when absent and `optional`, else an error naming the Secret/ConfigMap and key).
+    """
     env: dict[str, str] = {}
     secrets: list[str] = []
     for index, entry in enumerate(template.body["script"].get("env") or []):
@@ -77,15 +83,18 @@ def resolve_env(template: Template, scope: Scope, available: Mapping[str, str]) 
         if "value" in entry:
             env[name] = str(substitute_value(text_of(entry["value"]), scope, f"{path}.value"))
             continue
-        ref = (entry.get("valueFrom") or {}).get("secretKeyRef")
+        value_from = entry.get("valueFrom") or {}
+        kind, ref = ("Secret", value_from.get("secretKeyRef")) if "secretKeyRef" in value_from else (
+            "ConfigMap", value_from.get("configMapKeyRef"))
         if not ref:
-            raise RunnerError(f"{path}: env {name!r} needs value or valueFrom.secretKeyRef")
+            raise RunnerError(f"{path}: env {name!r} needs value or valueFrom.secretKeyRef/configMapKeyRef")
         if name in available:
             env[name] = available[name]
-            secrets.append(available[name])
+            if kind == "Secret":
+                secrets.append(available[name])
         elif not ref.get("optional"):
             raise RunnerError(
-                f"env {name}: Secret {ref.get('name')!r} key {ref.get('key')!r} is not available locally; "
+                f"env {name}: {kind} {ref.get('name')!r} key {ref.get('key')!r} is not available locally; "
                 f"set the environment variable {name} for the runner"
             )
     return env, secrets

@@ -41,6 +41,7 @@ class RunState(BaseModel):
     annotations: dict[str, str] = Field(default_factory=dict)
     global_outputs: dict[str, str] = Field(default_factory=dict)
     terminated: str | None = None
+    exit_status: str | None = None  # {{workflow.status}} once the exit handler started
     nodes: dict[str, NodeResult] = Field(default_factory=dict)
 
 

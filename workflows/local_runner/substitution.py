@@ -171,4 +171,6 @@ class RuntimeScope:
             if not view.has_outputs:
                 raise MissingOutput(f"task {task!r} was {view.phase} and output {name!r} has no valueFrom.default")
             raise LookupError(f"task {task!r} has no output parameter {name!r} (known: {', '.join(view.outputs) or 'none'})")
-        raise LookupError(f"'tasks.{task}.{'.'.join(rest)}' is not supported (use outputs.parameters.<name>, outputs.result or status)")
+        raise LookupError(
+            f"'tasks.{task}.{'.'.join(rest)}' is not supported (use outputs.parameters.<name>, outputs.result or status)"
+        )
