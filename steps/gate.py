@@ -29,7 +29,7 @@ class GateInput(TrackedInput):
 
 class GateOutput(Output):
     decision: Annotated[str, Parameter(name="decision", description="pass or block", enum=["pass", "block"])]
-    report: Annotated[str, Parameter(name="report", description="Markdown table of the comparison")]
+    report: Annotated[str, Parameter(name="report", description="Text table of the comparison and the verdict")]
 
 
 def _results(raw: str, field: str) -> list[dict]:
@@ -67,14 +67,14 @@ def gate(inputs: GateInput) -> GateOutput:
         metrics[f"base.{row.name}"] = row.base
         metrics[f"candidate.{row.name}"] = row.candidate
         metrics[f"delta.{row.name}"] = row.delta
-    report = markdown_table(decision)
+    report = summary_table(decision)
     with tracking.step_run(inputs.mlflow_run_id, "gate") as mlflow:
         mlflow.log_params({"policy": policy.model_dump_json()})
         mlflow.log_metrics(metrics)
         mlflow.set_tag(DECISION_TAG, verdict)
-        mlflow.log_text(report, "gate/report.md")
+        mlflow.log_text(markdown_table(decision), "gate/report.md")
         mlflow.log_dict(decision.model_dump(), "gate/decision.json")
     tracking.log_parent_metrics(inputs.mlflow_run_id, metrics)
     tracking.set_parent_tags(inputs.mlflow_run_id, {DECISION_TAG: verdict})
-    print(summary_table(decision))
+    print(report)
     return GateOutput(decision=verdict, report=report)

@@ -35,9 +35,11 @@ def _find_version(client, name: str, adapter_id: str):
 
 def promote(client, name: str, version: str) -> str | None:
     """Point `champion` at version; the old champion (if another) becomes `previous`."""
+    from mlflow.exceptions import MlflowException
+
     try:
-        old = client.get_model_version_by_alias(name, CHAMPION).version
-    except Exception:  # no champion yet
+        old = str(client.get_model_version_by_alias(name, CHAMPION).version)
+    except MlflowException:  # no champion yet
         old = None
     if old and old != version:
         client.set_registered_model_alias(name, PREVIOUS, old)
@@ -64,7 +66,7 @@ def rollout(inputs: RolloutInput) -> RolloutOutput:
                 name, source=f"runs:/{run_id}/adapter", run_id=run_id,
                 tags={"adapter_id": inputs.adapter_id, "base_model": inputs.base_model},
             )
-        previous = promote(client, name, version.version)
+        previous = promote(client, name, str(version.version))
         mlflow.set_tags({"adapter_id": inputs.adapter_id, "model_version": version.version,
                          "previous_champion": previous or ""})
     tracking.set_parent_tags(inputs.mlflow_run_id, {"llmops.released_version": f"{name}/{version.version}"})

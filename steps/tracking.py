@@ -18,6 +18,7 @@ from steps import settings
 WORKFLOW_UID_TAG = "argo.workflow.uid"
 WORKFLOW_NAME_TAG = "argo.workflow.name"
 STEP_TAG = "llmops.step"
+ROLE_TAG = "llmops.role"  # "workflow" on the parent; children carry the workflow tags too
 TERMINAL_STATUS = {"Succeeded": "FINISHED", "Failed": "FAILED", "Error": "FAILED"}
 
 
@@ -39,7 +40,7 @@ def find_parent(workflow_uid: str) -> str | None:
     mlflow = _mlflow()
     runs = mlflow.search_runs(
         search_all_experiments=True,
-        filter_string=f"tags.`{WORKFLOW_UID_TAG}` = '{workflow_uid}'",
+        filter_string=f"tags.`{WORKFLOW_UID_TAG}` = '{workflow_uid}' and tags.`{ROLE_TAG}` = 'workflow'",
         output_format="list",
         max_results=1,
     )
@@ -55,7 +56,7 @@ def open_parent(experiment: str, run_name: str, workflow_uid: str, tags: dict[st
     exp = mlflow.get_experiment_by_name(experiment)
     experiment_id = exp.experiment_id if exp else mlflow.create_experiment(experiment)
     run = client().create_run(
-        experiment_id, run_name=run_name, tags={**tags, WORKFLOW_UID_TAG: workflow_uid}
+        experiment_id, run_name=run_name, tags={**tags, WORKFLOW_UID_TAG: workflow_uid, ROLE_TAG: "workflow"}
     )
     return run.info.run_id
 
@@ -65,7 +66,7 @@ def step_run(parent_run_id: str, step: str, tags: dict[str, str] | None = None) 
     """A nested run for one step; yields the `mlflow` module with that run active."""
     mlflow = _mlflow()
     parent = client().get_run(parent_run_id)
-    child_tags = {STEP_TAG: step, **(tags or {})}
+    child_tags = {STEP_TAG: step, ROLE_TAG: "step", **(tags or {})}
     for key in (WORKFLOW_UID_TAG, WORKFLOW_NAME_TAG):
         if key in parent.data.tags:
             child_tags[key] = parent.data.tags[key]

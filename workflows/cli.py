@@ -40,8 +40,14 @@ def make_runner(workspace: Path, parallelism: int = 2, auto_approve: bool = Fals
     )
 
 
+SHOWN_PHASES = {"Succeeded", "Failed", "Error", "Skipped", "Omitted", "Suspended"}
+
+
 def _print_event(node: str, phase: str, message: str) -> None:
-    print(f"  {phase:<10} {node}{'  ' + message if message else ''}", flush=True)
+    """One line per step that finished (the Argo UI's node list, as text)."""
+    if phase in SHOWN_PHASES:
+        step = node.split(".", 1)[1] if "." in node else "(workflow)"
+        print(f"  {phase:<10} {step}{'  ' + message if message else ''}", flush=True)
 
 
 def _git_commit() -> str:

@@ -76,7 +76,7 @@ def test_approval_waits_then_resumes(llmops_env, make_spec, capsys):
     assert not client.search_registered_models("name = 'e2e-approval-model'")
     assert cli.main(["approve", name]) == 0
     assert "released as version" in capsys.readouterr().out
-    assert client.get_model_version_by_alias("e2e-approval-model", "champion").version == "1"
+    assert str(client.get_model_version_by_alias("e2e-approval-model", "champion").version) == "1"
 
 
 @pytest.mark.parametrize("case", ["unknown-field", "malformed-line", "missing-file"])

@@ -1,0 +1,203 @@
+"""Every step function called directly, as a test would call the function inside its container.
+
+The steps share one workspace (module scope) and go in pipeline order: open-run, prepare-data,
+deploy-base, customize, wait-for-adapter, benchmark, business-eval, gate, rollout, finalize.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from steps import tracking
+from steps.errors import InvalidInputError, NotFoundError, StepFailedError
+
+ROOT = Path(__file__).resolve().parents[2]
+BILLS = ROOT / "examples" / "bill-explainer" / "bills.jsonl"
+UID = "uid-steps-test"
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    path = tmp_path_factory.mktemp("steps-ws")
+    saved = dict(os.environ)
+    os.environ.update({"LLMOPS_WORKSPACE": str(path), "LLMOPS_PROJECT_DIR": str(ROOT), "LLMOPS_THREADS": "1",
+                       "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"})
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    yield path
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def state(ws):
+    """Outputs of earlier steps, filled in as the tests go (pipeline order)."""
+    return {}
+
+
+def test_open_run_creates_parent_once(ws, state):
+    from steps.open_run import OpenRunInput, open_run
+
+    inputs = OpenRunInput(workflow_name="wf-steps", workflow_uid=UID, run_spec_name="bill-explainer",
+                          run_spec_hash="ab" * 32, git_commit="c0ffee", base_model="llmops/tiny-llama")
+    first = open_run(inputs).mlflow_run_id
+    assert open_run(inputs).mlflow_run_id == first  # a retried pod finds the run it created
+    tags = tracking.client().get_run(first).data.tags
+    assert tags["argo.workflow.uid"] == UID and tags["mlflow.source.git.commit"] == "c0ffee"
+    state["run"] = first
+
+
+def test_prepare_data_uploads_once_and_rejects_bad_rows(ws, state, tmp_path):
+    from steps.prepare_data import PrepareDataInput, prepare_data
+
+    inputs = PrepareDataInput(mlflow_run_id=state["run"], source=str(BILLS.relative_to(ROOT)), dataset_name="bills")
+    out = prepare_data(inputs)
+    again = prepare_data(inputs)
+    assert again.dataset_uri == out.dataset_uri  # content-addressed: same input, same revision
+    counts = json.loads(out.counts)
+    assert sum(counts.values()) == 300 and min(counts.values()) > 0
+    state["dataset"] = out.dataset_uri
+
+    bad = tmp_path / "bad.jsonl"
+    lines = BILLS.read_text().splitlines()
+    bad.write_text("\n".join(lines[:3] + ["{not json"] + lines[3:6]) + "\n")
+    before = sorted((ws / "datastore").rglob("*"))
+    with pytest.raises(InvalidInputError, match=rf"{bad}:4: not valid JSON"):
+        prepare_data(PrepareDataInput(mlflow_run_id=state["run"], source=str(bad), dataset_name="bad"))
+    assert sorted((ws / "datastore").rglob("*")) == before
+    with pytest.raises(NotFoundError):
+        prepare_data(PrepareDataInput(mlflow_run_id=state["run"], source="missing.jsonl", dataset_name="bad"))
+
+
+def test_deploy_base_is_stable(ws, state):
+    from steps.deploy_base import DeployBaseInput, deploy_base
+
+    out = deploy_base(DeployBaseInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama"))
+    assert out.model_id == "llmops/tiny-llama"
+    assert deploy_base(DeployBaseInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama")).model_key == out.model_key
+    state["model_key"] = out.model_key
+    with pytest.raises(NotFoundError):
+        deploy_base(DeployBaseInput(mlflow_run_id=state["run"], base_model="acme/unknown"))
+
+
+def test_customize_trains_once_then_finds_the_job(ws, state):
+    from steps.customize import CustomizeInput, customize
+
+    inputs = CustomizeInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama",
+                            dataset_uri=state["dataset"], output_model="bills", max_steps=3, batch_size=4)
+    out = customize(inputs)
+    assert (ws / "customization" / "adapters" / out.adapter_id / "adapter_config.json").exists()
+    mtime = (ws / "customization" / "adapters" / out.adapter_id / "adapter_config.json").stat().st_mtime
+    assert customize(inputs).job_id == out.job_id  # found, not retrained
+    assert (ws / "customization" / "adapters" / out.adapter_id / "adapter_config.json").stat().st_mtime == mtime
+    state["adapter"] = out.adapter_id
+
+
+def test_wait_for_adapter_answers(ws, state):
+    from steps.wait_for_adapter import WaitForAdapterInput, wait_for_adapter
+
+    out = wait_for_adapter(WaitForAdapterInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama",
+                                               adapter_id=state["adapter"]))
+    assert out.model_id == state["adapter"]
+    with pytest.raises(NotFoundError):
+        wait_for_adapter(WaitForAdapterInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama",
+                                             adapter_id="no-such-adapter"))
+
+
+@pytest.mark.parametrize("target", ["base", "candidate"])
+def test_benchmark_scores_with_n(ws, state, target):
+    from steps.benchmark import BenchmarkInput, benchmark
+
+    adapter = state["adapter"] if target == "candidate" else ""
+    out = benchmark(BenchmarkInput(mlflow_run_id=state["run"], benchmark="triviaqa", target=target,
+                                   base_model="llmops/tiny-llama", model_key=state["model_key"],
+                                   adapter_id=adapter, limit=3))
+    result = json.loads(out.scores)
+    assert result["benchmark"] == "triviaqa" and result["target"] == target and result["n"] == 3
+    assert 0.0 <= result["score"] <= 1.0
+    state.setdefault("bench", {})[target] = out.scores
+
+
+@pytest.mark.parametrize("target", ["base", "candidate"])
+def test_business_eval_scores_held_out_rows(ws, state, target):
+    from steps.business_eval import BusinessEvalInput, business_eval
+
+    adapter = state["adapter"] if target == "candidate" else ""
+    out = business_eval(BusinessEvalInput(mlflow_run_id=state["run"], target=target, base_model="llmops/tiny-llama",
+                                          adapter_id=adapter, dataset_uri=state["dataset"], limit=4, max_tokens=8))
+    result = json.loads(out.scores)
+    assert result["metric"] == "all_fields_exact" and result["n"] == 4
+    assert set(result["metrics"]) >= {"valid_json", "bill_found", "bill_id", "bill_date", "all_fields_exact"}
+    state.setdefault("business", {})[target] = out.scores
+
+
+def test_business_eval_candidate_needs_adapter(ws, state):
+    from steps.business_eval import BusinessEvalInput, business_eval
+
+    with pytest.raises(InvalidInputError, match="adapter_id"):
+        business_eval(BusinessEvalInput(mlflow_run_id=state["run"], target="candidate",
+                                        base_model="llmops/tiny-llama", dataset_uri=state["dataset"]))
+
+
+def _gate(state, **policy):
+    from steps.gate import GateInput, gate
+
+    return gate(GateInput(
+        mlflow_run_id=state["run"],
+        base_benchmarks=json.dumps([state["bench"]["base"]]),
+        candidate_benchmarks=json.dumps([state["bench"]["candidate"]]),
+        base_business=state["business"]["base"], candidate_business=state["business"]["candidate"],
+        **({"min_samples": 3} | policy),
+    ))
+
+
+def test_gate_verdict_follows_policy(ws, state):
+    blocked = _gate(state, min_business_gain=0.5)
+    assert blocked.decision == "block" and "gate: BLOCKED" in blocked.report
+    passed = _gate(state, min_business_gain=-1.0, max_regression=1.0)
+    assert passed.decision == "pass" and "gate: PASS" in passed.report
+    assert tracking.client().get_run(state["run"]).data.tags["llmops.gate.decision"] == "pass"
+    too_few = _gate(state, min_business_gain=-1.0, max_regression=1.0, min_samples=1000)
+    assert too_few.decision == "block"
+
+
+def test_rollout_promotes_champion_and_keeps_previous(ws, state):
+    from steps.rollout import RolloutInput, rollout
+
+    def release(adapter: str) -> str:
+        return rollout(RolloutInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama", adapter_id=adapter,
+                                    registered_model_name="bills", gate_decision="pass")).model_version
+
+    with pytest.raises(StepFailedError, match="gate decision"):
+        rollout(RolloutInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama", adapter_id=state["adapter"],
+                             registered_model_name="bills", gate_decision="block"))
+    first = release(state["adapter"])
+    assert release(state["adapter"]) == first  # re-run finds the registered version
+    client = tracking.client()
+    assert str(client.get_model_version_by_alias("bills", "champion").version) == first
+
+    from steps.customize import CustomizeInput, customize
+
+    other = customize(CustomizeInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama",
+                                     dataset_uri=state["dataset"], output_model="bills", max_steps=2, batch_size=4,
+                                     seed=1)).adapter_id
+    second = release(other)
+    assert second != first
+    assert str(client.get_model_version_by_alias("bills", "champion").version) == second
+    assert str(client.get_model_version_by_alias("bills", "previous").version) == first
+    served = json.loads((ws / "serving.json").read_text())
+    assert set(served["llmops/tiny-llama"]) == {state["adapter"], other}
+
+
+def test_finalize_closes_parent_with_status_and_report(ws, state):
+    from steps.finalize import FinalizeInput, finalize
+
+    out = finalize(FinalizeInput(workflow_uid=UID, workflow_name="wf-steps", workflow_status="Failed"))
+    assert out.mlflow_status == "FAILED"
+    parent = tracking.client().get_run(state["run"])
+    assert parent.info.status == "FAILED"
+    report = (ws / "reports" / "wf-steps.md").read_text()
+    assert "| customize | FINISHED |" in report and "llmops.gate.decision: block" in report
+    missing = finalize(FinalizeInput(workflow_uid="never-opened", workflow_name="x", workflow_status="Error"))
+    assert missing.mlflow_status == "NONE"
