@@ -7,12 +7,11 @@ from typing import Annotated, Literal
 
 from hera.workflows import Output, Parameter
 
-from steps import ports, settings, tracking
-from steps.errors import InvalidInputError, NotFoundError
+from steps import ports, tracking
+from steps.errors import InvalidInputError
 from steps.io import TrackedInput
 
 BENCHMARK_NAMES = ["gsm8k", "squad", "triviaqa"]
-SMOKE = "smoke"
 
 
 class BenchmarkInput(TrackedInput):
@@ -32,7 +31,7 @@ class BenchmarkInput(TrackedInput):
         str,
         Parameter(description="Benchmark data: 'smoke' (synthetic sets built by the project) or the name "
                   "of a folder under <workspace>/benchmarks holding the JSONL files"),
-    ] = SMOKE
+    ] = "smoke"
     num_fewshot: Annotated[int, Parameter(description="Few-shot examples (-1 = the task default)")] = -1
 
 
@@ -40,31 +39,13 @@ class BenchmarkOutput(Output):
     scores: Annotated[str, Parameter(name="scores", description="JSON score: benchmark, target, metric, score, stderr, n")]
 
 
-def data_dir(data: str) -> Path:
-    if data == SMOKE:
-        from steps.data.smoke_benchmarks import ensure_smoke_sets
-
-        return ensure_smoke_sets()
-    path = settings.workspace() / "benchmarks" / data
-    if not path.is_dir():
-        raise NotFoundError(f"benchmark data {data!r}: no folder {path}; use 'smoke' or create it")
-    return path
-
-
 def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
     if inputs.target == "candidate" and not inputs.adapter_id:
         raise InvalidInputError("benchmark: target 'candidate' needs adapter_id")
-    deployer, evaluator = ports.deployer(), ports.evaluator()
-    adapter_dir = ports.customizer().adapter_dir(inputs.adapter_id) if inputs.adapter_id else None
     name = f"benchmark-{inputs.benchmark}-{inputs.target}"
     with tracking.step_run(inputs.mlflow_run_id, name) as mlflow, tempfile.TemporaryDirectory() as out:
-        score = evaluator.run_benchmark(
-            inputs.benchmark,
-            data_dir(inputs.data),
-            deployer.model_dir(inputs.base_model),
-            adapter_dir,
-            inputs.limit or None,
-            Path(out),
+        score = ports.evaluator().run_benchmark(
+            inputs.benchmark, inputs.data, inputs.base_model, inputs.adapter_id, inputs.limit or None, Path(out),
             num_fewshot=None if inputs.num_fewshot < 0 else inputs.num_fewshot,
         )
         mlflow.log_params({"benchmark": inputs.benchmark, "target": inputs.target, "limit": inputs.limit,

@@ -6,7 +6,7 @@
 | deployer   | steps.local.deployer.LocalDeployer            | NeMo Deployment Management / NIM   |
 | customizer | steps.local.customizer.LocalCustomizer        | NeMo Customizer                    |
 | inference  | steps.local.chat_model.LocalChatModel         | NIM OpenAI API                     |
-| evaluator  | steps.local.harness (lm-evaluation-harness)   | NeMo Evaluator                     |
+| evaluator  | steps.local.evaluator.LocalEvaluator          | NeMo Evaluator                     |
 | tracker    | steps.tracking (MLflow, SQLite by default)    | steps.tracking (MLflow server)     |
 """
 
@@ -58,6 +58,6 @@ def inference(base_model: str, adapter_id: str = ""):
 
 def evaluator():
     _require_local("evaluator")
-    from steps.local import harness
+    from steps.local.evaluator import LocalEvaluator
 
-    return harness
+    return LocalEvaluator()
