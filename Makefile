@@ -28,6 +28,10 @@ test: $(STAMP)
 render: $(STAMP)
 	$(BIN)/llmops render
 
+SCHEMAS ?= $(wildcard ../shared/schemas)
+lint: $(STAMP)
+	$(BIN)/llmops lint $(if $(SCHEMAS),--schemas $(SCHEMAS))
+
 mlflow-ui: $(STAMP)
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/.llmops/mlflow.db --workers 1 --port 5000
 

@@ -102,6 +102,18 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    from workflows.lint import lint
+
+    schemas = Path(args.schemas) if args.schemas else None
+    problems = lint(schemas)
+    for problem in problems:
+        print(problem)
+    checked = "references, freshness" + (f", CRD schemas from {schemas}" if schemas else " (no --schemas: CRD schemas skipped)")
+    print(f"{len(problems)} problem(s); checked {checked}")
+    return EXIT_FAILED if problems else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="llmops", description=__doc__.splitlines()[0])
     p.add_argument("--workspace", help="local platform workspace (default: $LLMOPS_WORKSPACE or .llmops)")
@@ -118,6 +130,9 @@ def parser() -> argparse.ArgumentParser:
     approve.set_defaults(func=cmd_approve)
     render = sub.add_parser("render", help="write the rendered manifests into the repository")
     render.set_defaults(func=cmd_render)
+    lint = sub.add_parser("lint", help="check the rendered manifests offline (freshness, references, CRD schemas)")
+    lint.add_argument("--schemas", help="folder of CRD openAPIV3Schema JSON files with index.json")
+    lint.set_defaults(func=cmd_lint)
     return p
 
 

@@ -1,0 +1,36 @@
+"""`llmops lint`: the offline checks a cluster would otherwise find at submit time.
+
+- the committed manifests equal what `make render` writes (stale files are listed);
+- every manifest passes its CRD schema with unknown fields rejected (when schemas are available);
+- every templateRef, argument, required input, output and `{{...}}` reference resolves.
+"""
+
+from pathlib import Path
+
+import yaml
+
+from workflows import manifest_checks, render
+
+
+def stale_files(root: Path = render.ROOT) -> list[str]:
+    problems = []
+    for rel, text in render.documents().items():
+        path = root / rel
+        if not path.exists():
+            problems.append(f"{rel}: missing; run `make render`")
+        elif path.read_text() != text:
+            problems.append(f"{rel}: stale; run `make render`")
+    return problems
+
+
+def lint(schema_dir: Path | None) -> list[str]:
+    docs = [yaml.safe_load(text) for text in render.documents().values()]
+    problems = stale_files()
+    problems += manifest_checks.reference_errors(docs)
+    for doc in docs:
+        problems += manifest_checks.metadata_errors(doc)
+    if schema_dir is not None:
+        schemas = manifest_checks.load_schemas(schema_dir)
+        for doc in docs:
+            problems += manifest_checks.schema_errors(doc, schemas[doc["kind"]])
+    return problems
