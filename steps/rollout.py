@@ -50,7 +50,8 @@ def promote(client, name: str, version: str) -> str | None:
 def rollout(inputs: RolloutInput) -> RolloutOutput:
     if inputs.gate_decision != "pass":
         raise StepFailedError(f"rollout refused: gate decision is {inputs.gate_decision!r}, not 'pass'")
-    adapter_dir = ports.customizer().adapter_dir(inputs.adapter_id)
+    customizer = ports.customizer()
+    files, uri = customizer.adapter_files(inputs.adapter_id), customizer.adapter_uri(inputs.adapter_id)
     newly_served = ports.deployer().serve_adapter(inputs.base_model, inputs.adapter_id)
     client = tracking.client()
     name = inputs.registered_model_name
@@ -60,11 +61,12 @@ def rollout(inputs: RolloutInput) -> RolloutOutput:
         if version is None:
             if not exists:
                 client.create_registered_model(name, tags={"base_model": inputs.base_model})
-            mlflow.log_artifacts(str(adapter_dir), "adapter")
             run_id = mlflow.active_run().info.run_id
+            if files is not None:  # weights we hold go into MLflow; remote ones are referenced
+                mlflow.log_artifacts(str(files), "adapter")
             version = client.create_model_version(
-                name, source=f"runs:/{run_id}/adapter", run_id=run_id,
-                tags={"adapter_id": inputs.adapter_id, "base_model": inputs.base_model},
+                name, source=f"runs:/{run_id}/adapter" if files is not None else uri, run_id=run_id,
+                tags={"adapter_id": inputs.adapter_id, "base_model": inputs.base_model, "adapter_uri": uri},
             )
         previous = promote(client, name, str(version.version))
         mlflow.set_tags({"adapter_id": inputs.adapter_id, "model_version": version.version,

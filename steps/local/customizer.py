@@ -49,6 +49,13 @@ class LocalCustomizer:
             )
         return path
 
+    def adapter_files(self, adapter_id: str) -> Path | None:
+        """The adapter's weights as files (what rollout logs to MLflow); None where they stay remote."""
+        return self.adapter_dir(adapter_id)
+
+    def adapter_uri(self, adapter_id: str) -> str:
+        return f"file://{self.adapter_dir(adapter_id)}"
+
     def find_job(self, job_id: str) -> CustomizationJob | None:
         path = self.jobs / f"{job_id}.json"
         return CustomizationJob.model_validate_json(path.read_text()) if path.exists() else None
