@@ -14,7 +14,13 @@ def _run(spec, *extra) -> int:
     return cli.main(["run", str(spec), *extra])
 
 
-def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec, capsys):
+SECRETS = {"NGC_API_KEY": "nvapi-e2e-secret-7f3a", "HF_TOKEN": "hf_e2e_secret_91bc",
+           "JUDGE_API_KEY": "judge-e2e-secret-55d0", "MLFLOW_TRACKING_TOKEN": "mlflow-e2e-secret-0c4e"}
+
+
+def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec, capsys, monkeypatch, workspace):
+    for key, value in SECRETS.items():  # as Kubernetes would inject them from the Secret
+        monkeypatch.setenv(key, value)
     assert _run(make_spec("e2e-pass"), "--auto-approve") == 0
     out = capsys.readouterr().out
     assert "gate: PASS" in out and "released as version" in out
@@ -45,6 +51,12 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
 
     version = client.get_model_version_by_alias("bill-explainer", "champion")
     assert version.tags["adapter_id"] == children["rollout"].data.tags["adapter_id"]
+
+    # No secret value in run state, step logs, the MLflow database or its artifacts, or the output.
+    leaked = [(path, key) for path in workspace.rglob("*") if path.is_file()
+              for key, value in SECRETS.items() if value.encode() in path.read_bytes()]
+    assert leaked == []
+    assert not any(value in out for value in SECRETS.values())
 
 
 def test_gate_block_skips_rollout(llmops_env, make_spec, capsys):
