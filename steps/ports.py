@@ -1,13 +1,15 @@
 """Ports: the only way steps reach services. One factory per port, selected by LLMOPS_PLATFORM.
 
-| port       | local (embedded default)                      | nemo (production)                  |
-|------------|-----------------------------------------------|------------------------------------|
-| datastore  | steps.local.datastore.LocalDatastore          | NeMo Data Store (not built yet)    |
-| deployer   | steps.local.deployer.LocalDeployer            | NeMo Deployment Management / NIM   |
-| customizer | steps.local.customizer.LocalCustomizer        | NeMo Customizer                    |
-| inference  | steps.local.chat_model.LocalChatModel         | NIM OpenAI API                     |
-| evaluator  | steps.local.evaluator.LocalEvaluator          | NeMo Evaluator                     |
-| tracker    | steps.tracking (MLflow, SQLite by default)    | steps.tracking (MLflow server)     |
+| port       | local (embedded default)                      | nemo (production)                      |
+|------------|-----------------------------------------------|----------------------------------------|
+| datastore  | steps.local.datastore.LocalDatastore          | steps.nemo.datastore.NemoDatastore     |
+| deployer   | steps.local.deployer.LocalDeployer            | steps.nemo.deployer.NemoDeployer       |
+| customizer | steps.local.customizer.LocalCustomizer        | steps.nemo.customizer.NemoCustomizer   |
+| inference  | steps.local.chat_model.LocalChatModel         | steps.nemo.inference.NimChatModel      |
+| evaluator  | steps.local.evaluator.LocalEvaluator          | steps.nemo.evaluator.NemoEvaluator     |
+| tracker    | steps.tracking (MLflow, SQLite by default)    | steps.tracking (MLflow server)         |
+
+Implementations are imported lazily, so a step only loads the platform it runs on.
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ def _require_local(port: str) -> None:
         )
 
 
+def _nemo() -> bool:
+    return settings.platform() == "nemo"
+
+
 def datastore():
+    if _nemo():
+        from steps.nemo.datastore import NemoDatastore
+
+        return NemoDatastore()
     _require_local("datastore")
     from steps.local.datastore import LocalDatastore
 
@@ -33,6 +43,10 @@ def datastore():
 
 
 def deployer():
+    if _nemo():
+        from steps.nemo.deployer import NemoDeployer
+
+        return NemoDeployer()
     _require_local("deployer")
     from steps.local.deployer import LocalDeployer
 
@@ -40,6 +54,10 @@ def deployer():
 
 
 def customizer():
+    if _nemo():
+        from steps.nemo.customizer import NemoCustomizer
+
+        return NemoCustomizer()
     _require_local("customizer")
     from steps.local.customizer import LocalCustomizer
 
@@ -48,6 +66,10 @@ def customizer():
 
 def inference(base_model: str, adapter_id: str = ""):
     """An OpenAI-style chat model for the base model, or the base model plus a released adapter."""
+    if _nemo():
+        from steps.nemo.inference import chat_model
+
+        return chat_model(base_model, adapter_id)
     _require_local("inference")
     from steps.local.chat_model import LocalChatModel
 
@@ -57,6 +79,10 @@ def inference(base_model: str, adapter_id: str = ""):
 
 
 def evaluator():
+    if _nemo():
+        from steps.nemo.evaluator import NemoEvaluator
+
+        return NemoEvaluator()
     _require_local("evaluator")
     from steps.local.evaluator import LocalEvaluator
 

@@ -72,7 +72,8 @@ def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2):
     workspace = settings.workspace()
     workflow = render.run_workflow(spec, git_commit=_git_commit())
     workflow["metadata"]["name"] = summary.unused_name(workspace / "runs", workflow["metadata"]["name"])
-    print(f"running {workflow['metadata']['name']} (run spec {path}) on the local platform", flush=True)
+    print(f"running {workflow['metadata']['name']} (run spec {path}) on the {settings.platform()} platform "
+          "with the local runner", flush=True)
     return make_runner(workspace, parallelism, auto_approve).run(workflow)
 
 

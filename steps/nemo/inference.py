@@ -1,0 +1,191 @@
+"""NIM's OpenAI API (`{NIM_URL}/v1/...`) behind the interface of the local chat model.
+
+`NimChatModel(base_model, adapter_id).create(messages)` returns an OpenAI `chat.completion` dict;
+`create_batch` sends many conversations concurrently (bounded, 8 by default) and returns the replies
+in input order. A chat completion has no side effect, so a request is retried on transient failures
+(connection reset, timeout, 408/429/5xx, honouring Retry-After), a few times at most; other errors
+fail at once. Tool-call `arguments` come back as a JSON string (the OpenAI shape) whether NIM sent a
+string or an object; `parse_tool_calls` gives them as dicts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+
+from steps.errors import InvalidInputError
+from steps.nemo import settings
+from steps.nemo.client import (API_ERRORS, backoff, call_idempotent, get_logger, install_log_redaction, is_transient,
+                               platform_error)
+from steps.nemo.polling import Watch
+
+log = get_logger(__name__)
+
+
+def _headers() -> dict[str, str]:
+    key = settings.ngc_api_key()
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+def list_models(timeout: float = 30.0) -> list[str]:
+    """Model ids NIM serves now (base models and every loaded LoRA adapter)."""
+    url = f"{settings.nim_url()}/v1/models"
+
+    def get() -> dict:
+        response = httpx.get(url, headers=_headers(), timeout=timeout)
+        response.raise_for_status()
+        return response.json()
+
+    try:
+        payload = call_idempotent(get, what="list NIM models")
+    except API_ERRORS as exc:
+        raise platform_error(exc, "list NIM models (GET /v1/models)") from None
+    return [str(m.get("id")) for m in payload.get("data") or [] if isinstance(m, dict) and m.get("id")]
+
+
+def wait_for_model(model_id: str, timing: settings.Timing | None = None, sleep: Callable[[float], None] = time.sleep,
+                   clock: Callable[[], float] = time.monotonic) -> list[str]:
+    """Poll NIM's /v1/models until `model_id` is listed (NIM loads adapters from the Entity Store)."""
+    watch = Watch(timing or settings.MODEL_SYNC, f"waiting for NIM to serve {model_id}", clock=clock)
+    while True:
+        models = list_models()
+        if model_id in models:
+            return models
+        watch.advance("not listed")
+        watch.check(f"served: {', '.join(sorted(models)) or 'nothing'}",
+                    "check that the model entity exists and that the NIM's PEFT source points at the Entity Store")
+        sleep(watch.poll)
+
+
+class ToolCall(BaseModel):
+    id: str | None
+    name: str
+    arguments: dict[str, Any]
+    arguments_valid: bool  # False when `arguments` was not a JSON object (kept as {} then)
+
+
+def _arguments(raw: Any) -> tuple[dict[str, Any], bool]:
+    if isinstance(raw, dict):
+        return raw, True
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError:
+            return {}, False
+        return (value, True) if isinstance(value, dict) else ({}, False)
+    return {}, raw is None
+
+
+def parse_tool_calls(reply: dict) -> list[ToolCall]:
+    """The tool calls of a chat completion (or of one message), arguments parsed from string or object."""
+    message = reply["choices"][0]["message"] if "choices" in reply else reply
+    calls = []
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") or {}
+        arguments, valid = _arguments(function.get("arguments"))
+        calls.append(ToolCall(id=call.get("id"), name=str(function.get("name") or ""), arguments=arguments,
+                              arguments_valid=valid))
+    return calls
+
+
+def _normalise(reply: dict) -> dict:
+    for choice in reply.get("choices") or []:
+        for call in (choice.get("message") or {}).get("tool_calls") or []:
+            function = call.get("function") or {}
+            if isinstance(function.get("arguments"), (dict, list)):
+                function["arguments"] = json.dumps(function["arguments"], sort_keys=True)
+    return reply
+
+
+class NimChatModel:
+    def __init__(self, base_model: str, adapter_id: str = "", *, concurrency: int = 8, timeout: float = 120.0,
+                 attempts: int = 4) -> None:
+        install_log_redaction()
+        self.base_url = settings.nim_url()
+        self.base_model = base_model
+        self.model_id = adapter_id or base_model
+        self.concurrency = max(1, concurrency)
+        self.timeout = timeout
+        self.attempts = max(1, attempts)
+
+    def models(self) -> dict:
+        """An OpenAI `/v1/models` list as NIM returns it."""
+        return {"object": "list", "data": [{"id": m, "object": "model"} for m in list_models()]}
+
+    def create(self, messages: list[dict], max_tokens: int = 128, temperature: float = 0.0,
+               stop: list[str] | None = None, seed: int | None = None, **extra: Any) -> dict:
+        return self.create_batch([messages], max_tokens, temperature, stop, seed=seed, **extra)[0]
+
+    def create_batch(self, conversations: list[list[dict]], max_tokens: int = 128, temperature: float = 0.0,
+                     stop: list[str] | None = None, batch_size: int = 16, seed: int | None = None,
+                     **extra: Any) -> list[dict]:
+        """Replies in input order; `batch_size` is accepted for interface parity (concurrency bounds the load)."""
+        if max_tokens < 1:
+            raise InvalidInputError(f"max_tokens must be at least 1, got {max_tokens}")
+        if temperature < 0:
+            raise InvalidInputError(f"temperature must be >= 0, got {temperature}")
+        if isinstance(stop, str):
+            stop = [stop]
+        bodies = []
+        for messages in conversations:
+            if not messages or any(not isinstance(m, dict) or "role" not in m for m in messages):
+                raise InvalidInputError("messages must be a non-empty list of {'role', 'content'} objects")
+            body = {"model": self.model_id, "messages": messages, "max_tokens": max_tokens,
+                    "temperature": temperature, **extra}
+            if stop:
+                body["stop"] = list(stop)
+            if seed is not None:
+                body["seed"] = seed
+            bodies.append(body)
+        if not bodies:
+            return []
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self._send_all(bodies))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # called from inside an event loop
+            return pool.submit(asyncio.run, self._send_all(bodies)).result()
+
+    async def _send_all(self, bodies: list[dict]) -> list[dict]:
+        limit = asyncio.Semaphore(self.concurrency)
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        async with httpx.AsyncClient(base_url=self.base_url, headers=_headers(), limits=limits,
+                                     timeout=httpx.Timeout(self.timeout, connect=10.0)) as client:
+            tasks = [asyncio.create_task(self._send(client, limit, body, i)) for i, body in enumerate(bodies)]
+            try:
+                return list(await asyncio.gather(*tasks))
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
+
+    async def _send(self, client: httpx.AsyncClient, limit: asyncio.Semaphore, body: dict, index: int) -> dict:
+        what = f"chat completion {index} for {self.model_id}"
+        async with limit:
+            for attempt in range(1, self.attempts + 1):
+                try:
+                    response = await client.post("/v1/chat/completions", json=body)
+                    response.raise_for_status()
+                    return _normalise(response.json())
+                except API_ERRORS as exc:
+                    if attempt == self.attempts or not is_transient(exc):
+                        raise platform_error(exc, f"{what} (POST {self.base_url}/v1/chat/completions)") from None
+                    delay = backoff(attempt, exc)
+                    log.warning("%s: transient failure; retry %d/%d in %.1fs", what, attempt, self.attempts - 1, delay)
+                    await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def chat_model(base_model: str, adapter_id: str = "") -> NimChatModel:
+    """The inference port: a chat model for the base model or an adapter, once NIM lists it."""
+    model = NimChatModel(base_model, adapter_id)
+    wait_for_model(model.model_id)
+    return model

@@ -1,0 +1,131 @@
+"""Endpoints, secrets and timings of the NeMo platform, read from the environment only.
+
+Endpoints (as in NVIDIA's tutorials):
+- NEMO_URL: Entity Store, Customizer, Evaluator, Deployment Management, Guardrails (one ingress).
+- NDS_URL: Data Store (Hugging Face Hub API under `/v1/hf`, namespaces under `/v1/datastore`).
+- NIM_URL: NIM OpenAI API (base models and LoRA adapters).
+
+Secrets come only from environment variables set from Kubernetes Secrets, never from workflow
+parameters: NGC_API_KEY (bearer token for NIM and Evaluator targets, when set), HF_TOKEN (Data Store,
+Deployment Management, lm-eval datasets, when set). `redact` removes their values from any text
+before it reaches a log line, an exception or a returned object.
+
+Deployment knobs (optional): NIM_IMAGE_TAG (default `latest`), NIM_GPU (default 1), NIM_PVC_SIZE
+(default `25Gi`), LLMOPS_CUSTOMIZATION_CONFIG (default: the config whose target is the base
+model). LLMOPS_NEMO_TIME_SCALE (default 1) multiplies every wait, poll interval and timeout;
+tests set it small to run job lifecycles in milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from pydantic import BaseModel
+
+from steps.errors import PlatformNotAvailableError
+
+ENDPOINT_VARS = ("NEMO_URL", "NDS_URL", "NIM_URL")
+SECRET_VARS = ("NGC_API_KEY", "HF_TOKEN")
+_EXAMPLES = {"NEMO_URL": "http://nemo.test", "NDS_URL": "http://data-store.test", "NIM_URL": "http://nim.test"}
+REDACTED = "***"
+
+
+def _url(var: str) -> str:
+    value = os.environ.get(var, "").strip().rstrip("/")
+    if not value:
+        raise PlatformNotAvailableError(
+            f"{var} is not set; the nemo platform needs it (e.g. {var}={_EXAMPLES[var]}). "
+            "Set it, or run with LLMOPS_PLATFORM=local"
+        )
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise PlatformNotAvailableError(f"{var}={value!r} is not an http(s) URL; e.g. {var}={_EXAMPLES[var]}")
+    return value
+
+
+def nemo_url() -> str:
+    return _url("NEMO_URL")
+
+
+def nds_url() -> str:
+    return _url("NDS_URL")
+
+
+def nim_url() -> str:
+    return _url("NIM_URL")
+
+
+def _secret(var: str) -> str | None:
+    value = os.environ.get(var, "").strip()
+    return value or None
+
+
+def ngc_api_key() -> str | None:
+    return _secret("NGC_API_KEY")
+
+
+def hf_token() -> str | None:
+    return _secret("HF_TOKEN")
+
+
+def secret_values() -> list[str]:
+    """The values of the secrets that are set, longest first (so no secret is half-redacted)."""
+    return sorted({v for v in (_secret(var) for var in SECRET_VARS) if v}, key=len, reverse=True)
+
+
+def redact(text: object) -> str:
+    """`text` as a string with every secret value replaced by ***."""
+    text = str(text)
+    for value in secret_values():
+        text = text.replace(value, REDACTED)
+    return text
+
+
+def time_scale() -> float:
+    raw = os.environ.get("LLMOPS_NEMO_TIME_SCALE", "").strip()
+    try:
+        value = float(raw) if raw else 1.0
+    except ValueError:
+        raise PlatformNotAvailableError(f"LLMOPS_NEMO_TIME_SCALE={raw!r} is not a number") from None
+    if value <= 0:
+        raise PlatformNotAvailableError(f"LLMOPS_NEMO_TIME_SCALE must be > 0, got {raw!r}")
+    return value
+
+
+class Timing(BaseModel):
+    """How often to poll and how long to wait for one kind of long-running object (seconds)."""
+
+    poll: float
+    stall: float  # fail when no progress for this long
+    cap: float  # fail after this long in any case
+
+    def scaled(self) -> "Timing":
+        k = time_scale()
+        return Timing(poll=self.poll * k, stall=self.stall * k, cap=self.cap * k)
+
+
+# Poll intervals from the blueprint's tuned values (nemo-api.md §9); caps generous for GPU queues.
+CUSTOMIZATION = Timing(poll=15, stall=3600, cap=24 * 3600)
+EVALUATION = Timing(poll=5, stall=1800, cap=6 * 3600)
+DEPLOYMENT = Timing(poll=5, stall=1800, cap=3600)
+MODEL_SYNC = Timing(poll=15, stall=3600, cap=3600)
+
+
+def nim_image_tag() -> str:
+    return os.environ.get("NIM_IMAGE_TAG", "").strip() or "latest"
+
+
+def nim_gpu() -> int:
+    raw = os.environ.get("NIM_GPU", "").strip() or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        raise PlatformNotAvailableError(f"NIM_GPU={raw!r} is not a positive integer")
+    return int(raw)
+
+
+def nim_pvc_size() -> str:
+    return os.environ.get("NIM_PVC_SIZE", "").strip() or "25Gi"
+
+
+def customization_config() -> str | None:
+    """LLMOPS_CUSTOMIZATION_CONFIG pins the Customizer config (`ns/name`); unset = pick by base model."""
+    return os.environ.get("LLMOPS_CUSTOMIZATION_CONFIG", "").strip() or None
