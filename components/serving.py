@@ -1,9 +1,10 @@
-"""Component llmops-serving: base-model deployment, adapter readiness and adapter rollout."""
+"""Component llmops-serving: base-model deployment, adapter readiness, rollout and guardrails."""
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
 from components.common import ANNOTATIONS, IMAGE, LABELS, MEDIUM, STEP_ENV, TRANSIENT, cwt_name
 from steps.deploy_base import deploy_base
+from steps.guardrails_check import guardrails
 from steps.rollout import rollout
 from steps.wait_for_adapter import wait_for_adapter
 
@@ -14,4 +15,6 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
     Script(name="wait-for-adapter", source=wait_for_adapter, constructor="runner", image=IMAGE,
            env=STEP_ENV, resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=3600)
     Script(name="rollout", source=rollout, constructor="runner", image=IMAGE, env=STEP_ENV,
+           resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=1800)
+    Script(name="guardrails", source=guardrails, constructor="runner", image=IMAGE, env=STEP_ENV,
            resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=1800)

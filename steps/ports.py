@@ -7,6 +7,7 @@
 | customizer | steps.local.customizer.LocalCustomizer        | steps.nemo.customizer.NemoCustomizer   |
 | inference  | steps.local.chat_model.LocalChatModel         | steps.nemo.inference.NimChatModel      |
 | evaluator  | steps.local.evaluator.LocalEvaluator          | steps.nemo.evaluator.NemoEvaluator     |
+| guardrails | steps.local.guardrails.LocalGuardrails        | steps.nemo.guardrails.NemoGuardrails   |
 | tracker    | steps.tracking (MLflow, SQLite by default)    | steps.tracking (MLflow server)         |
 
 Implementations are imported lazily, so a step only loads the platform it runs on.
@@ -87,3 +88,14 @@ def evaluator():
     from steps.local.evaluator import LocalEvaluator
 
     return LocalEvaluator()
+
+
+def guardrails():
+    if _nemo():
+        from steps.nemo.guardrails import NemoGuardrails
+
+        return NemoGuardrails()
+    _require_local("guardrails")
+    from steps.local.guardrails import LocalGuardrails
+
+    return LocalGuardrails()

@@ -58,6 +58,8 @@ PARAMETERS: list[Param] = [
     Param("min_samples", "Gate: minimum items behind every compared score", "20"),
     Param("require_approval", "Wait for a person to approve the release in the Argo UI", "false", ("true", "false")),
     Param("registered_model_name", "MLflow registered model that gets the champion alias", "manual-adapter"),
+    Param("guardrails_check", "After rollout, check the adapter's answers with guardrails", "false", ("true", "false")),
+    Param("guardrails_limit", "Test prompts the guardrails check probes", "10"),
 ]
 
 
@@ -98,6 +100,8 @@ def arguments(spec: RunSpec) -> dict[str, str]:
         "min_samples": str(g.min_samples),
         "require_approval": _bool(spec.approval.required),
         "registered_model_name": spec.release.registered_model_name or spec.name,
+        "guardrails_check": _bool(spec.guardrails.check),
+        "guardrails_limit": str(spec.guardrails.limit),
     }
     assert set(values) == {p.name for p in PARAMETERS}, "parameters table and run spec mapping diverged"
     return values

@@ -5,6 +5,7 @@ open-run ─┬─ prepare-data ── customize ── wait-for-adapter ─┬�
           └─ deploy-base ─┬─ benchmark-base × suites (memoized)
                           └─ business-eval-base (after prepare-data)
 gate ── approval (suspend; only when required and the gate passed) ── rollout (only when released)
+     ── guardrails (only when the run spec enables it and rollout happened)
 onExit: finalize (closes the MLflow parent run with the workflow status, writes the report)
 """
 
@@ -176,5 +177,16 @@ with WorkflowTemplate(
                 "mlflow_run_id": RUN_ID, "base_model": wp("base_model"), "adapter_id": adapter,
                 "registered_model_name": wp("registered_model_name"),
                 "gate_decision": out("gate", "decision"),
+            },
+        )
+        Task(
+            name="guardrails",
+            template_ref=ref("serving", "guardrails"),
+            depends="rollout.Succeeded",
+            when=f"{wp('guardrails_check')} == true",
+            arguments={
+                "mlflow_run_id": RUN_ID, "base_model": wp("base_model"), "adapter_id": adapter,
+                "dataset_uri": out("prepare-data", "dataset_uri"), "limit": wp("guardrails_limit"),
+                "max_tokens": wp("business_max_tokens"),
             },
         )

@@ -89,6 +89,11 @@ class Release(Strict):
     registered_model_name: str | None = Field(None, pattern=KEY_PATTERN, description="Default: run spec name")
 
 
+class Guardrails(Strict):
+    check: bool = Field(False, description="After rollout, check the adapter's answers with guardrails")
+    limit: int = Field(10, ge=1, description="Test prompts to probe")
+
+
 class Tracking(Strict):
     experiment: str = "llmops"
 
@@ -104,6 +109,7 @@ class RunSpec(Strict):
     gate: Gate = Gate()
     approval: Approval = Approval()
     release: Release = Release()
+    guardrails: Guardrails = Guardrails()
     tracking: Tracking = Tracking()
 
     def spec_hash(self) -> str:

@@ -2,18 +2,17 @@
 
 `ensure_config` creates the config `<namespace>/<adapter slug>-rails` or updates it when its content
 changed (a content hash in `custom_fields` says which); `check` runs `POST /v1/guardrail/checks` with
-that config and returns whether the messages pass. Not wired into the pipeline yet.
+that config and returns whether the messages pass (the guardrails step of the pipeline).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
-
-from pydantic import BaseModel
+from typing import Any
 
 from steps.errors import InvalidInputError
+from steps.local.guardrails import GuardrailCheck, GuardrailConfigRef
 from steps.nemo.client import API_ERRORS, call_idempotent, get_logger, nemo_client, platform_error, status_of
 from steps.nemo.deployer import slug
 
@@ -32,22 +31,6 @@ _OUTPUT_PROMPT = ("Task: Check if there is unsafe content in the agent response 
                   "response: agent: {{ bot_response }}\n\n"
                   'Answer in JSON: {"User Safety": "safe" or "unsafe", "Response Safety": "safe" or "unsafe", '
                   '"Safety Categories": "..."}')
-
-
-class GuardrailConfigRef(BaseModel):
-    config_id: str  # `<namespace>/<name>`, what checks name
-    namespace: str
-    name: str
-    model: str
-    action: Literal["created", "updated", "unchanged"]
-
-
-class GuardrailCheck(BaseModel):
-    config_id: str
-    model: str
-    status: Literal["success", "blocked", "unknown"]
-    allowed: bool  # status == success
-    rails: dict[str, str]  # rail -> its status
 
 
 def content_safety_config(model_id: str, safety_model: str = SAFETY_MODEL) -> dict:

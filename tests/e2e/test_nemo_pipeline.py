@@ -69,9 +69,14 @@ def parent_run(name: str):
     return run
 
 
-def test_pipeline_completes_against_nemo(platform, make_spec, capsys):
+def test_pipeline_completes_against_nemo(platform, make_spec, capsys, monkeypatch, workspace):
+    secrets = {"NGC_API_KEY": "nvapi-nemo-e2e-3c1d", "HF_TOKEN": "hf_nemo_e2e_8e2a"}
+    for key, value in secrets.items():
+        monkeypatch.setenv(key, value)
     fake = platform()
-    assert cli.main(["run", str(nemo_spec(make_spec, "nemo-ok")), "--auto-approve"]) == 0
+    spec = make_spec("nemo-ok", benchmarks={"suites": BENCHMARK_SUITES, "limit": 5}, guardrails={"check": True},
+                     release={"registered_model_name": "nemo-ok-model"})
+    assert cli.main(["run", str(spec), "--auto-approve"]) == 0
     out = capsys.readouterr().out
     assert "gate: PASS" in out and "released as version" in out
 
@@ -79,8 +84,9 @@ def test_pipeline_completes_against_nemo(platform, make_spec, capsys):
     assert parent.info.status == "FINISHED"
     assert parent.data.tags["llmops.dataset_uri"].startswith("hf://datasets/llmops/telecom-bills@")
     children = {c.info.run_name for c in tracking.children(parent.info.run_id)}
-    assert {"prepare-data", "deploy-base", "customize", "wait-for-adapter", "gate", "rollout",
+    assert {"prepare-data", "deploy-base", "customize", "wait-for-adapter", "gate", "rollout", "guardrails",
             "business-eval-base", "business-eval-candidate"} <= children
+    assert len(fake.creations("guardrail_config")) == 1
     for name in BENCHMARK_SUITES:
         assert f"base.{name}" in parent.data.metrics and f"candidate.{name}" in parent.data.metrics
 
@@ -90,6 +96,9 @@ def test_pipeline_completes_against_nemo(platform, make_spec, capsys):
     assert_no_duplicate_creations(fake)
     version = tracking.client().get_model_version_by_alias("nemo-ok-model", "champion")
     assert version.source.startswith(f"{fake.nemo_url}/v1/models/")
+    leaked = [(path, key) for path in workspace.rglob("*") if path.is_file()
+              for key, value in secrets.items() if value.encode() in path.read_bytes()]
+    assert leaked == [] and not any(value in out for value in secrets.values())
 
 
 def test_transient_faults_are_survived_without_duplicates(platform, make_spec, capsys):
@@ -134,4 +143,5 @@ def test_stalled_customization_fails_with_a_clear_message(platform, make_spec, c
     platform([Fault("job_stalls", match_path_regex=r"^/v1/customization/jobs$")])
     assert cli.main(["run", str(nemo_spec(make_spec, "nemo-stall")), "--auto-approve"]) == 1
     out = capsys.readouterr().out
-    assert "customize" in out and "stall" in out.lower()
+    assert "step customize failed" in out and "no progress for" in out
+    assert parent_run("nemo-stall").info.status == "FAILED"  # finalize ran on exit

@@ -21,7 +21,7 @@ SECRETS = {"NGC_API_KEY": "nvapi-e2e-secret-7f3a", "HF_TOKEN": "hf_e2e_secret_91
 def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec, capsys, monkeypatch, workspace):
     for key, value in SECRETS.items():  # as Kubernetes would inject them from the Secret
         monkeypatch.setenv(key, value)
-    assert _run(make_spec("e2e-pass"), "--auto-approve") == 0
+    assert _run(make_spec("e2e-pass", guardrails={"check": True, "limit": 4}), "--auto-approve") == 0
     out = capsys.readouterr().out
     assert "gate: PASS" in out and "released as version" in out
 
@@ -43,7 +43,7 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
     children = _children_by_name(parent.info.run_id)
     expected = {"prepare-data", "deploy-base", "customize", "wait-for-adapter", "business-eval-base",
                 "business-eval-candidate", "benchmark-squad-candidate", "benchmark-triviaqa-candidate",
-                "gate", "rollout"}
+                "gate", "rollout", "guardrails"}
     assert expected <= set(children)
     assert all(c.data.tags["mlflow.parentRunId"] == parent.info.run_id for c in children.values())
     assert all(c.info.status == "FINISHED" for c in children.values())
@@ -60,7 +60,7 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
 
 
 def test_gate_block_skips_rollout(llmops_env, make_spec, capsys):
-    spec = make_spec("e2e-block", gate={"min_business_gain": 0.5},
+    spec = make_spec("e2e-block", gate={"min_business_gain": 0.5}, guardrails={"check": True},
                      release={"registered_model_name": "e2e-block-model"})
     assert _run(spec, "--auto-approve") == 0
     out = capsys.readouterr().out

@@ -190,6 +190,16 @@ def test_rollout_promotes_champion_and_keeps_previous(ws, state):
     assert set(served["llmops/tiny-llama"]) == {state["adapter"], other}
 
 
+def test_guardrails_check_the_released_adapter(ws, state):
+    from steps.guardrails_check import GuardrailsInput, guardrails
+
+    inputs = GuardrailsInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama", adapter_id=state["adapter"],
+                             dataset_uri=state["dataset"], limit=3, max_tokens=8)
+    summary = json.loads(guardrails(inputs).checked)
+    assert summary["checked"] == 3 and summary["blocked"] == 0 and summary["config"] == "created"
+    assert json.loads(guardrails(inputs).checked)["config"] == "unchanged"
+
+
 def test_finalize_closes_parent_with_status_and_report(ws, state):
     from steps.finalize import FinalizeInput, finalize
 
