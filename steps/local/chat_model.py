@@ -15,6 +15,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from steps.errors import InvalidInputError, NotFoundError
+from steps.logic.generation import stop_strings
 
 
 class LocalChatModel:
@@ -64,13 +65,7 @@ class LocalChatModel:
 
     def create_batch(self, conversations: list[list[dict]], max_tokens: int = 128, temperature: float = 0.0,
                      stop: list[str] | None = None, batch_size: int = 16, seed: int | None = None) -> list[dict]:
-        if max_tokens < 1:
-            raise InvalidInputError(f"max_tokens must be at least 1, got {max_tokens}")
-        if temperature < 0:
-            raise InvalidInputError(f"temperature must be >= 0, got {temperature}")
-        if isinstance(stop, str):
-            stop = [stop]
-        stop = [s for s in (stop or []) if s]
+        stop = stop_strings(max_tokens, temperature, stop)
         prompts = [self._prompt_ids(messages) for messages in conversations]
         # Longest first so each batch has similar lengths; results go back to the input order.
         order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))

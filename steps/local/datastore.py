@@ -86,6 +86,18 @@ def _stored_files(folder: Path) -> dict[str, str]:
     }
 
 
+def check_dataset_files(namespace: str, name: str, files: dict[str, bytes]) -> None:
+    """What every datastore accepts: valid names, at least one file, relative paths, no file/folder clash."""
+    _check_name("namespace", namespace)
+    _check_name("name", name)
+    if not files:
+        raise InvalidInputError(f"dataset {namespace}/{name} has no files; nothing to store")
+    for path in files:
+        _check_relpath(path)
+        if any(other.startswith(path + "/") for other in files):
+            raise InvalidInputError(f"dataset file path {path!r} is also used as a folder by another file")
+
+
 class LocalDatastore:
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(root) if root is not None else workspace() / "datastore"
@@ -103,14 +115,7 @@ class LocalDatastore:
 
     def put_dataset(self, namespace: str, name: str, files: dict[str, bytes]) -> DatasetRef:
         """Store `files` (relative path -> bytes) as one immutable revision; idempotent."""
-        _check_name("namespace", namespace)
-        _check_name("name", name)
-        if not files:
-            raise InvalidInputError(f"dataset {namespace}/{name} has no files; nothing to store")
-        for path in files:
-            _check_relpath(path)
-            if any(other.startswith(path + "/") for other in files):
-                raise InvalidInputError(f"dataset file path {path!r} is also used as a folder by another file")
+        check_dataset_files(namespace, name, files)
         revision = revision_of(files)
         parent = self.root / namespace / name
         target = parent / revision

@@ -22,7 +22,7 @@ import httpx
 
 from steps import settings as step_settings
 from steps.errors import InvalidInputError, NotFoundError, StepFailedError
-from steps.local.datastore import DatasetRef, _check_name, _check_relpath, revision_of
+from steps.local.datastore import DatasetRef, _check_name, _check_relpath, check_dataset_files, revision_of
 from steps.logic import records
 from steps.nemo import settings
 from steps.nemo.client import (API_ERRORS, call_idempotent, get_logger, install_log_redaction, is_transient,
@@ -116,14 +116,7 @@ class NemoDatastore:
 
     def put_dataset(self, namespace: str, name: str, files: dict[str, bytes]) -> DatasetRef:
         """Store `files` (relative path -> bytes) as one commit of `<namespace>/<name>`; idempotent."""
-        _check_name("namespace", namespace)
-        _check_name("name", name)
-        if not files:
-            raise InvalidInputError(f"dataset {namespace}/{name} has no files; nothing to store")
-        for path in files:
-            _check_relpath(path)
-            if any(other.startswith(path + "/") for other in files):
-                raise InvalidInputError(f"dataset file path {path!r} is also used as a folder by another file")
+        check_dataset_files(namespace, name, files)
         repo_id = f"{namespace}/{name}"
         self.ensure_namespace(namespace)
         try:

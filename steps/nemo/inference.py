@@ -21,6 +21,7 @@ import httpx
 from pydantic import BaseModel
 
 from steps.errors import InvalidInputError
+from steps.logic.generation import stop_strings
 from steps.nemo import settings
 from steps.nemo.client import (API_ERRORS, backoff, call_idempotent, get_logger, install_log_redaction, is_transient,
                                platform_error)
@@ -127,12 +128,7 @@ class NimChatModel:
                      stop: list[str] | None = None, batch_size: int = 16, seed: int | None = None,
                      **extra: Any) -> list[dict]:
         """Replies in input order; `batch_size` is accepted for interface parity (concurrency bounds the load)."""
-        if max_tokens < 1:
-            raise InvalidInputError(f"max_tokens must be at least 1, got {max_tokens}")
-        if temperature < 0:
-            raise InvalidInputError(f"temperature must be >= 0, got {temperature}")
-        if isinstance(stop, str):
-            stop = [stop]
+        stop = stop_strings(max_tokens, temperature, stop) or None
         bodies = []
         for messages in conversations:
             if not messages or any(not isinstance(m, dict) or "role" not in m for m in messages):
