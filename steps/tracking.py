@@ -105,14 +105,3 @@ def children(parent_run_id: str) -> list[Any]:
         filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}'",
         output_format="list",
     )
-
-
-def log_parent_params(parent_run_id: str, params: dict[str, Any]) -> None:
-    """Log params once; a retried step does not try to overwrite (MLflow params are immutable)."""
-    from mlflow.entities import Param
-
-    c = client()
-    existing = c.get_run(parent_run_id).data.params
-    fresh = [Param(k, str(v)[:6000]) for k, v in params.items() if k not in existing]
-    if fresh:
-        c.log_batch(parent_run_id, params=fresh)
