@@ -98,6 +98,14 @@ def check_dataset_files(namespace: str, name: str, files: dict[str, bytes]) -> N
             raise InvalidInputError(f"dataset file path {path!r} is also used as a folder by another file")
 
 
+def read_dataset_jsonl(folder: Path, uri: str, relpath: str) -> list[dict[str, Any]]:
+    """The rows of one JSONL file of a resolved dataset revision (any datastore)."""
+    path = folder / _check_relpath(relpath)
+    if not path.is_file():
+        raise NotFoundError(f"dataset {uri} has no file {relpath!r}")
+    return [row for _, row in records.read_jsonl(path)]
+
+
 class LocalDatastore:
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(root) if root is not None else workspace() / "datastore"
@@ -158,10 +166,7 @@ class LocalDatastore:
         return folder
 
     def read_jsonl(self, uri: str, relpath: str) -> list[dict[str, Any]]:
-        path = self.resolve(uri) / _check_relpath(relpath)
-        if not path.is_file():
-            raise NotFoundError(f"dataset {uri} has no file {relpath!r}")
-        return [row for _, row in records.read_jsonl(path)]
+        return read_dataset_jsonl(self.resolve(uri), uri, relpath)
 
     def list_revisions(self, namespace: str, name: str) -> list[str]:
         """Revisions of a dataset, oldest first (empty when there is none)."""

@@ -22,8 +22,8 @@ import httpx
 
 from steps import settings as step_settings
 from steps.errors import InvalidInputError, NotFoundError, StepFailedError
-from steps.local.datastore import DatasetRef, _check_name, _check_relpath, check_dataset_files, revision_of
-from steps.logic import records
+from steps.local.datastore import (DatasetRef, _check_name, _check_relpath, check_dataset_files,
+                                   read_dataset_jsonl, revision_of)
 from steps.nemo import settings
 from steps.nemo.client import (API_ERRORS, call_idempotent, get_logger, install_log_redaction, is_transient,
                                platform_error, status_of)
@@ -251,10 +251,7 @@ class NemoDatastore:
         return target
 
     def read_jsonl(self, uri: str, relpath: str) -> list[dict[str, Any]]:
-        path = self.resolve(uri) / _check_relpath(relpath)
-        if not path.is_file():
-            raise NotFoundError(f"dataset {uri} has no file {relpath!r}")
-        return [row for _, row in records.read_jsonl(path)]
+        return read_dataset_jsonl(self.resolve(uri), uri, relpath)
 
     def list_revisions(self, namespace: str, name: str) -> list[str]:
         """Commit ids of a dataset, oldest first (empty when the dataset does not exist).
