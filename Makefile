@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test render lint mlflow-ui bench cluster clean
+.PHONY: setup run test render lint mlflow-ui bench cluster clean model
 
 setup: $(STAMP)
 
@@ -27,6 +27,11 @@ test: $(STAMP)
 
 render: $(STAMP)
 	$(BIN)/llmops render
+
+# Rebuild the local base model from its recipe into steps/local/weights/ (about 10 minutes on 2 cores);
+# commit the result. Same recipe and seed give the same tokenizer and, on the same CPU, the same weights.
+model: $(STAMP)
+	$(BIN)/llmops model build
 
 SCHEMAS ?= $(wildcard ../shared/schemas)
 lint: $(STAMP)

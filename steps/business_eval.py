@@ -8,9 +8,11 @@ from hera.workflows import Output, Parameter
 from steps import ports, tracking
 from steps.errors import InvalidInputError
 from steps.io import TrackedInput
-from steps.logic.bill_metrics import score_bill_predictions
+from steps.logic import bill_metrics
+from steps.logic.formats import BILL_ANSWER_KEYS
 
-HEADLINE = {"bill-json": "all_fields_exact", "chat": "exact_match"}
+HEADLINE = {"bill-json": "all_fields_exact", "bill-reason": "change_reason_balanced", "chat": "exact_match"}
+TASKS = list(HEADLINE)
 
 
 class BusinessEvalInput(TrackedInput):
@@ -21,10 +23,13 @@ class BusinessEvalInput(TrackedInput):
     adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
     dataset_uri: Annotated[str, Parameter(description="Dataset revision from prepare-data")]
     task: Annotated[
-        Literal["bill-json", "chat"], Parameter(description="Business task", enum=["bill-json", "chat"])
+        Literal["bill-json", "bill-reason", "chat"], Parameter(description="Business task", enum=TASKS)
     ] = "bill-json"
     limit: Annotated[int, Parameter(description="Test rows to score (0 = all)")] = 0
     max_tokens: Annotated[int, Parameter(description="Generation budget per answer")] = 64
+    headline_metric: Annotated[
+        str, Parameter(description="Metric the gate compares (one the task computes); empty: the task's default")
+    ] = ""
 
 
 class BusinessEvalOutput(Output):
@@ -33,8 +38,8 @@ class BusinessEvalOutput(Output):
 
 def score(task: str, predictions: list[str], references: list[str]) -> tuple[dict[str, float], list[dict]]:
     """Metrics (each a fraction, with `<name>_stderr`) and per-row results for one task."""
-    if task == "bill-json":
-        scores = score_bill_predictions(predictions, references)
+    if task in BILL_ANSWER_KEYS:
+        scores = bill_metrics.score_bill_predictions(predictions, references, BILL_ANSWER_KEYS[task])
         metrics = scores.metrics() | {f"{name}_stderr": err for name, err in scores.stderr.items()}
         return metrics, [row.model_dump() for row in scores.rows]
     hits = [p.strip() == r.strip() for p, r in zip(predictions, references)]
@@ -43,9 +48,28 @@ def score(task: str, predictions: list[str], references: list[str]) -> tuple[dic
     return {"exact_match": p, "exact_match_stderr": (p * (1 - p) / len(hits)) ** 0.5}, rows
 
 
+def metric_names(task: str) -> tuple[str, ...]:
+    """The metrics `score` computes for a task (each also comes with `<name>_stderr`)."""
+    return bill_metrics.metric_names(BILL_ANSWER_KEYS[task]) if task in BILL_ANSWER_KEYS else ("exact_match",)
+
+
+def headline_of(task: str, requested: str = "") -> str:
+    """The headline metric: the requested one if the task computes it, else the task's default."""
+    if not requested:
+        return HEADLINE[task]
+    available = metric_names(task)
+    if requested not in available:
+        raise InvalidInputError(
+            f"business-eval: headline metric {requested!r} is not computed for task {task!r}; "
+            f"choose one of: {', '.join(available)} (or leave it empty for {HEADLINE[task]!r})"
+        )
+    return requested
+
+
 def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
     if inputs.target == "candidate" and not inputs.adapter_id:
         raise InvalidInputError("business-eval: target 'candidate' needs adapter_id")
+    headline = headline_of(inputs.task, inputs.headline_metric)  # before any inference
     rows = ports.datastore().read_jsonl(inputs.dataset_uri, "testing/testing.jsonl")
     rows = rows[: inputs.limit] if inputs.limit else rows
     if not rows:
@@ -54,10 +78,9 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
     replies = model.create_batch([r["messages"] for r in rows], max_tokens=inputs.max_tokens)
     predictions = [reply["choices"][0]["message"]["content"] for reply in replies]
     metrics, per_row = score(inputs.task, predictions, [r["reference"] for r in rows])
-    headline = HEADLINE[inputs.task]
     with tracking.step_run(inputs.mlflow_run_id, f"business-eval-{inputs.target}") as mlflow:
         mlflow.log_params({"target": inputs.target, "task": inputs.task, "adapter_id": inputs.adapter_id,
-                           "n": len(rows)})
+                           "n": len(rows), "headline": headline})
         mlflow.log_metrics(metrics)
         mlflow.log_dict([r | {"record_id": s.get("record_id", "")} for r, s in zip(per_row, rows)],
                         f"eval/{inputs.target}_rows.json")

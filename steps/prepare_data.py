@@ -21,13 +21,20 @@ class PrepareDataInput(TrackedInput):
         str, Parameter(description="Raw records: a JSONL path (relative to the project) or file:// URI")
     ]
     task: Annotated[
-        Literal["bill-json", "chat"],
-        Parameter(description="Record layout and conversion", enum=["bill-json", "chat"]),
+        Literal["bill-json", "bill-reason", "chat"],
+        Parameter(description="Record layout and conversion", enum=list(records.TASKS)),
     ] = "bill-json"
     namespace: Annotated[str, Parameter(description="Datastore namespace")] = "llmops"
     dataset_name: Annotated[str, Parameter(description="Dataset name in the datastore")]
     validation_fraction: Annotated[float, Parameter(description="Share of groups for validation")] = 0.1
-    test_fraction: Annotated[float, Parameter(description="Share of groups held out for testing")] = 0.2
+    test_fraction: Annotated[
+        float, Parameter(description="Share of groups held out for testing; 0 when test_source is set")
+    ] = 0.2
+    test_source: Annotated[
+        str,
+        Parameter(description="Raw records used as the whole test split (customers not in source); empty: "
+                              "test rows are drawn from source"),
+    ] = ""
     split_seed: Annotated[int, Parameter(description="Seed of the deterministic split")] = 0
 
 
@@ -51,11 +58,14 @@ def resolve_source(source: str) -> Path:
     return path if path.is_absolute() else settings.project_dir() / path
 
 
-def build_splits(path: Path, task: str, validation_fraction: float, test_fraction: float, seed: int):
-    """Pure pipeline from a raw JSONL file to the three split files; raises before any upload."""
+SHOWN_KEYS = 5
+
+
+def _load(path: Path, task: str, need: str) -> tuple[list, dict[str, int]]:
+    """Validated, anonymised records of one raw JSONL file and the PII replaced per kind."""
     rows = records.read_jsonl(path)
     if not rows:
-        raise InvalidInputError(f"{path}: no records; the dataset needs at least 3 rows")
+        raise InvalidInputError(f"{path}: no records; {need}")
     valid = records.validate_records(rows, task, str(path))
     anonymised, pii = [], {}
     for record in valid:
@@ -63,9 +73,53 @@ def build_splits(path: Path, task: str, validation_fraction: float, test_fractio
         anonymised.append(clean)
         for kind, n in counts.items():
             pii[kind] = pii.get(kind, 0) + n
-    parts = splits.split_records(
-        anonymised, formats.group_key(task), validation_fraction, test_fraction, seed
-    )
+    return anonymised, pii
+
+
+def _check_disjoint(path: Path, test_path: Path, train_keys: set[str], test_keys: set[str]) -> None:
+    shared = sorted(train_keys & test_keys)
+    if shared:
+        shown = ", ".join(shared[:SHOWN_KEYS]) + (", ..." if len(shared) > SHOWN_KEYS else "")
+        raise InvalidInputError(
+            f"{path} and {test_path} share {len(shared)} group key(s) (customer account_id, or record_id for "
+            f"rows without a customer): {shown}. The test source must hold only customers that are not in the "
+            "source; remove their rows from one of the files, or generate the test file with another seed."
+        )
+
+
+def build_splits(
+    path: Path,
+    task: str,
+    validation_fraction: float,
+    test_fraction: float,
+    seed: int,
+    test_path: Path | None = None,
+):
+    """Pure pipeline from raw JSONL to the three split files; raises before any upload.
+
+    Without test_path, `path` is split into training, validation and testing by group. With
+    test_path, `path` is split into training and validation only (test_fraction must be 0) and
+    every record of test_path is the testing split; no group may occur in both files.
+    """
+    if test_path is None:
+        anonymised, pii = _load(path, task, "the dataset needs at least 3 rows")
+        parts = splits.split_records(
+            anonymised, formats.group_key(task), validation_fraction, test_fraction, seed
+        )
+    else:
+        if test_fraction != 0:
+            raise InvalidInputError(
+                f"test_fraction is {test_fraction}, but the test split is the whole test source {test_path}; "
+                "set test_fraction to 0 (in a run spec: leave dataset.split.test out)"
+            )
+        anonymised, pii = _load(path, task, "with a test source the dataset needs at least 2 rows")
+        testing, test_pii = _load(test_path, task, "the test source needs at least 1 row")
+        key = formats.group_key(task)
+        _check_disjoint(path, test_path, {key(r) for r in anonymised}, {key(r) for r in testing})
+        parts = splits.split_records(anonymised, key, validation_fraction, 0.0, seed, external_test=True)
+        parts["testing"] = testing
+        for kind, n in test_pii.items():
+            pii[kind] = pii.get(kind, 0) + n
     files = {
         "training/training.jsonl": [formats.to_training_example(r, task) for r in parts["training"]],
         "validation/validation.jsonl": [formats.to_training_example(r, task) for r in parts["validation"]],
@@ -80,15 +134,17 @@ def _jsonl(rows: list[dict]) -> bytes:
 
 def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
     path = resolve_source(inputs.source)
+    test_path = resolve_source(inputs.test_source) if inputs.test_source else None
     files, pii = build_splits(
-        path, inputs.task, inputs.validation_fraction, inputs.test_fraction, inputs.split_seed
+        path, inputs.task, inputs.validation_fraction, inputs.test_fraction, inputs.split_seed, test_path
     )
     counts = {name.split("/")[0]: len(rows) for name, rows in files.items()}
     with tracking.step_run(inputs.mlflow_run_id, "prepare-data") as mlflow:
         ref = ports.datastore().put_dataset(
             inputs.namespace, inputs.dataset_name, {k: _jsonl(v) for k, v in files.items()}
         )
-        mlflow.log_params({"source": inputs.source, "task": inputs.task, "split_seed": inputs.split_seed})
+        mlflow.log_params({"source": inputs.source, "test_source": inputs.test_source, "task": inputs.task,
+                           "split_seed": inputs.split_seed})
         mlflow.log_metrics({f"rows_{k}": v for k, v in counts.items()})
         mlflow.log_metrics({f"pii_replaced_{k}": v for k, v in pii.items()})
         mlflow.set_tags({"dataset.uri": ref.uri, "dataset.revision": ref.revision})

@@ -68,7 +68,8 @@ def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2):
     spec = runspec.load(path)
     d = spec.dataset
     # Preflight: a bad dataset fails here, before any run, upload or registration exists.
-    build_splits(resolve_source(d.source), d.task, d.split.validation, d.split.test, d.split.seed)
+    test_path = resolve_source(d.test_source) if d.test_source else None
+    build_splits(resolve_source(d.source), d.task, d.split.validation, d.split.test, d.split.seed, test_path)
     workspace = settings.workspace()
     workflow = render.run_workflow(spec, git_commit=_git_commit())
     workflow["metadata"]["name"] = summary.unused_name(workspace / "runs", workflow["metadata"]["name"])
@@ -115,6 +116,22 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_FAILED if problems else 0
 
 
+def cmd_model_build(args: argparse.Namespace) -> int:
+    from steps.local import tiny_model
+
+    _workspace(args)
+    out = Path(args.out) if args.out else tiny_model.committed_model_dir(args.name)
+    print(f"building {args.name} (seed {args.seed}) into {out}; pre-training takes minutes", flush=True)
+    info = tiny_model.build_base_model(args.name, args.seed, out, evaluate=not args.no_eval)
+    pretrain = info["pretrain"]
+    print(f"built {out}: {info['parameters']:,} parameters, recipe {info['recipe_hash'][:12]}, "
+          f"{info['build_seconds']:.0f} s ({pretrain.get('tokens', 0):,} pre-training tokens, "
+          f"final loss {pretrain.get('final_loss', float('nan')):.3f})")
+    for name, score in info.get("benchmarks", {}).items():
+        print(f"  {name:<9} {score['metric']} = {score['score']:.3f} (n={score['n']})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="llmops", description=__doc__.splitlines()[0])
     p.add_argument("--workspace", help="local platform workspace (default: $LLMOPS_WORKSPACE or .llmops)")
@@ -134,6 +151,15 @@ def parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="check the rendered manifests offline (freshness, references, CRD schemas)")
     lint.add_argument("--schemas", help="folder of CRD openAPIV3Schema JSON files with index.json")
     lint.set_defaults(func=cmd_lint)
+    model = sub.add_parser("model", help="the local platform's own base models")
+    model_sub = model.add_subparsers(dest="model_command", required=True)
+    build = model_sub.add_parser(
+        "build", help="build a base model from its recipe (tokenizer, pre-training, smoke benchmarks)")
+    build.add_argument("--name", default="llmops/tiny-llama", help="recipe name (default llmops/tiny-llama)")
+    build.add_argument("--seed", type=int, default=0, help="initialisation seed (default 0)")
+    build.add_argument("--out", help="output folder (default: the committed weights folder of the recipe)")
+    build.add_argument("--no-eval", action="store_true", help="skip the smoke benchmarks after the build")
+    build.set_defaults(func=cmd_model_build)
     return p
 
 

@@ -59,7 +59,7 @@ def _business(target: str, depends: str, adapter_id: str) -> Task:
             "mlflow_run_id": RUN_ID, "target": target, "base_model": wp("base_model"),
             "adapter_id": adapter_id, "dataset_uri": out("prepare-data", "dataset_uri"),
             "task": wp("dataset_task"), "limit": wp("business_limit"),
-            "max_tokens": wp("business_max_tokens"),
+            "max_tokens": wp("business_max_tokens"), "headline_metric": wp("business_headline"),
         },
     )
 
@@ -112,7 +112,7 @@ with WorkflowTemplate(
                 "mlflow_run_id": RUN_ID, "source": wp("dataset_source"), "task": wp("dataset_task"),
                 "namespace": wp("dataset_namespace"), "dataset_name": wp("dataset_name"),
                 "validation_fraction": wp("validation_fraction"), "test_fraction": wp("test_fraction"),
-                "split_seed": wp("split_seed"),
+                "test_source": wp("dataset_test_source"), "split_seed": wp("split_seed"),
             },
         )
         Task(

@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from steps.errors import InvalidInputError, NotFoundError
 
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
+METRIC_PATTERN = r"^([a-z][a-z0-9_]*)?$"
+CONFLICT = "field_conflict"
 Benchmark = Literal["gsm8k", "squad", "triviaqa"]
 
 
@@ -25,18 +28,48 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _conflict(field: str, message: str) -> PydanticCustomError:
+    """A cross-field error, reported at `field` (dotted, below the model whose validator raises it)."""
+    return PydanticCustomError(CONFLICT, message, {"field": field})
+
+
 class Split(Strict):
     validation: float = Field(0.1, ge=0, lt=1, description="Share of customers for validation")
-    test: float = Field(0.2, gt=0, lt=1, description="Share of customers held out for testing")
+    test: float = Field(
+        0.2, ge=0, lt=1, description="Share of customers held out for testing; 0 (or left out) with dataset.test_source"
+    )
     seed: int = 0
 
 
 class Dataset(Strict):
     source: str = Field(description="JSONL path relative to the project, or a file:// URI")
-    task: Literal["bill-json", "chat"] = "bill-json"
+    test_source: str = Field(
+        "", description="Optional JSONL of other customers (same layout) used as the whole test split; "
+                        "empty: the test split is drawn from source"
+    )
+    task: Literal["bill-json", "bill-reason", "chat"] = "bill-json"
     namespace: str = Field("llmops", pattern=NAME_PATTERN)
     name: str = Field(pattern=NAME_PATTERN)
     split: Split = Split()
+
+    @model_validator(mode="after")
+    def _test_split(self) -> "Dataset":
+        """With test_source the test share of source is 0: split.test left out (or 0), stored as 0."""
+        if self.test_source:
+            if self.split.test != 0 and "test" in self.split.model_fields_set:
+                raise _conflict(
+                    "split.test",
+                    "not used with dataset.test_source (the whole test source is the test split); "
+                    "remove split.test or set it to 0",
+                )
+            if self.split.test != 0:
+                self.split = self.split.model_copy(update={"test": 0.0})
+        elif self.split.test == 0:
+            raise _conflict(
+                "split.test",
+                "must be greater than 0 (0 only with dataset.test_source, which then provides the test split)",
+            )
+        return self
 
 
 class Lora(Strict):
@@ -72,6 +105,11 @@ class Benchmarks(Strict):
 class BusinessEval(Strict):
     limit: int = Field(0, ge=0, description="Test rows to score (0 = all)")
     max_tokens: int = Field(64, ge=1, le=4096)
+    headline: str = Field(
+        "", pattern=METRIC_PATTERN,
+        description="Business metric the gate compares (e.g. all_fields_exact); empty: the task's default. "
+                    "The business-eval step checks that the task computes it",
+    )
 
 
 class Gate(Strict):
@@ -157,7 +195,10 @@ def load(path: Path) -> RunSpec:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "(root)"
+            loc = tuple(err["loc"])
+            if err["type"] == CONFLICT:
+                loc += tuple(err["ctx"]["field"].split("."))
+            field = ".".join(str(p) for p in loc) or "(root)"
             message = "unknown field; remove it or fix its spelling" if err["type"] == "extra_forbidden" else err["msg"]
-            problems.append(f"{path}:{_line_of(tree, err['loc'])}: {field}: {message}")
+            problems.append(f"{path}:{_line_of(tree, loc)}: {field}: {message}")
         raise InvalidInputError("invalid run spec\n  " + "\n  ".join(problems)) from None

@@ -4,7 +4,10 @@ Every value here is invented: names come from short fixed lists, e-mail domains 
 `example.*` domains, phone numbers use the fictional 555-01xx range, card numbers are random
 Luhn-valid numbers. The layout follows the bill-question case study (Amdocs): one record is one
 customer question over 3-5 of that customer's monthly bills; ~75 % of questions quote the amount or
-date of exactly one bill, the rest quote a value that matches none (`bill_found` false).
+date of exactly one bill, the rest quote a value that matches none (`bill_found` false). Each bill
+has line items and a `change_reason` (what was added to the plan price: roaming, late_fee,
+plan_upgrade, device_installment or none); most questions about a bill with an extra charge name
+that charge in the customer's own words ("using my phone abroad", "paying late").
 
 Bill ids are unique within one seed, and seeds that differ modulo 9 never share a bill id
 (the id space is split into 9 disjoint blocks, scrambled by a fixed permutation), so a held-out set
@@ -57,6 +60,35 @@ _DATE_TEMPLATES = (
     "Please explain the bill dated {date}. You can call me at {phone}.",
     "Hello, {name} here ({email}). Why is my {date} bill higher than usual?",
 )
+# Questions that name the extra charge in the customer's own words (never the line item's label), per
+# change_reason: (templates quoting the amount, templates quoting the date).
+_CHARGE_TEMPLATES = {
+    "roaming": (
+        ("There is a charge for using my phone abroad on the bill of {amount} {currency}. Why?",
+         "I was travelling last month. Is that why I was billed {amount} {currency}?"),
+        ("Why am I paying for international calls on my bill from {date}? I was only overseas for a week.",
+         "My {date} bill has charges from my trip to another country, can you explain?"),
+    ),
+    "late_fee": (
+        ("Why is there a penalty on my bill of {amount} {currency}? I thought I paid on time.",
+         "I was charged {amount} {currency}, does that include a fee for paying late?"),
+        ("I got charged extra for an overdue payment on the bill dated {date}. Why?",
+         "Is there a penalty on my {date} bill because my payment was delayed?"),
+    ),
+    "plan_upgrade": (
+        ("I switched to a bigger plan. Is that why my bill was {amount} {currency}?",
+         "What is the partial-month charge for my new plan on the bill of {amount} {currency}?"),
+        ("I changed plans in the middle of the month, is that why my {date} bill is higher?",
+         "Why does my bill from {date} charge me for part of a month on the new plan?"),
+    ),
+    "device_installment": (
+        ("Is the payment for my new phone included in the bill of {amount} {currency}?",
+         "Why does my bill of {amount} {currency} include a charge for the handset I bought?"),
+        ("My {date} bill has a monthly payment for my phone, how is it calculated?",
+         "Why is there a handset payment on the bill dated {date}?"),
+    ),
+}
+CHARGE_QUESTION_FRACTION = 0.9  # of found bills with an extra charge; the rest get a generic question
 _CARD_SUFFIX = " I paid it with card {card}."
 
 # Bill number = 10000 + permutation(stripe * _BLOCK + index): 9 disjoint blocks of the 5-digit space.
@@ -101,7 +133,8 @@ def _customer(rng: random.Random, account_id: str) -> dict[str, str]:
     return {"name": f"{first} {last}", "email": email, "phone": _phone(rng), "account_id": account_id}
 
 
-def _bills(rng: random.Random, numbers: list[int]) -> list[dict[str, Any]]:
+def monthly_bills(rng: random.Random, numbers: list[int]) -> list[dict[str, Any]]:
+    """One customer's consecutive monthly bills (one per bill number), each with line items and change_reason."""
     plan, low, high = rng.choice(_PLANS)
     base = round(rng.uniform(low, high), 2)
     start = date(rng.randrange(2023, 2026), rng.randrange(1, 13), rng.randrange(1, 29))
@@ -135,13 +168,14 @@ def _question(rng: random.Random, customer: dict[str, str], bills: list[dict[str
     found = rng.random() < FOUND_FRACTION
     target = rng.choice(bills)
     by_amount = rng.random() < 0.7
+    names_charge = found and target["change_reason"] != "none" and rng.random() < CHARGE_QUESTION_FRACTION
     if by_amount:
         amount = target["amount"]
         if not found:
             amounts = {b["amount"] for b in bills}
             while amount in amounts:
                 amount = round(rng.uniform(25.0, 250.0), 2)
-        template = rng.choice(_AMOUNT_TEMPLATES)
+        templates = _CHARGE_TEMPLATES[target["change_reason"]][0] if names_charge else _AMOUNT_TEMPLATES
         value = {"amount": f"{amount:.2f}", "currency": target["currency"]}
     else:
         day = target["bill_date"]
@@ -149,9 +183,9 @@ def _question(rng: random.Random, customer: dict[str, str], bills: list[dict[str
             first = date.fromisoformat(bills[0]["bill_date"])
             offset = -rng.randrange(1, 4) if rng.random() < 0.5 else len(bills) + rng.randrange(0, 3)
             day = _add_months(first, offset).isoformat()
-        template = rng.choice(_DATE_TEMPLATES)
+        templates = _CHARGE_TEMPLATES[target["change_reason"]][1] if names_charge else _DATE_TEMPLATES
         value = {"date": day}
-    text = template.format(**value, **customer)
+    text = rng.choice(templates).format(**value, **customer)
     if rng.random() < 0.1:
         text += _CARD_SUFFIX.format(card=_luhn_card(rng))
     expected = {
@@ -180,7 +214,7 @@ def generate_bill_records(n: int, seed: int) -> list[dict[str, Any]]:
         customer = _customer(rng, account)
         numbers = [_bill_number(stripe, index) for index in indexes[:count]]
         del indexes[:count]
-        bills = _bills(rng, numbers)
+        bills = monthly_bills(rng, numbers)
         question, expected = _question(rng, customer, bills)
         records.append({
             "record_id": f"synthetic-{seed}-{i:05d}",

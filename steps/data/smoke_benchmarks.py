@@ -38,6 +38,7 @@ FILES = {
 }
 FEWSHOT_ROWS = 10
 DEFAULT_SEED = 1234
+SMOKE_ROWS = 50  # rows per benchmark file; a run's `limit` takes the first ones
 WORLD_SEED = "llmops-synthetic-world-v1"
 
 _NAMES = ("Ada", "Bram", "Cleo", "Dario", "Elin", "Farid", "Greta", "Hugo", "Iris", "Jonas", "Kira",
@@ -137,7 +138,7 @@ class _Builder:
         return self.text[start:end], start
 
 
-def _town_paragraph(rng: random.Random, town: str, province: str) -> tuple[str, list[tuple[str, list[tuple[str, int]]]]]:
+def town_paragraph(rng: random.Random, town: str, province: str) -> tuple[str, list[tuple[str, list[tuple[str, int]]]]]:
     founder = f"{rng.choice(_NAMES)} {invented_word(rng)}"
     year, month = str(rng.randint(1200, 1899)), rng.choice(_MONTHS)
     population = f"{rng.randint(2, 95)},{rng.randint(0, 999):03d}"
@@ -169,7 +170,7 @@ def squad_rows(seed: int, n: int) -> list[dict]:
     rows: list[dict] = []
     while len(rows) < n:
         town, province = _unique_words(rng, 2, taken)
-        context, questions = _town_paragraph(rng, town, province)
+        context, questions = town_paragraph(rng, town, province)
         for question, answers in rng.sample(questions, rng.randint(3, 5)):
             if len(rows) == n:
                 break
@@ -201,7 +202,7 @@ def synthetic_world(countries: int = 40) -> list[dict[str, str]]:
     return world
 
 
-def _trivia_question(rng: random.Random, fact: dict[str, str]) -> tuple[str, list[str]]:
+def trivia_question(rng: random.Random, fact: dict[str, str]) -> tuple[str, list[str]]:
     kind = rng.randrange(5)
     country, capital = fact["country"], fact["capital"]
     if kind == 0:
@@ -224,7 +225,7 @@ def triviaqa_rows(seed: int, n: int) -> list[dict]:
     world = synthetic_world()
     rows = []
     for i in range(n):
-        question, aliases = _trivia_question(rng, rng.choice(world))
+        question, aliases = trivia_question(rng, rng.choice(world))
         rows.append({"id": f"synthetic-triviaqa-{i}", "question": question,
                      "answer": {"value": aliases[0], "aliases": aliases,
                                 "normalized_aliases": triviaqa_normalized_aliases(aliases)}})
@@ -238,7 +239,7 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
-def write_smoke_sets(out_dir: Path, seed: int = DEFAULT_SEED, n: int = 50) -> dict[str, Path]:
+def write_smoke_sets(out_dir: Path, seed: int = DEFAULT_SEED, n: int = SMOKE_ROWS) -> dict[str, Path]:
     """Write the four JSONL files (and README.md) into `out_dir`; same seed -> byte-identical files."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -79,7 +79,11 @@ class LocalCustomizer:
         from steps.local.lora_training import LoraHyperparameters, train_lora
         from steps.ports import datastore, deployer
 
-        key = job_key(base_model, dataset_uri, hyperparameters)
+        hp = LoraHyperparameters(**hyperparameters)
+        base_dir = deployer().model_dir(base_model)
+        # The key names the exact base weights (the folder carries the recipe hash) and every
+        # effective hyperparameter, defaults included: a rebuilt base or new defaults train anew.
+        key = job_key(base_dir.name, dataset_uri, hp.model_dump(mode="json"))
         job_id = f"cust-{key}"
         existing = self.find_job(job_id)
         if existing and existing.status == "completed" and (self.adapters / existing.adapter_id).exists():
@@ -93,10 +97,10 @@ class LocalCustomizer:
         store = datastore()
         try:
             result = train_lora(
-                deployer().model_dir(base_model),
+                base_dir,
                 store.read_jsonl(dataset_uri, "training/training.jsonl"),
                 store.read_jsonl(dataset_uri, "validation/validation.jsonl"),
-                LoraHyperparameters(**hyperparameters),
+                hp,
                 self.adapters / adapter_id,
                 on_metrics=on_metrics,
             )

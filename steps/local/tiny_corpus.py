@@ -1,4 +1,4 @@
-"""Deterministic, project-generated text corpus for the tiny model's tokenizer (and, later, pre-training).
+"""Deterministic, project-generated text corpus for the tiny model's tokenizer (and general pre-training text).
 
 Everything is generated from templates with a seeded `random.Random`: English-ish prose, numbers,
 dates, amounts, JSON, billing tables, tool calls and the prompt shapes of the regression benchmarks
@@ -187,3 +187,11 @@ def tokenizer_corpus(seed: int = 0, docs: int = 6000) -> list[str]:
     weights = [w for _, w in _GENERATORS]
     texts = [rng.choices(functions, weights)[0](rng) for _ in range(docs)]
     return texts + _squad_and_trivia(seed + 10_000, max(1, docs // 10))
+
+
+_GENERAL = ((_word_soup, 40), (_prose, 25), (_tool_call, 20), (_chat, 15))
+
+
+def general_text(rng: random.Random) -> str:
+    """One general text for pre-training: prose, common words, a JSON tool call or a chat (no bill answers)."""
+    return rng.choices([f for f, _ in _GENERAL], [w for _, w in _GENERAL])[0](rng)

@@ -7,11 +7,15 @@ model.safetensors, tokenizer.json, tokenizer_config.json, chat_template.jinja, r
 Recipe: a byte-level BPE tokenizer (digits split in chunks of 1-2, punctuation and whitespace
 isolated, so ids, dates and amounts tokenize the same way everywhere) trained on a deterministic
 project-generated corpus (`steps.local.tiny_corpus`), ChatML special tokens and chat template, and a
-small `LlamaForCausalLM` initialised with `torch.manual_seed(seed)`. The folder name carries 12 hex
-of the hash of the recipe, the seed and the corpus, so any change gives a new folder.
+small `LlamaForCausalLM` initialised with `torch.manual_seed(seed)`, then pre-trained on the
+project's own corpus (`steps.local.pretraining`, `steps.local.pretrain_corpus`). The folder name
+carries 12 hex of the hash of the recipe, the seed and the tokenizer corpus, so any change gives a
+new folder.
 
-The model is randomly initialised for now (`pretrain_steps: 0`); `_pretrain` is the place for a
-pre-training stage.
+Pre-training takes minutes on a laptop CPU, so `llmops model build` runs it once and writes the
+result (with the recipe, its hash, the build time and the smoke-benchmark scores in `recipe.json`)
+into `steps/local/weights/<name>/`, which is committed; `ensure_base_model` copies those weights when
+their recorded hash matches the recipe, and builds from scratch otherwise.
 """
 
 from __future__ import annotations
@@ -21,15 +25,16 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from steps.errors import NotFoundError, StepFailedError
+from steps.errors import NotFoundError
 
 ENDOFTEXT, IM_START, IM_END, PAD = "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>"
 SPECIAL_TOKENS = [ENDOFTEXT, IM_START, IM_END, PAD]
@@ -70,11 +75,23 @@ RECIPES: dict[str, dict[str, Any]] = {
             "initializer_range": 0.02,
             "tie_word_embeddings": False,
         },
-        "pretrain_steps": 0,
+        "pretrain": {
+            "steps": 1000,
+            "batch_size": 4,
+            "seq_len": 512,
+            "learning_rate": 2e-3,
+            "warmup_steps": 40,
+            "min_lr_ratio": 0.1,
+            "weight_decay": 0.01,
+            "betas": [0.9, 0.98],
+            "corpus_seed": 7,
+            "mix": {"arithmetic": 0.4, "facts": 0.18, "reading": 0.1, "bills": 0.1, "chat": 0.14, "general": 0.08},
+        },
     },
 }
 
 
+WEIGHTS_DIR = Path(__file__).parent / "weights"
 _SEED_LOCK = threading.Lock()
 
 
@@ -113,14 +130,29 @@ def _corpus(recipe: dict[str, Any], seed: int) -> list[str]:
     return tokenizer_corpus(seed=seed, docs=recipe["tokenizer"]["corpus_docs"])
 
 
+def _pretrain_fingerprint(recipe: dict[str, Any], documents: int = 300) -> bytes:
+    """Digest of the first pre-training documents: changes when the corpus generators change."""
+    import itertools
+
+    from steps.local.pretrain_corpus import Decontamination, documents as stream
+
+    spec = recipe["pretrain"]
+    digest = hashlib.sha256()
+    for _, text, _ in itertools.islice(
+            stream(spec["corpus_seed"], spec["mix"], len, Decontamination.from_smoke_sets()), documents):
+        digest.update(hashlib.sha256(text.encode("utf-8")).digest())
+    return digest.digest()
+
+
 def recipe_hash(name: str, seed: int = 0, corpus: list[str] | None = None) -> str:
-    """Hex digest of recipe + seed + corpus content (the corpus is generated when not given)."""
+    """Hex digest of recipe + seed + tokenizer corpus (generated when not given) + pre-training corpus sample."""
     recipe = _recipe(name)
     corpus = corpus if corpus is not None else _corpus(recipe, seed)
     digest = hashlib.sha256()
     digest.update(json.dumps({"name": name, "recipe": recipe, "seed": seed}, sort_keys=True).encode())
     for text in corpus:
         digest.update(hashlib.sha256(text.encode("utf-8")).digest())
+    digest.update(_pretrain_fingerprint(recipe))
     return digest.hexdigest()
 
 
@@ -130,8 +162,24 @@ def model_dir_for(name: str, seed: int = 0) -> Path:
     return workspace() / "models" / f"{_slug(name)}-{recipe_hash(name, seed)[:12]}"
 
 
+def committed_model_dir(name: str) -> Path:
+    """Where `llmops model build` writes a recipe's weights inside the package (committed to git)."""
+    return WEIGHTS_DIR / _slug(name)
+
+
+def _recorded_hash(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / "recipe.json").read_text(encoding="utf-8")).get("recipe_hash")
+    except (OSError, ValueError):
+        return None
+
+
 def ensure_base_model(name: str = "llmops/tiny-llama", seed: int = 0) -> Path:
-    """Return the folder of the built base model, building it first if it does not exist yet."""
+    """Return the folder of the base model in the workspace.
+
+    Copied from the committed weights when they were built from this exact recipe and seed; built
+    here otherwise (minutes: pre-training included).
+    """
     from steps.settings import workspace
 
     recipe = _recipe(name)
@@ -140,11 +188,77 @@ def ensure_base_model(name: str = "llmops/tiny-llama", seed: int = 0) -> Path:
     target = workspace() / "models" / f"{_slug(name)}-{digest[:12]}"
     if (target / "config.json").is_file():
         return target
+    committed = committed_model_dir(name)
+
+    def produce(tmp: Path) -> None:
+        if seed == 0 and _recorded_hash(committed) == digest:
+            for item in committed.iterdir():
+                shutil.copy2(item, tmp / item.name)
+        else:
+            _log(f"building base model {name} (seed {seed}): no committed weights for recipe {digest[:12]}")
+            _build(name, recipe, seed, corpus, digest, tmp, _log)
+
+    _atomic_folder(target, produce)
+    return target
+
+
+def build_base_model(name: str, seed: int, out: Path, evaluate: bool = True,
+                     log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Build the recipe from scratch into `out` (replacing it) and return what `recipe.json` records.
+
+    With `evaluate`, the smoke benchmarks (first `SMOKE_ROWS` rows each) are run on the result and
+    their scores recorded, so the committed weights carry the numbers they were accepted on.
+    """
+    recipe = _recipe(name)
+    corpus = _corpus(recipe, seed)
+    digest = recipe_hash(name, seed, corpus)
+    log = log or _log
+
+    def produce(tmp: Path) -> None:
+        info = _build(name, recipe, seed, corpus, digest, tmp, log)
+        if evaluate:
+            info["benchmarks"] = _smoke_scores(tmp, log)
+            _write_info(tmp, info)
+
+    _atomic_folder(Path(out), produce, replace=True)
+    return json.loads((Path(out) / "recipe.json").read_text(encoding="utf-8"))
+
+
+def _smoke_scores(model_dir: Path, log: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    from steps.data.smoke_benchmarks import DEFAULT_SEED, SMOKE_ROWS, write_smoke_sets
+    from steps.local.harness import run_benchmark
+
+    scores = {}
+    with tempfile.TemporaryDirectory(prefix="llmops-smoke-") as tmp:
+        data = Path(tmp) / "data"
+        write_smoke_sets(data, seed=DEFAULT_SEED, n=SMOKE_ROWS)
+        for benchmark in ("gsm8k", "squad", "triviaqa"):
+            result = run_benchmark(benchmark, data, model_dir, None, SMOKE_ROWS, Path(tmp) / benchmark)
+            scores[benchmark] = {"metric": result.metric, "score": round(result.score, 4), "n": result.n,
+                                 "smoke_seed": DEFAULT_SEED}
+            log(f"smoke benchmark {benchmark}: {result.metric} = {result.score:.3f} (n={result.n})")
+    return scores
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _atomic_folder(target: Path, produce: Callable[[Path], None], replace: bool = False) -> None:
+    """Fill a temporary sibling folder with `produce`, then rename it to `target`.
+
+    Without `replace` the first writer wins (concurrent builds of one recipe); with it an existing
+    `target` is swapped out only once the new folder is complete, so a failed build changes nothing.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-", dir=target.parent))
+    old = None
     try:
-        _build(name, recipe, seed, corpus, digest, tmp)
+        produce(tmp)
         os.chmod(tmp, 0o755)  # mkdtemp makes 0700 folders
+        if replace and target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".old-{target.name}-", dir=target.parent))
+            os.rename(target, old / "previous")
         try:
             os.rename(tmp, target)
         except OSError:
@@ -152,7 +266,8 @@ def ensure_base_model(name: str = "llmops/tiny-llama", seed: int = 0) -> Path:
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return target
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _train_tokenizer(recipe: dict[str, Any], corpus: list[str]):
@@ -206,15 +321,18 @@ def _init_model(recipe: dict[str, Any], tokenizer, seed: int):
     return model
 
 
-def _pretrain(model, tokenizer, recipe: dict[str, Any], seed: int) -> dict[str, Any]:
-    """Pre-training stage (not implemented yet: the recipe asks for 0 steps)."""
-    steps = int(recipe.get("pretrain_steps", 0))
-    if steps == 0:
-        return {"steps": 0}
-    raise StepFailedError(f"pre-training ({steps} steps) is not implemented yet; set pretrain_steps to 0")
+def _pretrain(model, tokenizer, recipe: dict[str, Any], log) -> dict[str, Any]:
+    from steps.local.pretraining import PretrainSpec, pretrain
+
+    return pretrain(model, tokenizer, PretrainSpec(**recipe["pretrain"]), log=log)
 
 
-def _build(name: str, recipe: dict[str, Any], seed: int, corpus: list[str], digest: str, out: Path) -> None:
+def _write_info(out: Path, info: dict[str, Any]) -> None:
+    (out / "recipe.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _build(name: str, recipe: dict[str, Any], seed: int, corpus: list[str], digest: str, out: Path,
+           log: Callable[[str], None]) -> dict[str, Any]:
     import torch
 
     from steps.settings import torch_threads
@@ -223,12 +341,14 @@ def _build(name: str, recipe: dict[str, Any], seed: int, corpus: list[str], dige
     started = time.perf_counter()
     tokenizer = _train_tokenizer(recipe, corpus)
     model = _init_model(recipe, tokenizer, seed)
-    pretrain = _pretrain(model, tokenizer, recipe, seed)
+    pretrain = _pretrain(model, tokenizer, recipe, log)
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
     info = {
         "name": name, "seed": seed, "recipe_hash": digest, "recipe": recipe, "pretrain": pretrain,
         "parameters": sum(p.numel() for p in model.parameters()), "vocab_size": len(tokenizer),
-        "corpus_docs": len(corpus), "build_seconds": round(time.perf_counter() - started, 3),
+        "corpus_docs": len(corpus), "build_seconds": round(time.perf_counter() - started, 1),
+        "torch_version": torch.__version__,
     }
-    (out / "recipe.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _write_info(out, info)
+    return info

@@ -16,36 +16,60 @@ from typing import Any
 from steps.logic.anonymize import anonymize_text
 from steps.logic.records import BillRecord, ChatRecord, Record, parse_record
 
-BILL_SYSTEM_PROMPT = "Extract the bill as JSON with keys bill_found, bill_id, bill_date."
-BILL_ANSWER_KEYS = ("bill_found", "bill_id", "bill_date")
+# The answer contract of each bill task: the JSON keys, in this order.
+#   bill-json:   the case study's contract (find the bill the customer means, and why it changed);
+#   bill-reason: triage only (is there such a bill, and why did it change), no id or date to look up.
+BILL_ANSWER_KEYS = {
+    "bill-json": ("bill_found", "bill_id", "bill_date", "change_reason"),
+    "bill-reason": ("bill_found", "change_reason"),
+}
 # One line, fixed key order, the separators of the case study: {"bill_found": "true", "bill_id": ...}
 ANSWER_SEPARATORS = (", ", ": ")
+# Line items that every bill has; the others are the extra charges shown in the prompt.
+_REGULAR_ITEMS = ("Monthly plan", "Taxes and surcharges")
 
 
-def bill_answer(bill_found: bool, bill_id: str, bill_date: str) -> str:
-    """Canonical assistant answer: booleans as the strings "true"/"false", empty id/date when not found."""
+def bill_system_prompt(task: str) -> str:
+    return f"Extract the bill as JSON with keys {', '.join(BILL_ANSWER_KEYS[task])}."
+
+
+def bill_answer(task: str, bill_found: bool, bill_id: str, bill_date: str, change_reason: str) -> str:
+    """Canonical assistant answer: booleans as the strings "true"/"false", empty id/date when not found.
+
+    `change_reason` is the found bill's reason (what was added to the plan price), "none" otherwise.
+    """
     answer = {
         "bill_found": "true" if bill_found else "false",
         "bill_id": bill_id if bill_found else "",
         "bill_date": bill_date if bill_found else "",
+        "change_reason": change_reason if bill_found else "none",
     }
-    return json.dumps(answer, separators=ANSWER_SEPARATORS, ensure_ascii=False)
+    return json.dumps({key: answer[key] for key in BILL_ANSWER_KEYS[task]}, separators=ANSWER_SEPARATORS,
+                      ensure_ascii=False)
+
+
+def _extras(bill) -> str:
+    extras = [f"{item.description} {item.amount:.2f}" for item in bill.line_items
+              if not item.description.startswith(_REGULAR_ITEMS)]
+    return "; ".join(extras) or "no extra charges"
 
 
 def bill_user_prompt(record: BillRecord) -> str:
     names = [record.customer.name]
     question, _ = anonymize_text(record.question, names)
-    lines = [f"{bill.amount:.2f} {bill.currency} | {bill.bill_id} | {bill.bill_date}" for bill in record.bills]
+    lines = [f"{bill.amount:.2f} {bill.currency} | {bill.bill_id} | {bill.bill_date} | {_extras(bill)}"
+             for bill in record.bills]
     return "Customer bills:\n" + "\n".join(lines) + f"\nQuestion: {question}"
 
 
-def _bill_messages(record: BillRecord) -> tuple[list[dict[str, str]], str]:
+def _bill_messages(record: BillRecord, task: str) -> tuple[list[dict[str, str]], str]:
     prompt = [
-        {"role": "system", "content": BILL_SYSTEM_PROMPT},
+        {"role": "system", "content": bill_system_prompt(task)},
         {"role": "user", "content": bill_user_prompt(record)},
     ]
     exp = record.expected
-    return prompt, bill_answer(exp.bill_found, exp.bill_id, exp.bill_date)
+    reason = next((bill.change_reason for bill in record.bills if bill.bill_id == exp.bill_id), "none")
+    return prompt, bill_answer(task, exp.bill_found, exp.bill_id, exp.bill_date, reason)
 
 
 def _chat_messages(record: ChatRecord) -> tuple[list[dict[str, str]], str]:
@@ -56,9 +80,9 @@ def _chat_messages(record: ChatRecord) -> tuple[list[dict[str, str]], str]:
     return messages[:-1], messages[-1]["content"]
 
 
-def _split(record: Record) -> tuple[list[dict[str, str]], str]:
+def _split(record: Record, task: str) -> tuple[list[dict[str, str]], str]:
     if isinstance(record, BillRecord):
-        return _bill_messages(record)
+        return _bill_messages(record, task)
     return _chat_messages(record)
 
 
@@ -72,14 +96,14 @@ def record_id_of(record: Record) -> str:
 
 def to_training_example(record: Record | dict[str, Any], task: str) -> dict[str, Any]:
     """{"messages": [...prompt, {"role": "assistant", "content": reference}]}"""
-    prompt, reference = _split(parse_record(record, task))
+    prompt, reference = _split(parse_record(record, task), task)
     return {"messages": [*prompt, {"role": "assistant", "content": reference}]}
 
 
 def to_evaluation_example(record: Record | dict[str, Any], task: str) -> dict[str, Any]:
     """{"messages": prompt, "reference": reference answer, "record_id": id}"""
     model = parse_record(record, task)
-    prompt, reference = _split(model)
+    prompt, reference = _split(model, task)
     return {"messages": prompt, "reference": reference, "record_id": record_id_of(model)}
 
 

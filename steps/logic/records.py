@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from steps.errors import InvalidInputError, NotFoundError
 
-TASKS = ("bill-json", "chat")
+TASKS = ("bill-json", "bill-reason", "chat")
 MAX_ERRORS_SHOWN = 20
 ChangeReason = Literal["none", "roaming", "late_fee", "plan_upgrade", "device_installment"]
 
@@ -54,7 +54,7 @@ class Expected(_Strict):
 
 
 class BillRecord(_Strict):
-    """One customer question over several of that customer's bills (the bill-json task)."""
+    """One customer question over several of that customer's bills (the bill-json and bill-reason tasks)."""
 
     record_id: str = Field(min_length=1)
     customer: Customer
@@ -107,7 +107,9 @@ class ChatRecord(_Strict):
 
 
 Record = Union[BillRecord, ChatRecord]
-MODELS: dict[str, type[BillRecord] | type[ChatRecord]] = {"bill-json": BillRecord, "chat": ChatRecord}
+MODELS: dict[str, type[BillRecord] | type[ChatRecord]] = {
+    "bill-json": BillRecord, "bill-reason": BillRecord, "chat": ChatRecord,
+}
 
 
 def model_for(task: str) -> type[BillRecord] | type[ChatRecord]:

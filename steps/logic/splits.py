@@ -4,6 +4,9 @@ A group (for bill records: the customer's account_id) goes to one split, chosen 
 seed and the group key, so the result does not depend on row order and a group keeps its split as
 the data grows. If that leaves a split empty (few groups), groups are ranked by the same hash and
 the split sizes are taken from the fractions (at least one group each).
+
+With `external_test=True` the testing split comes from elsewhere (a separate test source): the
+test fraction must be 0, "testing" stays empty and the groups go to training and validation only.
 """
 
 from __future__ import annotations
@@ -22,8 +25,15 @@ def _unit(seed: int, key: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def _check_fractions(validation_fraction: float, test_fraction: float) -> None:
-    for name, value in (("validation_fraction", validation_fraction), ("test_fraction", test_fraction)):
+def _check_fractions(validation_fraction: float, test_fraction: float, external_test: bool = False) -> None:
+    if external_test and test_fraction != 0.0:
+        raise InvalidInputError(
+            f"test_fraction must be 0 when the test split comes from a separate test source, got {test_fraction}"
+        )
+    checked = (("validation_fraction", validation_fraction),) + (
+        () if external_test else (("test_fraction", test_fraction),)
+    )
+    for name, value in checked:
         if not 0.0 < value < 1.0:
             raise InvalidInputError(f"{name} must be between 0 and 1 (exclusive), got {value}")
     if validation_fraction + test_fraction >= 1.0:
@@ -48,7 +58,7 @@ def _by_threshold(units: dict[str, float], validation_fraction: float, test_frac
 def _by_rank(units: dict[str, float], validation_fraction: float, test_fraction: float) -> dict[str, str]:
     ranked = sorted(units, key=lambda key: (units[key], key))
     total = len(ranked)
-    n_test = max(1, round(total * test_fraction))
+    n_test = max(1, round(total * test_fraction)) if test_fraction else 0
     n_validation = max(1, round(total * validation_fraction))
     while n_test + n_validation > total - 1:  # keep at least one training group
         if n_test >= n_validation:
@@ -67,19 +77,27 @@ def split_records(
     validation_fraction: float,
     test_fraction: float,
     seed: int,
+    *,
+    external_test: bool = False,
 ) -> dict[str, list[T]]:
-    """{"training": [...], "validation": [...], "testing": [...]}, input order kept inside each split."""
-    _check_fractions(validation_fraction, test_fraction)
+    """{"training": [...], "validation": [...], "testing": [...]}, input order kept inside each split.
+
+    external_test: the testing split comes from a separate source; test_fraction must be 0 and
+    "testing" is returned empty.
+    """
+    _check_fractions(validation_fraction, test_fraction, external_test)
+    wanted = SPLITS[:2] if external_test else SPLITS
     keys = [key(item) for item in items]
     units = {group: _unit(seed, group) for group in set(keys)}
-    if len(units) < 3:
+    if len(units) < len(wanted):
+        names = ", ".join(wanted[:-1]) + " and " + wanted[-1]
         raise InvalidInputError(
-            f"a split needs at least 3 groups (distinct customers) so that training, validation and testing "
+            f"a split needs at least {len(wanted)} groups (distinct customers) so that {names} "
             f"each get one; got {len(units)} group(s) in {len(items)} row(s). Add rows for at least "
-            f"{3 - len(units)} more customer(s)."
+            f"{len(wanted) - len(units)} more customer(s)."
         )
     assignment = _by_threshold(units, validation_fraction, test_fraction)
-    if set(assignment.values()) != set(SPLITS):
+    if set(assignment.values()) != set(wanted):
         assignment = _by_rank(units, validation_fraction, test_fraction)
     result: dict[str, list[T]] = {name: [] for name in SPLITS}
     for item, group in zip(items, keys):

@@ -59,24 +59,6 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
     assert not any(value in out for value in SECRETS.values())
 
 
-def test_gate_block_skips_rollout(llmops_env, make_spec, capsys):
-    spec = make_spec("e2e-block", gate={"min_business_gain": 0.5}, guardrails={"check": True},
-                     release={"registered_model_name": "e2e-block-model"})
-    assert _run(spec, "--auto-approve") == 0
-    out = capsys.readouterr().out
-    assert "gate: BLOCKED" in out
-    assert "rollout: skipped" in out
-    client = tracking.client()
-    [parent] = client.search_runs(
-        [client.get_experiment_by_name("llmops").experiment_id],
-        filter_string="tags.`llmops.run_spec` = 'e2e-block'",
-    )
-    assert parent.data.tags["llmops.gate.decision"] == "block"
-    assert parent.info.status == "FINISHED"
-    assert "rollout" not in _children_by_name(parent.info.run_id)
-    assert not client.search_registered_models("name = 'e2e-block-model'")
-
-
 def test_approval_waits_then_resumes(llmops_env, make_spec, capsys):
     spec = make_spec("e2e-approval", approval={"required": True},
                      release={"registered_model_name": "e2e-approval-model"})

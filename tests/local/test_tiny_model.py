@@ -27,7 +27,7 @@ def test_builds_hf_folder_that_reloads_offline(base_dir):
     text = "Bill B-12637 of 2024-02-14: 399.57 USD {\"bill_found\": \"true\"} Pelé ✓"
     assert tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"]) == text
     info = json.loads((base_dir / "recipe.json").read_text())
-    assert info["recipe"]["pretrain_steps"] == 0 and info["vocab_size"] == len(tokenizer)
+    assert info["recipe"]["pretrain"]["steps"] > 0 and info["vocab_size"] == len(tokenizer)
 
 
 def test_chatml_template(base_dir):
@@ -84,3 +84,68 @@ def test_seed_changes_the_folder_name():
 def test_unknown_model_names_the_buildable_ones():
     with pytest.raises(NotFoundError, match="llmops/tiny-llama"):
         tiny_model.ensure_base_model("meta-llama/Llama-3.1-8B")
+
+
+def test_committed_weights_were_built_from_the_current_recipe():
+    """A recipe change without `llmops model build` (and a commit of its output) fails here."""
+    committed = tiny_model.committed_model_dir("llmops/tiny-llama")
+    info = json.loads((committed / "recipe.json").read_text())
+    assert info["recipe_hash"] == tiny_model.recipe_hash("llmops/tiny-llama", 0), "run `llmops model build`"
+    assert info["recipe"] == tiny_model.RECIPES["llmops/tiny-llama"] and info["seed"] == 0
+    pretrain = info["pretrain"]
+    assert pretrain["steps"] == info["recipe"]["pretrain"]["steps"]
+    assert pretrain["tokens"] == pretrain["steps"] * info["recipe"]["pretrain"]["batch_size"] * info["recipe"]["pretrain"]["seq_len"]
+    assert pretrain["final_loss"] < pretrain["loss_curve"][0][1]
+    assert 0 < info["build_seconds"] <= 900
+    assert (committed / "model.safetensors").stat().st_size <= 20 * 2**20
+    scores = {name: s["score"] for name, s in info["benchmarks"].items()}
+    assert set(scores) == {"gsm8k", "squad", "triviaqa"}
+    assert sum(score >= 0.2 for score in scores.values()) >= 2, scores
+    assert all(s["n"] == 50 for s in info["benchmarks"].values())
+
+
+def test_committed_tokenizer_is_what_the_recipe_trains():
+    import tempfile
+    from pathlib import Path
+
+    recipe = tiny_model.RECIPES["llmops/tiny-llama"]
+    committed = tiny_model.committed_model_dir("llmops/tiny-llama")
+    with tempfile.TemporaryDirectory() as tmp:
+        tiny_model._train_tokenizer(recipe, tiny_model._corpus(recipe, 0)).save_pretrained(tmp)
+        assert (Path(tmp) / "tokenizer.json").read_bytes() == (committed / "tokenizer.json").read_bytes()
+
+
+def test_workspace_copy_is_the_committed_model(base_dir):
+    committed = tiny_model.committed_model_dir("llmops/tiny-llama")
+    assert (base_dir / "model.safetensors").read_bytes() == (committed / "model.safetensors").read_bytes()
+
+
+SMALL = {
+    "format_version": 1,
+    "tokenizer": {**tiny_model.RECIPES["llmops/tiny-llama"]["tokenizer"], "vocab_size": 600, "corpus_docs": 300},
+    "model": {**tiny_model.RECIPES["llmops/tiny-llama"]["model"], "hidden_size": 32, "intermediate_size": 64,
+              "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 2},
+    "pretrain": {**tiny_model.RECIPES["llmops/tiny-llama"]["pretrain"], "steps": 3, "batch_size": 2, "seq_len": 64,
+                 "warmup_steps": 1, "log_every": 1},
+}
+
+
+def test_builds_without_committed_weights_are_pretrained_and_deterministic(tmp_path, monkeypatch):
+    from safetensors.torch import load_file
+
+    monkeypatch.setitem(tiny_model.RECIPES, "test/small", SMALL)
+    lines: list[str] = []
+    first = tiny_model.build_base_model("test/small", 0, tmp_path / "a", evaluate=False, log=lines.append)
+    second = tiny_model.build_base_model("test/small", 0, tmp_path / "b", evaluate=False, log=lines.append)
+    assert first["pretrain"]["steps"] == 3 and first["pretrain"]["tokens"] == 3 * 2 * 64
+    assert first["pretrain"]["corpus"]["tokens_by_skill"]
+    assert any(line.startswith("pre-training step 3/3") for line in lines)
+    assert first["pretrain"]["loss_curve"] == second["pretrain"]["loss_curve"]
+    assert (tmp_path / "a" / "tokenizer.json").read_bytes() == (tmp_path / "b" / "tokenizer.json").read_bytes()
+    a, b = load_file(tmp_path / "a" / "model.safetensors"), load_file(tmp_path / "b" / "model.safetensors")
+    assert all(a[k].equal(b[k]) for k in a)
+    init = tiny_model._init_model(SMALL, tiny_model._train_tokenizer(SMALL, tiny_model._corpus(SMALL, 0)), 0)
+    assert not init.state_dict()["lm_head.weight"].equal(a["lm_head.weight"])  # the weights were trained
+    # ensure_base_model builds (there are no committed weights for this recipe) into the workspace
+    built = tiny_model.ensure_base_model("test/small")
+    assert json.loads((built / "recipe.json").read_text())["recipe_hash"] == first["recipe_hash"]

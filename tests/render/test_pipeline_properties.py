@@ -47,7 +47,7 @@ def test_every_workflow_parameter_has_a_description(pipeline):
 
 
 @pytest.mark.parametrize("name, values", [("require_approval", {"true", "false"}),
-                                          ("dataset_task", {"bill-json", "chat"})])
+                                          ("dataset_task", {"bill-json", "bill-reason", "chat"})])
 def test_closed_parameters_have_enums(pipeline, name, values):
     param = next(p for p in pipeline["spec"]["arguments"]["parameters"] if p["name"] == name)
     assert set(param.get("enum") or []) == values and param["value"] in values

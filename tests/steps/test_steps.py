@@ -70,6 +70,27 @@ def test_prepare_data_uploads_once_and_rejects_bad_rows(ws, state, tmp_path):
         prepare_data(PrepareDataInput(mlflow_run_id=state["run"], source="missing.jsonl", dataset_name="bad"))
 
 
+def test_prepare_data_takes_the_test_split_from_a_test_source(ws, state, tmp_path):
+    from steps.prepare_data import PrepareDataInput, prepare_data
+
+    lines = BILLS.read_text().splitlines()
+    source, test = tmp_path / "source.jsonl", tmp_path / "test.jsonl"
+    source.write_text("\n".join(lines[:60]) + "\n")
+    test.write_text("\n".join(lines[60:80]) + "\n")
+    out = prepare_data(PrepareDataInput(mlflow_run_id=state["run"], source=str(source), test_source=str(test),
+                                        test_fraction=0.0, dataset_name="bills-held-out"))
+    counts = json.loads(out.counts)
+    assert counts["testing"] == 20 and counts["training"] + counts["validation"] == 60
+    child = tracking.client().search_runs(
+        [tracking.client().get_run(state["run"]).info.experiment_id],
+        filter_string="params.test_source = '%s'" % test,
+    )
+    assert len(child) == 1 and child[0].data.params["source"] == str(source)
+    with pytest.raises(InvalidInputError, match="set test_fraction to 0"):
+        prepare_data(PrepareDataInput(mlflow_run_id=state["run"], source=str(source), test_source=str(test),
+                                      dataset_name="bills-held-out"))
+
+
 def test_deploy_base_is_stable(ws, state):
     from steps.deploy_base import DeployBaseInput, deploy_base
 
@@ -130,6 +151,14 @@ def test_business_eval_scores_held_out_rows(ws, state, target):
     assert result["metric"] == "all_fields_exact" and result["n"] == 4
     assert set(result["metrics"]) >= {"valid_json", "bill_found", "bill_id", "bill_date", "all_fields_exact"}
     state.setdefault("business", {})[target] = out.scores
+
+
+def test_business_eval_rejects_a_headline_the_task_does_not_compute(ws, state):
+    from steps.business_eval import BusinessEvalInput, business_eval
+
+    with pytest.raises(InvalidInputError, match="headline metric 'bleu'.*all_fields_exact"):
+        business_eval(BusinessEvalInput(mlflow_run_id=state["run"], target="base", base_model="llmops/tiny-llama",
+                                        dataset_uri=state["dataset"], headline_metric="bleu"))
 
 
 def test_business_eval_candidate_needs_adapter(ws, state):

@@ -90,3 +90,20 @@ def test_cli_writes_the_file(tmp_path: Path):
     )
     assert "wrote 4 records" in done.stdout
     assert [row for _, row in read_jsonl(out)] == generate_bill_records(4, seed=9)
+
+
+def test_most_questions_about_an_extra_charge_name_it_in_other_words():
+    from steps.data.billing import _CHARGE_TEMPLATES
+
+    records = generate_bill_records(400, seed=5)
+    charged = []
+    for record in records:
+        bill = next((b for b in record["bills"] if b["bill_id"] == record["expected"]["bill_id"]), None)
+        if bill is not None and bill["change_reason"] != "none":
+            charged.append((record["question"], bill))
+    phrasings = {reason: [t.split("{")[0] for pair in templates for t in pair]
+                 for reason, templates in _CHARGE_TEMPLATES.items()}
+    named = [q for q, bill in charged if any(q.startswith(p) for p in phrasings[bill["change_reason"]])]
+    assert 0.8 <= len(named) / len(charged) <= 0.97
+    for question, bill in charged:  # the line item's own label never appears in the question
+        assert bill["line_items"][1]["description"].lower() not in question.lower()

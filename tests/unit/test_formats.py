@@ -5,7 +5,7 @@ import pytest
 from steps.data.billing import generate_bill_records
 from steps.errors import InvalidInputError
 from steps.logic.anonymize import anonymize_record
-from steps.logic.formats import BILL_SYSTEM_PROMPT, to_evaluation_example, to_training_example
+from steps.logic.formats import bill_system_prompt, to_evaluation_example, to_training_example
 from steps.logic.records import validate_records
 
 
@@ -20,14 +20,20 @@ def test_bill_training_example_layout():
     raw = _record()
     example = to_training_example(raw, "bill-json")
     system, user, assistant = example["messages"]
-    assert system == {"role": "system", "content": BILL_SYSTEM_PROMPT}
+    assert system == {"role": "system", "content": bill_system_prompt("bill-json")}
+    assert "change_reason" in system["content"] and "bill_id" in system["content"]
     lines = user["content"].split("\n")
     assert lines[0] == "Customer bills:"
-    assert lines[1:-1] == [f"{b['amount']:.2f} {b['currency']} | {b['bill_id']} | {b['bill_date']}" for b in raw["bills"]]
+    extras = ["; ".join(f"{i['description']} {i['amount']:.2f}" for i in b["line_items"][1:-1]) or "no extra charges"
+              for b in raw["bills"]]
+    assert lines[1:-1] == [f"{b['amount']:.2f} {b['currency']} | {b['bill_id']} | {b['bill_date']} | {extra}"
+                           for b, extra in zip(raw["bills"], extras)]
+    assert any(extra != "no extra charges" for extra in extras) and "Taxes" not in user["content"]
     assert lines[-1] == f"Question: Hi, this is <NAME_1>. I was charged {raw['bills'][1]['amount']:.2f} USD, why?"
     assert assistant["role"] == "assistant"
     assert assistant["content"] == json.dumps(
-        {"bill_found": "true", "bill_id": raw["bills"][1]["bill_id"], "bill_date": raw["bills"][1]["bill_date"]}
+        {"bill_found": "true", "bill_id": raw["bills"][1]["bill_id"], "bill_date": raw["bills"][1]["bill_date"],
+         "change_reason": raw["bills"][1]["change_reason"]}
     )
 
 
@@ -41,10 +47,12 @@ def test_evaluation_reference_round_trips_to_expected_for_every_record():
         assert example["record_id"] == raw["record_id"]
         reference = json.loads(example["reference"])
         expected = raw["expected"]
+        bill = next((b for b in raw["bills"] if expected["bill_found"] and b["bill_id"] == expected["bill_id"]), None)
         assert reference == {
             "bill_found": "true" if expected["bill_found"] else "false",
             "bill_id": expected["bill_id"],
             "bill_date": expected["bill_date"],
+            "change_reason": bill["change_reason"] if bill else "none",
         }
         assert to_training_example(anonymised, "bill-json")["messages"][:2] == example["messages"]
         # a raw record gives the same prompt: the question is anonymised during conversion too
@@ -70,3 +78,13 @@ def test_chat_examples_split_off_the_final_assistant_turn():
 def test_a_record_of_the_wrong_task_is_an_input_error():
     with pytest.raises(InvalidInputError, match="not a valid 'chat' record: messages: Field required"):
         to_training_example(generate_bill_records(1, seed=0)[0], "chat")
+
+
+def test_bill_reason_task_asks_only_for_found_and_reason():
+    raw = _record()
+    reason = to_training_example(raw, "bill-reason")
+    full = to_training_example(raw, "bill-json")
+    assert reason["messages"][1] == full["messages"][1]  # same question and bills
+    assert reason["messages"][0]["content"] == "Extract the bill as JSON with keys bill_found, change_reason."
+    assert json.loads(reason["messages"][2]["content"]) == {
+        "bill_found": "true", "change_reason": raw["bills"][1]["change_reason"]}

@@ -60,3 +60,19 @@ def test_too_few_groups_and_bad_fractions_are_input_errors():
     for val, test in ((0.0, 0.1), (0.1, 1.0), (0.5, 0.5), (-0.1, 0.2)):
         with pytest.raises(InvalidInputError, match="fraction"):
             split_records(_rows(10), key, val, test, seed=0)
+
+
+def test_external_test_splits_into_training_and_validation_only():
+    rows = _rows(50)
+    result = split_records(rows, key, 0.2, 0.0, seed=3, external_test=True)
+    assert result["testing"] == [] and result["training"] and result["validation"]
+    assert sum(len(v) for v in result.values()) == len(rows)
+    for seed in range(10):  # two groups are enough: one each
+        few = split_records(_rows(2), key, 0.1, 0.0, seed=seed, external_test=True)
+        assert few["training"] and few["validation"] and not few["testing"]
+    with pytest.raises(InvalidInputError, match="at least 2 groups.*training and validation"):
+        split_records(_rows(1), key, 0.1, 0.0, seed=0, external_test=True)
+    with pytest.raises(InvalidInputError, match="test_fraction must be 0"):
+        split_records(rows, key, 0.1, 0.2, seed=0, external_test=True)
+    with pytest.raises(InvalidInputError, match="test_fraction must be between 0 and 1"):
+        split_records(rows, key, 0.1, 0.0, seed=0)

@@ -1,0 +1,82 @@
+"""Run spec validation of dataset.test_source and business_eval.headline, and their workflow arguments."""
+
+from pathlib import Path
+
+import pytest
+
+from steps.errors import InvalidInputError
+from workflows import parameters, runspec
+
+SPEC = """\
+name: demo
+base_model: llmops/tiny-llama
+dataset:
+  source: examples/bill-explainer/bills.jsonl
+{dataset_extra}  name: telecom-bills
+  split:
+    validation: 0.1
+{split_extra}    seed: 0
+business_eval:
+  max_tokens: 48
+{business_extra}"""
+
+
+def _load(tmp_path: Path, dataset_extra: str = "", split_extra: str = "", business_extra: str = ""):
+    path = tmp_path / "demo.yaml"
+    path.write_text(SPEC.format(dataset_extra=dataset_extra, split_extra=split_extra, business_extra=business_extra))
+    return path, runspec.load(path)
+
+
+def _error(tmp_path: Path, **extra) -> tuple[Path, str]:
+    path = tmp_path / "demo.yaml"
+    with pytest.raises(InvalidInputError) as info:
+        _load(tmp_path, **extra)
+    return path, str(info.value)
+
+
+def test_defaults_keep_the_test_split_in_source_and_the_task_headline(tmp_path):
+    _, spec = _load(tmp_path)
+    assert spec.dataset.test_source == "" and spec.dataset.split.test == 0.2
+    assert spec.business_eval.headline == ""
+    args = parameters.arguments(spec)
+    assert args["dataset_test_source"] == "" and args["test_fraction"] == "0.2"
+    assert args["business_headline"] == ""
+
+
+def test_a_test_source_sets_the_test_share_of_source_to_zero(tmp_path):
+    _, spec = _load(tmp_path, dataset_extra="  test_source: examples/bill-explainer/heldout.jsonl\n")
+    assert spec.dataset.split.test == 0.0
+    args = parameters.arguments(spec)
+    assert args["dataset_test_source"] == "examples/bill-explainer/heldout.jsonl"
+    assert float(args["test_fraction"]) == 0.0
+    _, explicit_zero = _load(tmp_path, dataset_extra="  test_source: held.jsonl\n", split_extra="    test: 0\n")
+    assert explicit_zero.dataset.split.test == 0.0
+    _, other = _load(tmp_path, dataset_extra="  test_source: other.jsonl\n")
+    assert other.spec_hash() != spec.spec_hash()
+
+
+def test_a_test_source_with_a_test_share_is_rejected_at_the_field(tmp_path):
+    path, message = _error(tmp_path, dataset_extra="  test_source: held.jsonl\n", split_extra="    test: 0.2\n")
+    assert f"{path}:9: dataset.split.test: not used with dataset.test_source" in message
+    assert "remove split.test" in message
+
+
+def test_a_zero_test_share_without_a_test_source_is_rejected(tmp_path):
+    path, message = _error(tmp_path, split_extra="    test: 0\n")
+    assert f"{path}:8: dataset.split.test: must be greater than 0" in message and "test_source" in message
+
+
+def test_headline_is_passed_to_both_business_evaluations(tmp_path):
+    _, spec = _load(tmp_path, business_extra="  headline: bill_id\n")
+    assert parameters.arguments(spec)["business_headline"] == "bill_id"
+
+
+@pytest.mark.parametrize("bad", ["'All Fields'", "'1st'", "all-fields", "'x;y'"])
+def test_headline_must_look_like_a_metric_name(tmp_path, bad):
+    path, message = _error(tmp_path, business_extra=f"  headline: {bad}\n")
+    assert f"{path}:11: business_eval.headline:" in message and "pattern" in message
+
+
+def test_unknown_fields_still_name_file_line_and_field(tmp_path):
+    path, message = _error(tmp_path, business_extra="  headlne: bill_id\n")
+    assert f"{path}:11: business_eval.headlne: unknown field" in message
