@@ -123,15 +123,23 @@ def _batches(examples: list[tuple[list[int], list[int]]], order: list[int], batc
 
 
 def _loss(model, input_ids, labels, mask):
+    """Mean next-token loss over the labelled positions.
+
+    The LM head runs only on the positions that carry a label (the assistant replies, a fraction of
+    each chat): on the tiny model that head and its softmax over the vocabulary are a quarter of the
+    compute when applied to every position.
+    """
     import torch.nn.functional as F
 
-    logits = model(input_ids=input_ids, attention_mask=mask).logits[:, :-1, :]
     targets = labels[:, 1:]
-    count = int((targets != IGNORE_INDEX).sum())
+    keep = targets != IGNORE_INDEX
+    count = int(keep.sum())
     if count == 0:
         return None, 0
-    total = F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1),
-                            ignore_index=IGNORE_INDEX, reduction="sum")
+    causal = model.get_base_model() if hasattr(model, "get_base_model") else model
+    hidden = causal.model(input_ids=input_ids, attention_mask=mask).last_hidden_state[:, :-1, :]
+    logits = causal.lm_head(hidden[keep])
+    total = F.cross_entropy(logits.float(), targets[keep], reduction="sum")
     return total / count, count
 
 
