@@ -1,7 +1,7 @@
 """Full-model causal-LM pre-training of the tiny base model on the project's own corpus.
 
 Documents from `steps.local.pretrain_corpus` (each closed by `<|endoftext|>`) are packed into rows of
-`seq_len` tokens until `steps * batch_size` rows exist; the rows are shuffled with the seed and seen
+`seq_len` tokens until `steps * batch_size` rows exist; the rows are shuffled with the corpus seed and seen
 once, in order. AdamW with linear warm-up and a cosine decay over the step count down to
 `min_lr_ratio` of the peak, gradient clipping at 1.0, loss on every token. Nothing depends on the
 wall clock, so the same recipe, seed and thread count give the same weights.
@@ -17,6 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from steps.errors import StepFailedError
 
 
 class PretrainSpec(BaseModel):
@@ -96,7 +98,8 @@ def pretrain(model, tokenizer, spec: PretrainSpec, log: Callable[[str], None] | 
         batch = data[step * spec.batch_size : (step + 1) * spec.batch_size]
         loss = model(input_ids=batch, labels=batch).loss
         if not torch.isfinite(loss):
-            raise FloatingPointError(f"pre-training diverged at step {step + 1}: loss {float(loss)}")
+            raise StepFailedError(f"pre-training diverged at step {step + 1}: loss {float(loss)}; "
+                                  "lower the recipe's learning_rate")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

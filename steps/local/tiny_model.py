@@ -9,8 +9,8 @@ isolated, so ids, dates and amounts tokenize the same way everywhere) trained on
 project-generated corpus (`steps.local.tiny_corpus`), ChatML special tokens and chat template, and a
 small `LlamaForCausalLM` initialised with `torch.manual_seed(seed)`, then pre-trained on the
 project's own corpus (`steps.local.pretraining`, `steps.local.pretrain_corpus`). The folder name
-carries 12 hex of the hash of the recipe, the seed and the tokenizer corpus, so any change gives a
-new folder.
+carries 12 hex of the hash of the recipe, the seed, the tokenizer corpus and a sample of the
+pre-training corpus, so any change gives a new folder.
 
 Pre-training takes minutes on a laptop CPU, so `llmops model build` runs it once and writes the
 result (with the recipe, its hash, the build time and the smoke-benchmark scores in `recipe.json`)
@@ -191,7 +191,7 @@ def ensure_base_model(name: str = "llmops/tiny-llama", seed: int = 0) -> Path:
     committed = committed_model_dir(name)
 
     def produce(tmp: Path) -> None:
-        if seed == 0 and _recorded_hash(committed) == digest:
+        if _recorded_hash(committed) == digest:  # the hash covers the seed too
             for item in committed.iterdir():
                 shutil.copy2(item, tmp / item.name)
         else:
