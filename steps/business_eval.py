@@ -10,9 +10,9 @@ from steps.errors import InvalidInputError
 from steps.io import TrackedInput
 from steps.logic import bill_metrics
 from steps.logic.formats import BILL_ANSWER_KEYS
+from steps.logic.records import TASKS
 
 HEADLINE = {"bill-json": "all_fields_exact", "bill-reason": "change_reason_balanced", "chat": "exact_match"}
-TASKS = list(HEADLINE)
 
 
 class BusinessEvalInput(TrackedInput):
@@ -23,7 +23,7 @@ class BusinessEvalInput(TrackedInput):
     adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
     dataset_uri: Annotated[str, Parameter(description="Dataset revision from prepare-data")]
     task: Annotated[
-        Literal["bill-json", "bill-reason", "chat"], Parameter(description="Business task", enum=TASKS)
+        Literal["bill-json", "bill-reason", "chat"], Parameter(description="Business task", enum=list(TASKS))
     ] = "bill-json"
     limit: Annotated[int, Parameter(description="Test rows to score (0 = all)")] = 0
     max_tokens: Annotated[int, Parameter(description="Generation budget per answer")] = 64

@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from steps.errors import InvalidInputError, StepFailedError
+from steps.logic.lr_schedule import warmup_cosine
 
 IGNORE_INDEX = -100
 _SENTINEL = "\u0000llmops-assistant-content\u0000"
@@ -158,13 +159,6 @@ def _evaluate(model, examples, batch_size: int, pad_id: int) -> float | None:
     return total / count if count else None
 
 
-def _lr_factor(step: int, warmup: int, total: int) -> float:
-    if step < warmup:
-        return (step + 1) / warmup
-    progress = (step - warmup) / max(1, total - warmup)
-    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-
-
 def train_lora(
     base_dir: Path,
     train_rows: list[dict],
@@ -214,7 +208,7 @@ def train_lora(
         total_steps = min(total_steps, hp.max_steps)
     warmup = max(1, int(hp.warmup_ratio * total_steps))
     optimizer = torch.optim.AdamW(trainable, lr=hp.learning_rate, weight_decay=hp.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _lr_factor(s, warmup, total_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: warmup_cosine(s, warmup, total_steps))
     log_every = max(1, min(10, total_steps // 20))
 
     train_curve: list[tuple[int, float]] = []

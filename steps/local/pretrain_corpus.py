@@ -30,9 +30,6 @@ from functools import lru_cache
 
 from steps.data import smoke_benchmarks as smoke
 
-CORPUS_VERSION = 1
-
-
 @dataclass(frozen=True)
 class Decontamination:
     """What the corpus must never contain: evaluated questions and SQuAD titles."""

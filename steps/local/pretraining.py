@@ -9,7 +9,6 @@ wall clock, so the same recipe, seed and thread count give the same weights.
 
 from __future__ import annotations
 
-import math
 import random
 import sys
 import time
@@ -19,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from steps.errors import StepFailedError
+from steps.logic.lr_schedule import warmup_cosine
 
 
 class PretrainSpec(BaseModel):
@@ -35,15 +35,6 @@ class PretrainSpec(BaseModel):
     corpus_seed: int = 7
     mix: dict[str, float]
     log_every: int = Field(50, ge=1)
-
-
-def lr_factor(step: int, spec: PretrainSpec) -> float:
-    """Multiplier of the peak learning rate at 0-based `step`."""
-    if step < spec.warmup_steps:
-        return (step + 1) / spec.warmup_steps
-    progress = (step - spec.warmup_steps) / max(1, spec.steps - spec.warmup_steps)
-    cosine = 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-    return spec.min_lr_ratio + (1.0 - spec.min_lr_ratio) * cosine
 
 
 def packed_rows(tokenizer, spec: PretrainSpec, end_id: int) -> tuple[list[list[int]], dict[str, Any]]:
@@ -94,7 +85,8 @@ def pretrain(model, tokenizer, spec: PretrainSpec, log: Callable[[str], None] | 
     train_started = time.perf_counter()
     for step in range(spec.steps):
         for group in optimizer.param_groups:
-            group["lr"] = spec.learning_rate * lr_factor(step, spec)
+            group["lr"] = spec.learning_rate * warmup_cosine(
+                step, spec.warmup_steps, spec.steps, spec.min_lr_ratio)
         batch = data[step * spec.batch_size : (step + 1) * spec.batch_size]
         loss = model(input_ids=batch, labels=batch).loss
         if not torch.isfinite(loss):

@@ -156,6 +156,13 @@ def recipe_hash(name: str, seed: int = 0, corpus: list[str] | None = None) -> st
     return digest.hexdigest()
 
 
+def _identity(name: str, seed: int) -> tuple[dict[str, Any], list[str], str]:
+    """The recipe, its tokenizer corpus and the recipe hash (the corpus is generated once for both)."""
+    recipe = _recipe(name)
+    corpus = _corpus(recipe, seed)
+    return recipe, corpus, recipe_hash(name, seed, corpus)
+
+
 def model_dir_for(name: str, seed: int = 0) -> Path:
     from steps.settings import workspace
 
@@ -182,9 +189,7 @@ def ensure_base_model(name: str = "llmops/tiny-llama", seed: int = 0) -> Path:
     """
     from steps.settings import workspace
 
-    recipe = _recipe(name)
-    corpus = _corpus(recipe, seed)
-    digest = recipe_hash(name, seed, corpus)
+    recipe, corpus, digest = _identity(name, seed)
     target = workspace() / "models" / f"{_slug(name)}-{digest[:12]}"
     if (target / "config.json").is_file():
         return target
@@ -209,9 +214,7 @@ def build_base_model(name: str, seed: int, out: Path, evaluate: bool = True,
     With `evaluate`, the smoke benchmarks (first `SMOKE_ROWS` rows each) are run on the result and
     their scores recorded, so the committed weights carry the numbers they were accepted on.
     """
-    recipe = _recipe(name)
-    corpus = _corpus(recipe, seed)
-    digest = recipe_hash(name, seed, corpus)
+    recipe, corpus, digest = _identity(name, seed)
     log = log or _log
 
     def produce(tmp: Path) -> None:
