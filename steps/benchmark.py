@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from hera.workflows import Output, Parameter
 
-from steps import ports, tracking
+from steps import platforms
 from steps.errors import InvalidInputError
 from steps.io import TrackedInput
 
@@ -40,11 +40,12 @@ class BenchmarkOutput(Output):
 
 
 def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
+    platform = platforms.build()
     if inputs.target == "candidate" and not inputs.adapter_id:
         raise InvalidInputError("benchmark: target 'candidate' needs adapter_id")
     name = f"benchmark-{inputs.benchmark}-{inputs.target}"
-    with tracking.step_run(inputs.mlflow_run_id, name) as mlflow, tempfile.TemporaryDirectory() as out:
-        score = ports.evaluator().run_benchmark(
+    with platform.tracker.step_run(inputs.mlflow_run_id, name) as mlflow, tempfile.TemporaryDirectory() as out:
+        score = platform.evaluator.run_benchmark(
             inputs.benchmark, inputs.data, inputs.base_model, inputs.adapter_id, inputs.limit or None, Path(out),
             num_fewshot=None if inputs.num_fewshot < 0 else inputs.num_fewshot,
         )

@@ -5,7 +5,8 @@ from typing import Annotated, Literal
 
 from hera.workflows import Output, Parameter
 
-from steps import ports, tracking
+from steps import platforms
+from steps.contracts import TESTING_FILE
 from steps.errors import InvalidInputError
 from steps.io import TrackedInput
 from steps.logic import bill_metrics
@@ -67,18 +68,19 @@ def headline_of(task: str, requested: str = "") -> str:
 
 
 def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
+    platform = platforms.build()
     if inputs.target == "candidate" and not inputs.adapter_id:
         raise InvalidInputError("business-eval: target 'candidate' needs adapter_id")
     headline = headline_of(inputs.task, inputs.headline_metric)  # before any inference
-    rows = ports.datastore().read_jsonl(inputs.dataset_uri, "testing/testing.jsonl")
+    rows = platform.datastore.read_jsonl(inputs.dataset_uri, TESTING_FILE)
     rows = rows[: inputs.limit] if inputs.limit else rows
     if not rows:
         raise InvalidInputError(f"business-eval: {inputs.dataset_uri} has no test rows")
-    model = ports.inference(inputs.base_model, inputs.adapter_id)
+    model = platform.inference.chat_model(inputs.base_model, inputs.adapter_id)
     replies = model.create_batch([r["messages"] for r in rows], max_tokens=inputs.max_tokens)
     predictions = [reply["choices"][0]["message"]["content"] for reply in replies]
     metrics, per_row = score(inputs.task, predictions, [r["reference"] for r in rows])
-    with tracking.step_run(inputs.mlflow_run_id, f"business-eval-{inputs.target}") as mlflow:
+    with platform.tracker.step_run(inputs.mlflow_run_id, f"business-eval-{inputs.target}") as mlflow:
         mlflow.log_params({"target": inputs.target, "task": inputs.task, "adapter_id": inputs.adapter_id,
                            "n": len(rows), "headline": headline})
         mlflow.log_metrics(metrics)

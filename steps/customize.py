@@ -4,7 +4,8 @@ from typing import Annotated
 
 from hera.workflows import Output, Parameter
 
-from steps import ports, tracking
+from steps import platforms
+from steps.contracts import LoraHyperparameters
 from steps.io import TrackedInput
 
 
@@ -27,29 +28,25 @@ class CustomizeOutput(Output):
     adapter_id: Annotated[str, Parameter(name="adapter_id", description="Adapter produced by the job")]
 
 
-def hyperparameters(inputs: CustomizeInput) -> dict:
-    return {
-        "rank": inputs.lora_rank,
-        "alpha": inputs.lora_alpha,
-        "dropout": inputs.lora_dropout,
-        "epochs": inputs.epochs,
-        "learning_rate": inputs.learning_rate,
-        "batch_size": inputs.batch_size,
-        "max_steps": inputs.max_steps or None,
-        "seed": inputs.seed,
-    }
+def hyperparameters(inputs: CustomizeInput) -> LoraHyperparameters:
+    return LoraHyperparameters(
+        rank=inputs.lora_rank, alpha=inputs.lora_alpha, dropout=inputs.lora_dropout, epochs=inputs.epochs,
+        learning_rate=inputs.learning_rate, batch_size=inputs.batch_size, max_steps=inputs.max_steps or None,
+        seed=inputs.seed,
+    )
 
 
 def customize(inputs: CustomizeInput) -> CustomizeOutput:
+    platform = platforms.build()
     hp = hyperparameters(inputs)
-    with tracking.step_run(inputs.mlflow_run_id, "customize") as mlflow:
-        mlflow.log_params({**{f"lora.{k}": v for k, v in hp.items()}, "dataset_uri": inputs.dataset_uri})
+    with platform.tracker.step_run(inputs.mlflow_run_id, "customize") as mlflow:
+        mlflow.log_params({**{f"lora.{k}": v for k, v in hp.model_dump().items()}, "dataset_uri": inputs.dataset_uri})
 
         def on_metrics(step: int, metrics: dict[str, float]) -> None:
             mlflow.log_metrics(metrics, step=step)
             print(f"step {step}: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()), flush=True)
 
-        job = ports.customizer().run(
+        job = platform.customizer.run(
             inputs.output_model, inputs.base_model, inputs.dataset_uri, hp, on_metrics=on_metrics
         )
         result = job.result or {}

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from hera.workflows import Output, Parameter
 
-from steps import ports, tracking
+from steps import platforms
 from steps.io import TrackedInput
 
 
@@ -19,8 +19,9 @@ class DeployBaseOutput(Output):
 
 
 def deploy_base(inputs: DeployBaseInput) -> DeployBaseOutput:
-    deployment = ports.deployer().ensure_base(inputs.base_model)
-    with tracking.step_run(inputs.mlflow_run_id, "deploy-base") as mlflow:
+    platform = platforms.build()
+    deployment = platform.deployer.ensure_base(inputs.base_model)
+    with platform.tracker.step_run(inputs.mlflow_run_id, "deploy-base") as mlflow:
         mlflow.log_params({"base_model": inputs.base_model, "endpoint": deployment.endpoint})
     print(f"base model {deployment.model_id} ready at {deployment.endpoint}")
     return DeployBaseOutput(

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from hera.workflows import Input, Output, Parameter
 
-from steps import settings, tracking
+from steps import platforms, settings, tracking
 
 
 class FinalizeInput(Input):
@@ -38,18 +38,19 @@ def report(parent, children) -> str:
 
 
 def finalize(inputs: FinalizeInput) -> FinalizeOutput:
-    parent_id = tracking.find_parent(inputs.workflow_uid)
+    platform = platforms.build()
+    parent_id = platform.tracker.find_parent(inputs.workflow_uid)
     if parent_id is None:
         print(f"no MLflow run for workflow {inputs.workflow_name} ({inputs.workflow_uid}); nothing to close")
         return FinalizeOutput(mlflow_status="NONE")
-    client = tracking.client()
+    client = platform.tracker.client()
     parent = client.get_run(parent_id)
-    text = report(parent, tracking.children(parent_id))
+    text = report(parent, platform.tracker.children(parent_id))
     client.log_text(parent_id, text, "report.md")
     path = settings.workspace() / "reports" / f"{inputs.workflow_name}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     client.set_tag(parent_id, "argo.workflow.status", inputs.workflow_status)
-    status = tracking.close_parent(parent_id, inputs.workflow_status)
+    status = platform.tracker.close_parent(parent_id, inputs.workflow_status)
     print(f"MLflow run {parent_id} closed as {status}; report at {path}")
     return FinalizeOutput(mlflow_status=status)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from hera.workflows import Output, Parameter
 
-from steps import tracking
+from steps import platforms
 from steps.errors import InvalidInputError
 from steps.io import TrackedInput
 from steps.logic.gate_policy import GatePolicy, Score, decide
@@ -47,6 +47,7 @@ def scores(results: list[dict], kind: str) -> list[Score]:
 
 
 def gate(inputs: GateInput) -> GateOutput:
+    platform = platforms.build()
     base_business = _results(inputs.base_business, "base_business")
     candidate_business = _results(inputs.candidate_business, "candidate_business")
     policy = GatePolicy(
@@ -68,13 +69,13 @@ def gate(inputs: GateInput) -> GateOutput:
         metrics[f"candidate.{row.name}"] = row.candidate
         metrics[f"delta.{row.name}"] = row.delta
     report = summary_table(decision)
-    with tracking.step_run(inputs.mlflow_run_id, "gate") as mlflow:
+    with platform.tracker.step_run(inputs.mlflow_run_id, "gate") as mlflow:
         mlflow.log_params({"policy": policy.model_dump_json()})
         mlflow.log_metrics(metrics)
         mlflow.set_tag(DECISION_TAG, verdict)
         mlflow.log_text(markdown_table(decision), "gate/report.md")
         mlflow.log_dict(decision.model_dump(), "gate/decision.json")
-    tracking.log_parent_metrics(inputs.mlflow_run_id, metrics)
-    tracking.set_parent_tags(inputs.mlflow_run_id, {DECISION_TAG: verdict})
+    platform.tracker.log_parent_metrics(inputs.mlflow_run_id, metrics)
+    platform.tracker.set_parent_tags(inputs.mlflow_run_id, {DECISION_TAG: verdict})
     print(report)
     return GateOutput(decision=verdict, report=report)

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from hera.workflows import Output, Parameter
 
-from steps import ports, tracking
+from steps import platforms
+from steps.contracts import TESTING_FILE
 from steps.errors import InvalidInputError, StepFailedError
 from steps.io import TrackedInput
 
@@ -28,19 +29,20 @@ class GuardrailsOutput(Output):
 
 
 def guardrails(inputs: GuardrailsInput) -> GuardrailsOutput:
-    rows = ports.datastore().read_jsonl(inputs.dataset_uri, "testing/testing.jsonl")[: inputs.limit]
+    platform = platforms.build()
+    rows = platform.datastore.read_jsonl(inputs.dataset_uri, TESTING_FILE)[: inputs.limit]
     if not rows:
         raise InvalidInputError(f"guardrails: {inputs.dataset_uri} has no test rows to probe with")
-    model = ports.inference(inputs.base_model, inputs.adapter_id)
+    model = platform.inference.chat_model(inputs.base_model, inputs.adapter_id)
     prompts = [[m for m in r["messages"] if m["role"] != "system"] for r in rows]
     replies = model.create_batch(prompts, max_tokens=inputs.max_tokens)
-    rails = ports.guardrails()
+    rails = platform.guardrails
     config = rails.ensure_config(inputs.adapter_id)
     results = [rails.check(inputs.adapter_id, p + [reply["choices"][0]["message"]], config.config_id)
                for p, reply in zip(prompts, replies)]
     blocked = [r for r in results if not r.allowed]
     summary = {"config_id": config.config_id, "config": config.action, "checked": len(results), "blocked": len(blocked)}
-    with tracking.step_run(inputs.mlflow_run_id, "guardrails") as mlflow:
+    with platform.tracker.step_run(inputs.mlflow_run_id, "guardrails") as mlflow:
         mlflow.log_metrics({"guardrails_checked": len(results), "guardrails_blocked": len(blocked)})
         mlflow.set_tags({"guardrails.config_id": config.config_id, "adapter_id": inputs.adapter_id})
         mlflow.log_dict([r.model_dump() for r in results], "guardrails/checks.json")

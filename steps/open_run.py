@@ -4,7 +4,7 @@ from typing import Annotated
 
 from hera.workflows import Input, Output, Parameter
 
-from steps import tracking
+from steps import platforms, tracking
 
 
 class OpenRunInput(Input):
@@ -22,6 +22,7 @@ class OpenRunOutput(Output):
 
 
 def open_run(inputs: OpenRunInput) -> OpenRunOutput:
+    platform = platforms.build()
     tags = {
         "llmops.run_spec": inputs.run_spec_name,
         "llmops.run_spec_hash": inputs.run_spec_hash,
@@ -29,6 +30,6 @@ def open_run(inputs: OpenRunInput) -> OpenRunOutput:
         "llmops.base_model": inputs.base_model,
         tracking.WORKFLOW_NAME_TAG: inputs.workflow_name,
     }
-    run_id = tracking.open_parent(inputs.experiment, inputs.workflow_name, inputs.workflow_uid, tags)
+    run_id = platform.tracker.open_parent(inputs.experiment, inputs.workflow_name, inputs.workflow_uid, tags)
     print(f"MLflow parent run {run_id}")
     return OpenRunOutput(mlflow_run_id=run_id)

@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 
 from hera.workflows import Output, Parameter
 
-from steps import ports, settings, tracking
+from steps import platforms, settings
+from steps.contracts import TESTING_FILE, TRAINING_FILE, VALIDATION_FILE
 from steps.errors import InvalidInputError, PlatformNotAvailableError
 from steps.io import TrackedInput
 from steps.logic import anonymize, formats, records, splits
@@ -121,9 +122,9 @@ def build_splits(
         for kind, n in test_pii.items():
             pii[kind] = pii.get(kind, 0) + n
     files = {
-        "training/training.jsonl": [formats.to_training_example(r, task) for r in parts["training"]],
-        "validation/validation.jsonl": [formats.to_training_example(r, task) for r in parts["validation"]],
-        "testing/testing.jsonl": [formats.to_evaluation_example(r, task) for r in parts["testing"]],
+        TRAINING_FILE: [formats.to_training_example(r, task) for r in parts["training"]],
+        VALIDATION_FILE: [formats.to_training_example(r, task) for r in parts["validation"]],
+        TESTING_FILE: [formats.to_evaluation_example(r, task) for r in parts["testing"]],
     }
     return files, pii
 
@@ -133,14 +134,15 @@ def _jsonl(rows: list[dict]) -> bytes:
 
 
 def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
+    platform = platforms.build()
     path = resolve_source(inputs.source)
     test_path = resolve_source(inputs.test_source) if inputs.test_source else None
     files, pii = build_splits(
         path, inputs.task, inputs.validation_fraction, inputs.test_fraction, inputs.split_seed, test_path
     )
     counts = {name.split("/")[0]: len(rows) for name, rows in files.items()}
-    with tracking.step_run(inputs.mlflow_run_id, "prepare-data") as mlflow:
-        ref = ports.datastore().put_dataset(
+    with platform.tracker.step_run(inputs.mlflow_run_id, "prepare-data") as mlflow:
+        ref = platform.datastore.put_dataset(
             inputs.namespace, inputs.dataset_name, {k: _jsonl(v) for k, v in files.items()}
         )
         mlflow.log_params({"source": inputs.source, "test_source": inputs.test_source, "task": inputs.task,
@@ -148,8 +150,8 @@ def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
         mlflow.log_metrics({f"rows_{k}": v for k, v in counts.items()})
         mlflow.log_metrics({f"pii_replaced_{k}": v for k, v in pii.items()})
         mlflow.set_tags({"dataset.uri": ref.uri, "dataset.revision": ref.revision})
-        mlflow.log_dict(files["testing/testing.jsonl"][:5], "samples/testing_head.json")
-    tracking.set_parent_tags(
+        mlflow.log_dict(files[TESTING_FILE][:5], "samples/testing_head.json")
+    platform.tracker.set_parent_tags(
         inputs.mlflow_run_id, {"llmops.dataset_revision": ref.revision, "llmops.dataset_uri": ref.uri}
     )
     print(f"dataset {ref.uri} ({'uploaded' if ref.created else 'already present'}): {counts}")

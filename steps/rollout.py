@@ -8,7 +8,7 @@ from typing import Annotated
 
 from hera.workflows import Output, Parameter
 
-from steps import ports, tracking
+from steps import platforms
 from steps.errors import StepFailedError
 from steps.io import TrackedInput
 
@@ -48,14 +48,15 @@ def promote(client, name: str, version: str) -> str | None:
 
 
 def rollout(inputs: RolloutInput) -> RolloutOutput:
+    platform = platforms.build()
     if inputs.gate_decision != "pass":
         raise StepFailedError(f"rollout refused: gate decision is {inputs.gate_decision!r}, not 'pass'")
-    customizer = ports.customizer()
+    customizer = platform.customizer
     files, uri = customizer.adapter_files(inputs.adapter_id), customizer.adapter_uri(inputs.adapter_id)
-    newly_served = ports.deployer().serve_adapter(inputs.base_model, inputs.adapter_id)
-    client = tracking.client()
+    newly_served = platform.deployer.serve_adapter(inputs.base_model, inputs.adapter_id)
+    client = platform.tracker.client()
     name = inputs.registered_model_name
-    with tracking.step_run(inputs.mlflow_run_id, "rollout") as mlflow:
+    with platform.tracker.step_run(inputs.mlflow_run_id, "rollout") as mlflow:
         exists = bool(client.search_registered_models(f"name = '{name}'"))
         version = _find_version(client, name, inputs.adapter_id) if exists else None
         if version is None:
@@ -71,7 +72,7 @@ def rollout(inputs: RolloutInput) -> RolloutOutput:
         previous = promote(client, name, str(version.version))
         mlflow.set_tags({"adapter_id": inputs.adapter_id, "model_version": version.version,
                          "previous_champion": previous or ""})
-    tracking.set_parent_tags(inputs.mlflow_run_id, {"llmops.released_version": f"{name}/{version.version}"})
+    platform.tracker.set_parent_tags(inputs.mlflow_run_id, {"llmops.released_version": f"{name}/{version.version}"})
     print(f"released {inputs.adapter_id} as {name} v{version.version} (@{CHAMPION}); "
           f"{'now served' if newly_served else 'already served'}; previous champion: {previous or 'none'}")
     return RolloutOutput(model_version=str(version.version))

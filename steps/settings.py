@@ -1,6 +1,6 @@
 """Process-wide settings read from the environment (the only place steps read configuration from).
 
-- LLMOPS_PLATFORM: `local` (default) or `nemo`.
+- LLMOPS_PLATFORM: the backend (read by `steps.platforms.configured`, which knows the names).
 - LLMOPS_WORKSPACE: folder for the local platform's state (datastore, models, MLflow DB, caches);
   default `.llmops` under the current directory.
 - LLMOPS_PROJECT_DIR: folder that relative dataset paths resolve against; default the current directory.
@@ -11,20 +11,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-PLATFORMS = ("local", "nemo")
-
-
-def platform() -> str:
-    value = os.environ.get("LLMOPS_PLATFORM", "local").strip() or "local"
-    if value not in PLATFORMS:
-        from steps.errors import PlatformNotAvailableError
-
-        raise PlatformNotAvailableError(
-            f"LLMOPS_PLATFORM={value!r} is not a platform; use one of: {', '.join(PLATFORMS)}"
-        )
-    return value
-
 
 def workspace() -> Path:
     path = Path(os.environ.get("LLMOPS_WORKSPACE", ".llmops")).resolve()

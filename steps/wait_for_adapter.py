@@ -4,7 +4,7 @@ from typing import Annotated
 
 from hera.workflows import Output, Parameter
 
-from steps import ports, tracking
+from steps import platforms
 from steps.io import TrackedInput
 
 
@@ -18,10 +18,11 @@ class WaitForAdapterOutput(Output):
 
 
 def wait_for_adapter(inputs: WaitForAdapterInput) -> WaitForAdapterOutput:
-    model = ports.inference(inputs.base_model, inputs.adapter_id)
+    platform = platforms.build()
+    model = platform.inference.chat_model(inputs.base_model, inputs.adapter_id)
     reply = model.create([{"role": "user", "content": "ping"}], max_tokens=4)
     served = {m["id"] for m in model.models()["data"]}
-    with tracking.step_run(inputs.mlflow_run_id, "wait-for-adapter") as mlflow:
+    with platform.tracker.step_run(inputs.mlflow_run_id, "wait-for-adapter") as mlflow:
         mlflow.set_tags({"adapter_id": inputs.adapter_id, "served_models": ",".join(sorted(served))})
     print(f"adapter {inputs.adapter_id} answers ({reply['usage']['completion_tokens']} tokens)")
     return WaitForAdapterOutput(model_id=inputs.adapter_id)

@@ -1,47 +1,32 @@
 """Local customizer: LoRA jobs trained in-process with PEFT, recorded like Customizer jobs.
 
-A job is identified by its content (base model, dataset revision, hyperparameters), so re-running
+A job is identified by its content (base weights, dataset revision, hyperparameters), so re-running
 a step finds the finished job and its adapter instead of training a second time.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from steps import settings
+from steps.contracts import (TRAINING_FILE, VALIDATION_FILE, CustomizationJob, Datastore, LoraHyperparameters,
+                             MetricsCallback, job_key)
 from steps.errors import NotFoundError
-
-
-class CustomizationJob(BaseModel):
-    job_id: str
-    adapter_id: str
-    status: str  # created | running | completed | failed
-    base_model: str
-    dataset_uri: str
-    hyperparameters: dict
-    result: dict | None = None
-    error: str | None = None
-
-
-def job_key(base_model: str, dataset_uri: str, hyperparameters: dict) -> str:
-    payload = json.dumps([base_model, dataset_uri, hyperparameters], sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+from steps.local.deployer import LocalDeployer
+from steps.local.entity_registry import LocalEntityRegistry
 
 
 class LocalCustomizer:
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root or settings.workspace()
-        self.jobs = self.root / "customization" / "jobs"
-        self.adapters = self.root / "customization" / "adapters"
+    def __init__(self, root: Path, datastore: Datastore, deployer: LocalDeployer,
+                 registry: LocalEntityRegistry) -> None:
+        self.root = root
+        self.jobs = root / "customization" / "jobs"
+        self.adapters = root / "customization" / "adapters"
+        self.datastore, self.deployer, self.registry = datastore, deployer, registry
 
     def adapter_dir(self, adapter_id: str) -> Path:
+        """The adapter's folder (local platform only: inference and evaluation load it from there)."""
         path = self.adapters / adapter_id
         if not (path / "adapter_config.json").exists():
             raise NotFoundError(
@@ -50,7 +35,7 @@ class LocalCustomizer:
         return path
 
     def adapter_files(self, adapter_id: str) -> Path | None:
-        """The adapter's weights as files (what rollout logs to MLflow); None where they stay remote."""
+        """The adapter's weights as files (what rollout logs to MLflow)."""
         return self.adapter_dir(adapter_id)
 
     def adapter_uri(self, adapter_id: str) -> str:
@@ -67,39 +52,32 @@ class LocalCustomizer:
             handle.write(job.model_dump_json(indent=2))
         os.replace(tmp, self.jobs / f"{job.job_id}.json")
 
-    def run(
-        self,
-        output_model: str,
-        base_model: str,
-        dataset_uri: str,
-        hyperparameters: dict,
-        on_metrics: Callable[[int, dict[str, float]], None] | None = None,
-    ) -> CustomizationJob:
+    def run(self, output_model: str, base_model: str, dataset_uri: str, hyperparameters: LoraHyperparameters,
+            on_metrics: MetricsCallback | None = None) -> CustomizationJob:
         """Train the adapter unless a completed job with the same content exists."""
-        from steps.local.lora_training import LoraHyperparameters, train_lora
-        from steps.ports import datastore, deployer
+        from steps.local.lora_training import LoraTrainingConfig, train_lora
 
-        hp = LoraHyperparameters(**hyperparameters)
-        base_dir = deployer().model_dir(base_model)
+        hp = LoraTrainingConfig(**hyperparameters.model_dump())
+        base_dir = self.deployer.model_dir(base_model)
         # The key names the exact base weights (the folder carries the recipe hash) and every
         # effective hyperparameter, defaults included: a rebuilt base or new defaults train anew.
         key = job_key(base_dir.name, dataset_uri, hp.model_dump(mode="json"))
         job_id = f"cust-{key}"
         existing = self.find_job(job_id)
         if existing and existing.status == "completed" and (self.adapters / existing.adapter_id).exists():
+            self.registry.record_model(existing.adapter_id, base_model, self.adapter_uri(existing.adapter_id))
             return existing
         adapter_id = f"{output_model}-{key}"
         job = CustomizationJob(
             job_id=job_id, adapter_id=adapter_id, status="running", base_model=base_model,
-            dataset_uri=dataset_uri, hyperparameters=hyperparameters,
+            dataset_uri=dataset_uri, hyperparameters=hyperparameters.model_dump(mode="json"),
         )
         self._save(job)
-        store = datastore()
         try:
             result = train_lora(
                 base_dir,
-                store.read_jsonl(dataset_uri, "training/training.jsonl"),
-                store.read_jsonl(dataset_uri, "validation/validation.jsonl"),
+                self.datastore.read_jsonl(dataset_uri, TRAINING_FILE),
+                self.datastore.read_jsonl(dataset_uri, VALIDATION_FILE),
                 hp,
                 self.adapters / adapter_id,
                 on_metrics=on_metrics,
@@ -110,4 +88,5 @@ class LocalCustomizer:
             raise
         job.status, job.result = "completed", result.model_dump()
         self._save(job)
+        self.registry.record_model(adapter_id, base_model, self.adapter_uri(adapter_id))
         return job

@@ -13,68 +13,15 @@ import os
 import re
 import shutil
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
+from steps.contracts import DatasetRef, EntityRegistry
 from steps.errors import InvalidInputError, NotFoundError, StepFailedError
-from steps.logic import records
-from steps.settings import workspace
+from steps.logic.dataset_files import check_dataset_files, check_name, read_dataset_jsonl, revision_of
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _URI = re.compile(r"^local://datasets/([^/@]+)/([^/@]+)@([0-9a-f]{16})$")
 URI_FORM = "local://datasets/<namespace>/<name>@<16 hex revision>"
-
-
-class DatasetRef(BaseModel):
-    namespace: str
-    name: str
-    revision: str
-    uri: str
-    files: list[str]
-    created: bool
-
-
-def _check_name(kind: str, value: str) -> str:
-    if not _NAME.match(value) or value in (".", ".."):
-        raise InvalidInputError(
-            f"dataset {kind} {value!r} is not valid; use lowercase letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
-    return value
-
-
-def _check_relpath(path: str) -> str:
-    pure = PurePosixPath(path)
-    if (
-        not path
-        or "\\" in path
-        or pure.is_absolute()
-        or any(part in ("", ".", "..") for part in path.split("/"))
-        or any(part.startswith(".") for part in pure.parts)
-    ):
-        raise InvalidInputError(
-            f"dataset file path {path!r} is not valid; use a relative path like 'training/training.jsonl' "
-            "without '..', '.', leading '/', or hidden names"
-        )
-    return path
-
-
-def revision_of(files: dict[str, bytes]) -> str:
-    """First 16 hex of sha256 over the sorted (path, sha256(content)) pairs."""
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(f"{path}\0{hashlib.sha256(files[path]).hexdigest()}\n".encode("utf-8"))
-    return digest.hexdigest()[:16]
-
-
-def _write_file(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _stored_files(folder: Path) -> dict[str, str]:
@@ -86,29 +33,18 @@ def _stored_files(folder: Path) -> dict[str, str]:
     }
 
 
-def check_dataset_files(namespace: str, name: str, files: dict[str, bytes]) -> None:
-    """What every datastore accepts: valid names, at least one file, relative paths, no file/folder clash."""
-    _check_name("namespace", namespace)
-    _check_name("name", name)
-    if not files:
-        raise InvalidInputError(f"dataset {namespace}/{name} has no files; nothing to store")
-    for path in files:
-        _check_relpath(path)
-        if any(other.startswith(path + "/") for other in files):
-            raise InvalidInputError(f"dataset file path {path!r} is also used as a folder by another file")
-
-
-def read_dataset_jsonl(folder: Path, uri: str, relpath: str) -> list[dict[str, Any]]:
-    """The rows of one JSONL file of a resolved dataset revision (any datastore)."""
-    path = folder / _check_relpath(relpath)
-    if not path.is_file():
-        raise NotFoundError(f"dataset {uri} has no file {relpath!r}")
-    return [row for _, row in records.read_jsonl(path)]
+def _write_file(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 class LocalDatastore:
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = Path(root) if root is not None else workspace() / "datastore"
+    def __init__(self, root: Path, registry: EntityRegistry | None = None) -> None:
+        self.root = Path(root)
+        self.registry = registry  # told about every stored revision, like the NeMo Entity Store
 
     def _uri(self, namespace: str, name: str, revision: str) -> str:
         return f"local://datasets/{namespace}/{name}@{revision}"
@@ -123,6 +59,12 @@ class LocalDatastore:
 
     def put_dataset(self, namespace: str, name: str, files: dict[str, bytes]) -> DatasetRef:
         """Store `files` (relative path -> bytes) as one immutable revision; idempotent."""
+        ref = self._store(namespace, name, files)
+        if self.registry is not None:
+            self.registry.ensure_dataset(namespace, name, ref.uri)
+        return ref
+
+    def _store(self, namespace: str, name: str, files: dict[str, bytes]) -> DatasetRef:
         check_dataset_files(namespace, name, files)
         revision = revision_of(files)
         parent = self.root / namespace / name
@@ -156,8 +98,8 @@ class LocalDatastore:
         if not match:
             raise InvalidInputError(f"{uri!r} is not a local dataset URI; expected {URI_FORM}")
         namespace, name, revision = match.groups()
-        _check_name("namespace", namespace)
-        _check_name("name", name)
+        check_name("namespace", namespace)
+        check_name("name", name)
         folder = self.root / namespace / name / revision
         if not folder.is_dir():
             known = self.list_revisions(namespace, name)
@@ -170,7 +112,7 @@ class LocalDatastore:
 
     def list_revisions(self, namespace: str, name: str) -> list[str]:
         """Revisions of a dataset, oldest first (empty when there is none)."""
-        parent = self.root / _check_name("namespace", namespace) / _check_name("name", name)
+        parent = self.root / check_name("namespace", namespace) / check_name("name", name)
         if not parent.is_dir():
             return []
         folders = [p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")]

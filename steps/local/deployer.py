@@ -11,23 +11,15 @@ import os
 import tempfile
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from steps import settings
-
-
-class Deployment(BaseModel):
-    model_id: str
-    model_key: str  # names the exact weights; safe as an Argo memoization key ([-._a-zA-Z0-9]+)
-    endpoint: str
-    path: str
+from steps.contracts import Deployment
 
 
 class LocalDeployer:
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root or settings.workspace()
+    def __init__(self, root: Path) -> None:
+        self.root = root
 
     def model_dir(self, base_model: str) -> Path:
+        """The base model's folder (local platform only: training, inference and evaluation load it)."""
         from steps.local.tiny_model import ensure_base_model
 
         return ensure_base_model(base_model)

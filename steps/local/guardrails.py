@@ -9,29 +9,9 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel
-
-from steps import settings
+from steps.contracts import GuardrailCheck, GuardrailConfigRef
 from steps.errors import InvalidInputError
 from steps.logic.anonymize import anonymize_text
-
-
-class GuardrailConfigRef(BaseModel):
-    config_id: str  # `<namespace>/<name>`, what checks name
-    namespace: str
-    name: str
-    model: str
-    action: Literal["created", "updated", "unchanged"]
-
-
-class GuardrailCheck(BaseModel):
-    config_id: str
-    model: str
-    status: Literal["success", "blocked", "unknown"]
-    allowed: bool  # status == success
-    rails: dict[str, str]  # rail -> its status
 
 
 DEFAULT_BLOCKED_TERMS = ("ignore your instructions", "ignore previous instructions", "other customer's card")
@@ -42,8 +22,8 @@ def _slug(adapter_id: str) -> str:
 
 
 class LocalGuardrails:
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = (root or settings.workspace()) / "guardrails"
+    def __init__(self, root: Path) -> None:
+        self.root = root / "guardrails"
 
     def ensure_config(self, adapter_id: str, blocked_terms: tuple[str, ...] = DEFAULT_BLOCKED_TERMS) -> GuardrailConfigRef:
         name = f"{_slug(adapter_id)}-rails"

@@ -20,26 +20,15 @@ import warnings
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel
 
+from steps.contracts import BENCHMARKS, BenchmarkScore
 from steps.errors import InvalidInputError, NotFoundError, StepFailedError
 
-BENCHMARKS = ("gsm8k", "squad", "triviaqa")
 HEADLINE = {"gsm8k": "exact_match,strict-match", "squad": "f1,none", "triviaqa": "exact_match,remove_whitespace"}
 DATA_FILES = {"gsm8k": ("gsm8k.jsonl", "gsm8k_fewshot_train.jsonl"), "squad": ("squad.jsonl",),
               "triviaqa": ("triviaqa.jsonl",)}
 GSM8K_MAX_FEWSHOT = 5  # lm-eval's default for gsm8k
 FEWSHOT_DELIMITER_MARGIN = 8  # tokens per shot kept free for delimiters / tokenization differences
-
-
-class BenchmarkScore(BaseModel):
-    benchmark: str
-    metric: str
-    score: float
-    stderr: float | None
-    n: int
-    metrics: dict[str, float]
-    samples_file: str | None
 
 
 def _gen_kwargs(until: list[str], max_gen_toks: int) -> dict:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from steps.contracts import LoraHyperparameters
 from steps.errors import InvalidInputError, StepFailedError
 from steps.logic.lr_schedule import warmup_cosine
 
@@ -28,18 +29,12 @@ _SENTINEL = "\u0000llmops-assistant-content\u0000"
 DEFAULT_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
-class LoraHyperparameters(BaseModel):
-    rank: int = Field(8, ge=1)
-    alpha: float = Field(16, gt=0)
-    dropout: float = Field(0.0, ge=0, lt=1)
+class LoraTrainingConfig(LoraHyperparameters):
+    """The platform-neutral LoRA hyperparameters plus the knobs only the local trainer has."""
+
     target_modules: list[str] = Field(default_factory=lambda: list(DEFAULT_TARGET_MODULES))
     modules_to_save: list[str] = Field(default_factory=list)
-    epochs: int = Field(1, ge=1)
-    learning_rate: float = Field(3e-3, gt=0)
-    batch_size: int = Field(8, ge=1)
     max_seq_len: int = Field(512, ge=8)
-    seed: int = 0
-    max_steps: int | None = Field(None, ge=1)
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
     weight_decay: float = Field(0.0, ge=0)
 
@@ -163,7 +158,7 @@ def train_lora(
     base_dir: Path,
     train_rows: list[dict],
     validation_rows: list[dict],
-    hp: LoraHyperparameters,
+    hp: LoraTrainingConfig,
     output_dir: Path,
     on_metrics: Callable[[int, dict[str, float]], None] | None = None,
 ) -> TrainingResult:

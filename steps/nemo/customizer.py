@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from steps.errors import InvalidInputError, PlatformNotAvailableError, StepFailedError
-from steps.local.customizer import CustomizationJob, job_key
-from steps.local.datastore import _check_name
+from steps.errors import InvalidInputError, StepFailedError
+from steps.contracts import CustomizationJob, LoraHyperparameters, MetricsCallback, job_key
+from steps.logic.dataset_files import check_name
 from steps.nemo import settings
 from steps.nemo.client import (API_ERRORS, call_idempotent, create_once, describe, get_logger, iterate_pages,
                                nemo_client)
-from steps.nemo.datastore import parse_uri
+from steps.nemo.datastore import NemoDatastore, parse_uri
 from steps.nemo.polling import Terminated, Watch, sigterm_raises
 
 log = get_logger(__name__)
@@ -30,24 +30,20 @@ KEY_FIELD, OUTPUT_FIELD, DATASET_FIELD = "llmops_job_key", "llmops_output_model"
 ACTIVE = frozenset({"created", "pending", "running", "unknown"})
 ENDED_BADLY = frozenset({"failed", "cancelled", "cancelling"})
 METRICS = ("train_loss", "val_loss")
-# step hyperparameter -> (section, NeMo field); section None = top level of `hyperparameters`.
+# LoRA hyperparameter -> (section, NeMo field); section None = top level of `hyperparameters`.
 HYPERPARAMETERS = {
     "rank": ("lora", "adapter_dim"), "alpha": ("lora", "alpha"), "dropout": ("lora", "adapter_dropout"),
     "epochs": (None, "epochs"), "learning_rate": (None, "learning_rate"), "batch_size": (None, "batch_size"),
-    "max_steps": (None, "max_steps"), "seed": (None, "seed"), "weight_decay": (None, "weight_decay"),
+    "max_steps": (None, "max_steps"), "seed": (None, "seed"),
 }
-LOCAL_ONLY = frozenset({"target_modules", "modules_to_save", "max_seq_len", "warmup_ratio"})
 INT_FIELDS = frozenset({"adapter_dim", "alpha", "epochs", "batch_size", "max_steps", "seed"})
 
 
-def nemo_hyperparameters(hp: dict) -> dict:
-    """The Customizer `hyperparameters` body for the step's LoRA hyperparameters."""
-    unknown = sorted(set(hp) - set(HYPERPARAMETERS) - LOCAL_ONLY)
-    if unknown:
-        raise InvalidInputError(f"hyperparameters {unknown} are not known; use {sorted(HYPERPARAMETERS)}")
+def nemo_hyperparameters(hp: LoraHyperparameters) -> dict[str, Any]:
+    """The Customizer `hyperparameters` body for the LoRA hyperparameters."""
     body: dict[str, Any] = {"training_type": "sft", "finetuning_type": "lora"}
-    for key, value in sorted(hp.items()):
-        if key in LOCAL_ONLY or value is None or (key == "max_steps" and not value):
+    for key, value in sorted(hp.model_dump().items()):
+        if value is None:
             continue
         section, field = HYPERPARAMETERS[key]
         if field in INT_FIELDS:
@@ -77,17 +73,11 @@ def failure_detail(details: Any) -> str:
 class NemoCustomizer:
     def __init__(self, client: Any = None, timing: settings.Timing | None = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                 datastore: Any = None) -> None:
+                 datastore: NemoDatastore | None = None) -> None:
         self.client = client or nemo_client()
         self.timing = timing or settings.CUSTOMIZATION
         self.sleep, self.clock = sleep, clock
         self._datastore = datastore
-
-    def adapter_dir(self, adapter_id: str):
-        raise PlatformNotAvailableError(
-            f"adapter {adapter_id!r} lives in the NeMo Entity Store / Data Store, not in a local folder; "
-            "on the nemo platform adapters are served by NIM (use the inference port)"
-        )
 
     def adapter_files(self, adapter_id: str) -> None:
         """Adapter weights stay in the NeMo Data Store; MLflow gets a reference (see adapter_uri)."""
@@ -134,16 +124,16 @@ class NemoCustomizer:
 
     # -- the port ---------------------------------------------------------------------------------
 
-    def run(self, output_model: str, base_model: str, dataset_uri: str, hyperparameters: dict,
-            on_metrics: Callable[[int, dict[str, float]], None] | None = None) -> CustomizationJob:
+    def run(self, output_model: str, base_model: str, dataset_uri: str, hyperparameters: LoraHyperparameters,
+            on_metrics: MetricsCallback | None = None) -> CustomizationJob:
         """The completed LoRA job for this content: found, followed, or created and followed."""
         namespace, dataset_name, revision = parse_uri(dataset_uri)
         output = output_model if "/" in output_model else f"{namespace}/{output_model}"
         out_ns, _, out_name = output.partition("/")
-        _check_name("namespace", out_ns)
-        _check_name("name", out_name)
+        check_name("namespace", out_ns)
+        check_name("name", out_name)
         body_hp = nemo_hyperparameters(hyperparameters)
-        key = job_key(base_model, dataset_uri, hyperparameters)
+        key = job_key(base_model, dataset_uri, hyperparameters.model_dump(mode="json"))
         job_id, terminated = None, False
         with sigterm_raises():
             try:
@@ -184,8 +174,6 @@ class NemoCustomizer:
     def _check_dataset_head(self, namespace: str, name: str, revision: str, uri: str) -> None:
         """The Customizer trains on the dataset repo's head: refuse when it moved past our revision."""
         if self._datastore is None:
-            from steps.nemo.datastore import NemoDatastore
-
             self._datastore = NemoDatastore()
         head = self._datastore.head_revision(namespace, name)
         if not head or not head.startswith(revision):
@@ -218,7 +206,7 @@ class NemoCustomizer:
     def _pick_live(jobs: list[Any]) -> Any:
         return next((j for j in jobs if _job_status(j) == "completed" or _job_status(j) in ACTIVE), None)
 
-    def _follow(self, job_id: str, on_metrics: Callable[[int, dict[str, float]], None] | None) -> Any:
+    def _follow(self, job_id: str, on_metrics: MetricsCallback | None) -> Any:
         watch = Watch(self.timing, f"customization job {job_id}", clock=self.clock)
         emitted: dict[str, int] = {}
         hint = ("the job is left as it is: re-run the step to follow it, or cancel it "
@@ -240,7 +228,7 @@ class NemoCustomizer:
             self.sleep(watch.poll)
 
     @staticmethod
-    def _emit(details: Any, emitted: dict[str, int], on_metrics) -> None:
+    def _emit(details: Any, emitted: dict[str, int], on_metrics: MetricsCallback | None) -> None:
         """Send every not-yet-seen train_loss / val_loss point, grouped by step, in step order."""
         values = getattr(getattr(details, "metrics", None), "metrics", None)
         if on_metrics is None or values is None:
@@ -264,7 +252,8 @@ class NemoCustomizer:
         except API_ERRORS as exc:
             log.error("could not cancel customization job %s: %s", job_id, describe(exc))
 
-    def _result(self, job: Any, base_model: str, dataset_uri: str, hyperparameters: dict) -> CustomizationJob:
+    def _result(self, job: Any, base_model: str, dataset_uri: str,
+                hyperparameters: LoraHyperparameters) -> CustomizationJob:
         adapter_id = str(job.output_model or "")
         if not adapter_id:
             raise StepFailedError(f"customization job {job.id} completed without an output model")
@@ -277,7 +266,7 @@ class NemoCustomizer:
         }
         return CustomizationJob(
             job_id=str(job.id), adapter_id=adapter_id, status="completed", base_model=base_model,
-            dataset_uri=dataset_uri, hyperparameters=hyperparameters,
+            dataset_uri=dataset_uri, hyperparameters=hyperparameters.model_dump(mode="json"),
             result={k: v for k, v in result.items() if v is not None},
         )
 

@@ -22,8 +22,8 @@ import httpx
 
 from steps import settings as step_settings
 from steps.errors import InvalidInputError, NotFoundError, StepFailedError
-from steps.local.datastore import (DatasetRef, _check_name, _check_relpath, check_dataset_files,
-                                   read_dataset_jsonl, revision_of)
+from steps.contracts import DatasetRef, EntityRegistry
+from steps.logic.dataset_files import check_dataset_files, check_name, check_relpath, read_dataset_jsonl, revision_of
 from steps.nemo import settings
 from steps.nemo.client import (API_ERRORS, call_idempotent, get_logger, install_log_redaction, is_transient,
                                platform_error, status_of)
@@ -39,7 +39,7 @@ def parse_uri(uri: str) -> tuple[str, str, str]:
     if not match:
         raise InvalidInputError(f"{uri!r} is not a Data Store dataset URI; expected {URI_FORM}")
     namespace, name, revision = match.groups()
-    return _check_name("namespace", namespace), _check_name("name", name), revision
+    return check_name("namespace", namespace), check_name("name", name), revision
 
 
 def git_blob_id(content: bytes) -> str:
@@ -65,7 +65,7 @@ def hub_online():
 
 
 class NemoDatastore:
-    def __init__(self, cache_root: Path | None = None, entity_store: Any = None) -> None:
+    def __init__(self, cache_root: Path | None = None, entity_store: EntityRegistry | None = None) -> None:
         from huggingface_hub import HfApi
 
         install_log_redaction()
@@ -77,7 +77,7 @@ class NemoDatastore:
         self._entity_store = entity_store
 
     @property
-    def entity_store(self):
+    def entity_store(self) -> EntityRegistry:
         if self._entity_store is None:
             from steps.nemo.entity_store import EntityStore
 
@@ -237,7 +237,7 @@ class NemoDatastore:
         staging = Path(tempfile.mkdtemp(prefix=f".tmp-{revision[:12]}-", dir=target.parent))
         try:
             for path in paths:
-                destination = staging / _check_relpath(path)
+                destination = staging / check_relpath(path)
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 destination.write_bytes(self._download(repo_id, revision, path))
             try:
@@ -258,7 +258,7 @@ class NemoDatastore:
 
         Falls back to just the head when the Data Store does not list commits ([I]: not verified on NDS).
         """
-        repo_id = f"{_check_name('namespace', namespace)}/{_check_name('name', name)}"
+        repo_id = f"{check_name('namespace', namespace)}/{check_name('name', name)}"
         head = self.head_revision(namespace, name)
         if head is None:
             return []

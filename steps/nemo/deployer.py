@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from steps.errors import NotFoundError, PlatformNotAvailableError, StepFailedError
-from steps.local.deployer import Deployment
+from steps.contracts import Deployment, EntityRegistry
+from steps.errors import NotFoundError, StepFailedError
 from steps.nemo import settings
 from steps.nemo.client import (API_ERRORS, call_idempotent, describe, get_logger, is_transient, iterate_pages,
                                nemo_client, platform_error, status_of)
+from steps.nemo.entity_store import EntityStore
 from steps.nemo.inference import list_models, wait_for_model
 from steps.nemo.polling import Watch
 
@@ -51,16 +52,12 @@ def _status(deployment: Any) -> str:
 
 class NemoDeployer:
     def __init__(self, client: Any = None, timing: settings.Timing | None = None,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 entity_store: EntityRegistry | None = None) -> None:
         self.client = client or nemo_client()
         self.timing = timing or settings.DEPLOYMENT
         self.sleep, self.clock = sleep, clock
-
-    def model_dir(self, base_model: str):
-        raise PlatformNotAvailableError(
-            f"model {base_model!r} is served by NIM on the nemo platform; it has no local folder "
-            "(model_dir is a local-platform call)"
-        )
+        self.entity_store = entity_store or EntityStore(self.client)
 
     def _get(self, namespace: str, name: str) -> Any:
         what = f"get model deployment {namespace}/{name}"
@@ -148,9 +145,7 @@ class NemoDeployer:
         """Make sure NIM serves the adapter; False if it already did."""
         if adapter_id in list_models():
             return False
-        from steps.nemo.entity_store import EntityStore
-
-        entity = EntityStore(self.client).get_model(adapter_id)
+        entity = self.entity_store.get_model(adapter_id)
         if entity is None:
             raise NotFoundError(f"adapter {adapter_id!r} is not in the Entity Store; run the customize step first")
         parent = getattr(entity, "base_model", None)

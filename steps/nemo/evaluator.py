@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from steps.errors import InvalidInputError, PlatformNotAvailableError, StepFailedError
-from steps.local.harness import BENCHMARKS, BenchmarkScore
+from steps.contracts import BENCHMARKS, BenchmarkScore
 from steps.nemo import settings
 from steps.nemo.client import (API_ERRORS, call_idempotent, create_once, get_logger, iterate_pages, nemo_client,
                                platform_error)

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from steps.errors import InvalidInputError
-from steps.local.guardrails import GuardrailCheck, GuardrailConfigRef
+from steps.contracts import GuardrailCheck, GuardrailConfigRef
 from steps.nemo.client import API_ERRORS, call_idempotent, get_logger, nemo_client, platform_error, status_of
 from steps.nemo.deployer import slug
 

@@ -180,8 +180,10 @@ class NimChatModel:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def chat_model(base_model: str, adapter_id: str = "") -> NimChatModel:
+class NimInference:
     """The inference port: a chat model for the base model or an adapter, once NIM lists it."""
-    model = NimChatModel(base_model, adapter_id)
-    wait_for_model(model.model_id)
-    return model
+
+    def chat_model(self, base_model: str, adapter_id: str = "") -> NimChatModel:
+        model = NimChatModel(base_model, adapter_id)
+        wait_for_model(model.model_id)
+        return model

@@ -63,14 +63,14 @@ def toy_rows():
 @pytest.fixture(scope="session")
 def trained_adapter(session_workspace, base_dir):
     """(adapter_dir, TrainingResult, metrics reported through on_metrics) of a 4-step LoRA run."""
-    from steps.local.lora_training import LoraHyperparameters, train_lora
+    from steps.local.lora_training import LoraTrainingConfig, train_lora
 
     reported: list[tuple[int, dict]] = []
     out = session_workspace / "adapters" / "toy"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LLMOPS_THREADS", THREADS)
         result = train_lora(base_dir, make_toy_rows(16), make_toy_rows(4, seed=1),
-                            LoraHyperparameters(batch_size=4, epochs=1), out,
+                            LoraTrainingConfig(batch_size=4, epochs=1), out,
                             on_metrics=lambda step, m: reported.append((step, m)))
     return out, result, reported
 

@@ -4,7 +4,7 @@ import math
 import pytest
 
 from steps.errors import InvalidInputError
-from steps.local.lora_training import LoraHyperparameters, encode_chat, train_lora
+from steps.local.lora_training import LoraTrainingConfig, encode_chat, train_lora
 
 
 def test_training_records_finite_losses_and_saves_a_loadable_adapter(base_dir, trained_adapter, toy_rows):
@@ -45,7 +45,7 @@ def test_loss_mask_covers_only_assistant_replies(base_dir, toy_rows):
 
 def test_retraining_replaces_the_adapter_and_honours_max_steps(base_dir, tmp_path, toy_rows):
     out = tmp_path / "adapter"
-    hp = LoraHyperparameters(batch_size=4, epochs=3, max_steps=1, rank=4, alpha=8)
+    hp = LoraTrainingConfig(batch_size=4, epochs=3, max_steps=1, rank=4, alpha=8)
     first = train_lora(base_dir, toy_rows(8), [], hp, out)
     assert first.steps == 1 and first.val_loss == [] and first.final_val_loss is None
     hp2 = hp.model_copy(update={"modules_to_save": ["embed_tokens", "lm_head"]})
@@ -57,17 +57,17 @@ def test_retraining_replaces_the_adapter_and_honours_max_steps(base_dir, tmp_pat
 
 def test_bad_rows_are_rejected(base_dir, tmp_path, toy_rows):
     with pytest.raises(InvalidInputError, match="no training rows"):
-        train_lora(base_dir, [], [], LoraHyperparameters(), tmp_path / "a")
+        train_lora(base_dir, [], [], LoraTrainingConfig(), tmp_path / "a")
     with pytest.raises(InvalidInputError, match="row 1"):
-        train_lora(base_dir, [{"messages": [{"role": "user", "content": "hi"}]}], [], LoraHyperparameters(),
+        train_lora(base_dir, [{"messages": [{"role": "user", "content": "hi"}]}], [], LoraTrainingConfig(),
                    tmp_path / "a")
     with pytest.raises(InvalidInputError, match="row 2"):
-        train_lora(base_dir, toy_rows(1) + [{"text": "x"}], [], LoraHyperparameters(), tmp_path / "a")
+        train_lora(base_dir, toy_rows(1) + [{"text": "x"}], [], LoraTrainingConfig(), tmp_path / "a")
     assert not (tmp_path / "a").exists()
 
 
 def test_hyperparameter_defaults():
-    hp = LoraHyperparameters()
+    hp = LoraTrainingConfig()
     assert (hp.rank, hp.alpha, hp.dropout, hp.epochs, hp.learning_rate, hp.batch_size, hp.max_seq_len) == \
         (8, 16, 0.0, 1, 3e-3, 8, 512)
     assert hp.target_modules[-1] == "down_proj" and hp.modules_to_save == [] and hp.max_steps is None

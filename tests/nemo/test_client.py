@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from steps import ports
+from steps import platforms
 from steps.errors import NotFoundError, PlatformNotAvailableError, StepFailedError
 from steps.nemo import settings
 from steps.nemo.client import (backoff, call_idempotent, get_logger, install_log_redaction, is_transient,
@@ -38,10 +38,13 @@ def test_a_missing_endpoint_names_its_variable(nemo_env, monkeypatch, var, gette
 def test_the_nemo_ports_need_their_endpoints(nemo_env, monkeypatch):
     for var in ("NEMO_URL", "NDS_URL", "NIM_URL"):
         monkeypatch.delenv(var, raising=False)
-    with pytest.raises(PlatformNotAvailableError, match="NDS_URL"):
-        ports.datastore()
     with pytest.raises(PlatformNotAvailableError, match="NEMO_URL"):
-        ports.customizer()
+        platforms.build().customizer
+    monkeypatch.setenv("NEMO_URL", "http://nemo.test")
+    with pytest.raises(PlatformNotAvailableError, match="NDS_URL"):
+        platforms.build().datastore
+    with pytest.raises(PlatformNotAvailableError, match="NIM_URL"):
+        platforms.build().inference.chat_model("meta/llama-3.2-1b-instruct")
 
 
 def test_the_platform_switch_picks_the_nemo_classes(stub):
@@ -50,10 +53,13 @@ def test_the_platform_switch_picks_the_nemo_classes(stub):
     from steps.nemo.deployer import NemoDeployer
     from steps.nemo.evaluator import NemoEvaluator
 
-    assert isinstance(ports.datastore(), NemoDatastore)
-    assert isinstance(ports.deployer(), NemoDeployer)
-    assert isinstance(ports.customizer(), NemoCustomizer)
-    assert isinstance(ports.evaluator(), NemoEvaluator)
+    platform = platforms.build()
+    assert platform.name == "nemo"
+    assert isinstance(platform.datastore, NemoDatastore)
+    assert isinstance(platform.deployer, NemoDeployer)
+    assert isinstance(platform.customizer, NemoCustomizer)
+    assert isinstance(platform.evaluator, NemoEvaluator)
+    assert platform.customizer._datastore is platform.datastore  # wired once, injected
 
 
 def test_the_local_platform_is_unchanged(monkeypatch, tmp_path):
@@ -61,7 +67,7 @@ def test_the_local_platform_is_unchanged(monkeypatch, tmp_path):
 
     monkeypatch.setenv("LLMOPS_PLATFORM", "local")
     monkeypatch.setenv("LLMOPS_WORKSPACE", str(tmp_path))
-    assert isinstance(ports.datastore(), LocalDatastore)
+    assert isinstance(platforms.build().datastore, LocalDatastore)
 
 
 def test_the_sdk_client_never_retries_by_itself(stub):

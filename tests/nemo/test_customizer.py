@@ -6,9 +6,10 @@ import os
 import signal
 
 import pytest
+from pydantic import ValidationError
 
-from steps.errors import PlatformNotAvailableError, StepFailedError
-from steps.local.customizer import job_key
+from steps.errors import StepFailedError
+from steps.contracts import LoraHyperparameters, job_key
 from steps.nemo.customizer import NemoCustomizer, nemo_hyperparameters
 from steps.nemo.settings import Timing
 from tests.nemo.conftest import assert_sdk_body
@@ -16,9 +17,8 @@ from tests.nemo.conftest import assert_sdk_body
 REV = "a" * 40
 URI = f"hf://datasets/llmops/bills@{REV}"
 BASE = "meta/llama-3.2-1b-instruct"
-HP = {"rank": 8, "alpha": 16, "dropout": 0.0, "epochs": 2, "learning_rate": 3e-4, "batch_size": 8,
-      "max_steps": None, "seed": 0}
-KEY = job_key(BASE, URI, HP)
+HP = LoraHyperparameters(rank=8, alpha=16, dropout=0.0, epochs=2, learning_rate=3e-4, batch_size=8, seed=0)
+KEY = job_key(BASE, URI, HP.model_dump(mode="json"))
 OUTPUT = "llmops/bill-lora"
 FAST = Timing(poll=1, stall=2000, cap=60000)  # x0.001: 1 ms polls
 
@@ -236,16 +236,17 @@ def test_a_dataset_head_that_moved_on_is_refused_before_any_job(stub):
 
 
 def test_hyperparameters_map_to_the_customizer_names_and_reject_unknown_ones():
-    body = nemo_hyperparameters({"rank": 16, "alpha": 32.0, "dropout": 0.1, "epochs": 1, "learning_rate": 1e-4,
-                                 "batch_size": 4, "max_steps": 100, "seed": 3, "target_modules": ["q_proj"]})
+    body = nemo_hyperparameters(LoraHyperparameters(rank=16, alpha=32.0, dropout=0.1, epochs=1, learning_rate=1e-4,
+                                                    batch_size=4, max_steps=100, seed=3))
     assert body["lora"] == {"adapter_dim": 16, "alpha": 32, "adapter_dropout": 0.1}
-    assert body["max_steps"] == 100 and "target_modules" not in body
-    with pytest.raises(Exception, match="not known"):
-        nemo_hyperparameters({"rank": 8, "momentum": 0.9})
+    assert body["max_steps"] == 100 and body["seed"] == 3
+    assert "max_steps" not in nemo_hyperparameters(LoraHyperparameters())  # no cap: the Customizer decides
+    with pytest.raises(ValidationError, match="momentum"):
+        LoraHyperparameters(rank=8, momentum=0.9)
     with pytest.raises(Exception, match="whole number"):
-        nemo_hyperparameters({"alpha": 16.5})
+        nemo_hyperparameters(LoraHyperparameters(alpha=16.5))
 
 
-def test_adapter_dir_is_local_only(stub):
-    with pytest.raises(PlatformNotAvailableError):
-        customizer().adapter_dir("llmops/x@cust-1")
+def test_adapters_stay_remote(stub):
+    assert customizer().adapter_files("llmops/x@cust-1") is None
+    assert customizer().adapter_uri("llmops/x@cust-1").endswith("/v1/models/llmops/x@cust-1")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from steps.errors import NotFoundError, PlatformNotAvailableError, StepFailedError
+from steps.errors import NotFoundError, StepFailedError
 from steps.nemo.deployer import NemoDeployer, deployment_name
 from steps.nemo.settings import Timing
 from tests.nemo.conftest import HF_SECRET, assert_no_secrets, assert_sdk_body, fault
@@ -92,7 +92,5 @@ def test_serve_adapter_of_an_unknown_adapter_fails(stub):
         NemoDeployer(timing=FAST).serve_adapter(BASE, "llmops/nope@cust-0")
 
 
-def test_model_dir_is_local_only_and_names_are_dms_safe(stub):
-    with pytest.raises(PlatformNotAvailableError):
-        NemoDeployer().model_dir(BASE)
+def test_deployment_names_are_dms_safe():
     assert deployment_name("meta/Llama 3.2@1b") == ("meta", "llama-3.2-1b")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import logging
 
-from steps import ports
+from steps import platforms
+from steps.contracts import LoraHyperparameters
 from steps.nemo.customizer import NemoCustomizer
 from tests.nemo.conftest import assert_no_secrets, fault
 
 BASE = "meta/llama-3.2-1b-instruct"
-HP = {"rank": 8, "alpha": 16, "dropout": 0.0, "epochs": 1, "learning_rate": 3e-3, "batch_size": 2,
-      "max_steps": None, "seed": 0}
+HP = LoraHyperparameters(rank=8, alpha=16, dropout=0.0, epochs=1, learning_rate=3e-3, batch_size=2, seed=0)
 
 
 def rows(n):
@@ -20,17 +20,18 @@ def rows(n):
 
 def test_prepare_deploy_customize_serve_infer_and_benchmark(make_fake, tmp_path, caplog):
     fake = make_fake()
+    platform = platforms.build()
     with caplog.at_level(logging.DEBUG):
-        ref = ports.datastore().put_dataset("llmops", "bills", {
+        ref = platform.datastore.put_dataset("llmops", "bills", {
             "training/training.jsonl": rows(40), "validation/validation.jsonl": rows(4),
             "testing/testing.jsonl": rows(3)})
-        deployment = ports.deployer().ensure_base(BASE)
+        deployment = platform.deployer.ensure_base(BASE)
         points = []
-        job = ports.customizer().run("bill-lora", BASE, ref.uri, HP, on_metrics=lambda s, m: points.append((s, m)))
-        model = ports.inference(BASE, job.adapter_id)  # waits until NIM lists the adapter
+        job = platform.customizer.run("bill-lora", BASE, ref.uri, HP, on_metrics=lambda s, m: points.append((s, m)))
+        model = platform.inference.chat_model(BASE, job.adapter_id)  # waits until NIM lists the adapter
         reply = model.create([{"role": "user", "content": "ping"}], max_tokens=4)
-        served_again = ports.deployer().serve_adapter(BASE, job.adapter_id)
-        score = ports.evaluator().run_benchmark("gsm8k", "standard", BASE, job.adapter_id, 10, tmp_path)
+        served_again = platform.deployer.serve_adapter(BASE, job.adapter_id)
+        score = platform.evaluator.run_benchmark("gsm8k", "standard", BASE, job.adapter_id, 10, tmp_path)
 
     assert deployment.model_id == BASE
     assert job.status == "completed" and job.adapter_id == f"llmops/bill-lora@{job.job_id}"
@@ -45,7 +46,7 @@ def test_prepare_deploy_customize_serve_infer_and_benchmark(make_fake, tmp_path,
     assert len(fake.creations("customization_job")) == 1
     assert_no_secrets(caplog.text, job.model_dump_json(), score.model_dump_json())
 
-    again = ports.customizer().run("bill-lora", BASE, ref.uri, HP)
+    again = platform.customizer.run("bill-lora", BASE, ref.uri, HP)
     assert again.job_id == job.job_id and len(fake.creations("customization_job")) == 1
 
 
@@ -55,7 +56,7 @@ def test_a_training_failure_on_the_fake_reports_the_platform_detail(make_fake):
     from steps.errors import StepFailedError
 
     make_fake(faults=[fault("job_fails", detail="CUDA error: out of memory")])
-    ref = ports.datastore().put_dataset("llmops", "bills", {"training/training.jsonl": rows(8)})
+    ref = platforms.build().datastore.put_dataset("llmops", "bills", {"training/training.jsonl": rows(8)})
     with pytest.raises(StepFailedError, match="failed: CUDA error: out of memory"):
         NemoCustomizer().run("bill-lora", BASE, ref.uri, HP)
 
@@ -65,7 +66,7 @@ def test_a_job_create_lost_in_a_timeout_is_found_not_duplicated(make_fake):
 
     fake = make_fake(faults=[
         fault("timeout", "POST", r"^/v1/customization/jobs$", seconds=0.3, commit_before_timeout=True)])
-    ref = ports.datastore().put_dataset("llmops", "bills", {"training/training.jsonl": rows(8)})
+    ref = platforms.build().datastore.put_dataset("llmops", "bills", {"training/training.jsonl": rows(8)})
     job = NemoCustomizer(client=nemo_client(timeout=0.3)).run("bill-lora", BASE, ref.uri, HP)
     assert job.status == "completed"
     assert len(fake.creations("customization_job")) == 1

@@ -112,7 +112,14 @@ def test_bad_names_are_rejected(tmp_path: Path, namespace, name):
         LocalDatastore(tmp_path).put_dataset(namespace, name, FILES)
 
 
-def test_default_root_is_in_the_workspace(tmp_path: Path, monkeypatch):
+def test_the_platform_puts_the_datastore_in_the_workspace_and_registers_datasets(tmp_path: Path, monkeypatch):
+    from steps import platforms
+
     monkeypatch.setenv("LLMOPS_WORKSPACE", str(tmp_path / "ws"))
-    assert LocalDatastore().root == tmp_path / "ws" / "datastore"
-    assert json.loads(json.dumps(LocalDatastore().put_dataset("a", "b", {"x.jsonl": b"{}\n"}).model_dump()))["created"]
+    monkeypatch.setenv("LLMOPS_PLATFORM", "local")
+    platform = platforms.build()
+    assert platform.datastore.root == tmp_path / "ws" / "datastore"
+    ref = platform.datastore.put_dataset("a", "b", {"x.jsonl": b"{}\n"})
+    assert json.loads(json.dumps(ref.model_dump()))["created"]
+    assert platform.entity_registry.ensure_dataset("a", "b", ref.uri) is False  # registered by the put
+    assert platform.entity_registry.ensure_namespace("a") is False
