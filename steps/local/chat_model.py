@@ -90,7 +90,7 @@ class LocalChatModel:
                   seed: int | None) -> list[tuple[str, int, str]]:
         import torch
 
-        from steps.local.tiny_model import seeded_torch
+        from steps.local.seeding import seeded_torch
 
         width = max(len(p) for p in prompts)
         max_new = max(1, min(max_tokens, self.model.config.max_position_embeddings - width))

@@ -28,7 +28,7 @@ class LocalDeployer:
         self.root = root or settings.workspace()
 
     def model_dir(self, base_model: str) -> Path:
-        from steps.local.tiny_model import ensure_base_model
+        from steps.local.base_model import ensure_base_model
 
         return ensure_base_model(base_model)
 
