@@ -117,12 +117,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_model_build(args: argparse.Namespace) -> int:
-    from steps.local import tiny_model
+    from steps.basemodel.build import build_base_model
+    from steps.local.base_model import committed_model_dir
 
     _workspace(args)
-    out = Path(args.out) if args.out else tiny_model.committed_model_dir(args.name)
+    out = Path(args.out) if args.out else committed_model_dir(args.name)
     print(f"building {args.name} (seed {args.seed}) into {out}; pre-training takes minutes", flush=True)
-    info = tiny_model.build_base_model(args.name, args.seed, out, evaluate=not args.no_eval)
+    info = build_base_model(args.name, args.seed, out, evaluate=not args.no_eval)
     pretrain = info["pretrain"]
     print(f"built {out}: {info['parameters']:,} parameters, recipe {info['recipe_hash'][:12]}, "
           f"{info['build_seconds']:.0f} s ({pretrain.get('tokens', 0):,} pre-training tokens, "

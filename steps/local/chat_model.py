@@ -28,7 +28,7 @@ class LocalChatModel:
 
         base_dir = Path(base_dir)
         if not (base_dir / "config.json").is_file():
-            raise NotFoundError(f"no model at {base_dir} (config.json missing); build it with ensure_base_model()")
+            raise NotFoundError(f"no model at {base_dir} (config.json missing); get it with steps.local.base_model.ensure_base_model")
         if adapter_dir is not None and not (Path(adapter_dir) / "adapter_config.json").is_file():
             raise NotFoundError(f"no LoRA adapter at {adapter_dir} (adapter_config.json missing)")
         hf_logging.disable_progress_bar()
@@ -90,7 +90,7 @@ class LocalChatModel:
                   seed: int | None) -> list[tuple[str, int, str]]:
         import torch
 
-        from steps.local.tiny_model import seeded_torch
+        from steps.local.seeding import seeded_torch
 
         width = max(len(p) for p in prompts)
         max_new = max(1, min(max_tokens, self.model.config.max_position_embeddings - width))

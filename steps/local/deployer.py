@@ -1,4 +1,4 @@
-"""Local deployer: the base model is built in the workspace and served in-process.
+"""Local deployer: the base model is copied from its committed weights into the workspace, served in-process.
 
 "Serving an adapter" on the local platform means recording it in a serving index
 (workspace/serving.json: base model -> adapters), the local stand-in for a NIM's LoRA store.
@@ -20,7 +20,7 @@ class LocalDeployer:
 
     def model_dir(self, base_model: str) -> Path:
         """The base model's folder (local platform only: training, inference and evaluation load it)."""
-        from steps.local.tiny_model import ensure_base_model
+        from steps.local.base_model import ensure_base_model
 
         return ensure_base_model(base_model)
 

@@ -172,7 +172,7 @@ def train_lora(
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from steps.local.tiny_model import seeded_torch
+    from steps.local.seeding import seeded_torch
     from steps.settings import torch_threads
 
     hf_logging.disable_progress_bar()

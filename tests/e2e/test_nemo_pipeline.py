@@ -17,7 +17,7 @@ BENCHMARK_SUITES = ["squad", "triviaqa"]
 @pytest.fixture
 def nim_model(llmops_env):
     from steps.local.chat_model import LocalChatModel
-    from steps.local.tiny_model import ensure_base_model
+    from steps.local.base_model import ensure_base_model
 
     return LocalChatModel(ensure_base_model(), model_id="llmops/tiny-llama")
 

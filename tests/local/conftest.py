@@ -23,7 +23,7 @@ def session_workspace(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def base_dir(session_workspace) -> Path:
-    from steps.local.tiny_model import ensure_base_model
+    from steps.local.base_model import ensure_base_model
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LLMOPS_WORKSPACE", str(session_workspace))

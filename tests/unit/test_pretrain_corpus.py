@@ -3,8 +3,8 @@ import itertools
 import pytest
 
 from steps.data import smoke_benchmarks as smoke
-from steps.local.pretrain_corpus import CorpusStats, Decontamination, documents
-from steps.local.tiny_model import RECIPES
+from steps.basemodel.pretrain_corpus import CorpusStats, Decontamination, documents
+from steps.basemodel.recipe import RECIPES
 
 DEFAULT_MIX = RECIPES["llmops/tiny-llama"]["pretrain"]["mix"]
 

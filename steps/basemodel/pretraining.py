@@ -1,6 +1,6 @@
 """Full-model causal-LM pre-training of the tiny base model on the project's own corpus.
 
-Documents from `steps.local.pretrain_corpus` (each closed by `<|endoftext|>`) are packed into rows of
+Documents from `steps.basemodel.pretrain_corpus` (each closed by `<|endoftext|>`) are packed into rows of
 `seq_len` tokens until `steps * batch_size` rows exist; the rows are shuffled with the corpus seed and seen
 once, in order. AdamW with linear warm-up and a cosine decay over the step count down to
 `min_lr_ratio` of the peak, gradient clipping at 1.0, loss on every token. Nothing depends on the
@@ -17,7 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from steps.basemodel.pretrain_corpus import CorpusStats, Decontamination, documents
 from steps.errors import StepFailedError
+from steps.local.chat_format import ENDOFTEXT
 from steps.logic.lr_schedule import warmup_cosine
 
 
@@ -39,8 +41,6 @@ class PretrainSpec(BaseModel):
 
 def packed_rows(tokenizer, spec: PretrainSpec, end_id: int) -> tuple[list[list[int]], dict[str, Any]]:
     """`steps * batch_size` rows of `seq_len` token ids, and what went into them."""
-    from steps.local.pretrain_corpus import CorpusStats, Decontamination, documents
-
     needed = spec.steps * spec.batch_size * spec.seq_len
     stats = CorpusStats()
     stream: list[int] = []
@@ -59,8 +59,8 @@ def packed_rows(tokenizer, spec: PretrainSpec, end_id: int) -> tuple[list[list[i
             break
     rows = [stream[i : i + spec.seq_len] for i in range(0, needed, spec.seq_len)]
     random.Random(f"pretrain-rows-{spec.corpus_seed}").shuffle(rows)
-    info = {"tokens_by_skill": dict(sorted(tokens_by_skill.items())), "documents": dict(sorted(stats.documents.items())),
-            "skipped_contaminated": stats.skipped_contaminated}
+    info = {"tokens_by_skill": dict(sorted(tokens_by_skill.items())),
+            "documents": dict(sorted(stats.documents.items())), "skipped_contaminated": stats.skipped_contaminated}
     return rows, info
 
 
@@ -71,7 +71,7 @@ def pretrain(model, tokenizer, spec: PretrainSpec, log: Callable[[str], None] | 
     import torch
 
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
-    end_id = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    end_id = tokenizer.convert_tokens_to_ids(ENDOFTEXT)
     started = time.perf_counter()
     rows, corpus = packed_rows(tokenizer, spec, end_id)
     log(f"pre-training corpus: {sum(corpus['tokens_by_skill'].values()):,} tokens {corpus['tokens_by_skill']} "

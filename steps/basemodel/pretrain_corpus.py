@@ -28,7 +28,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from steps.basemodel.tokenizer_corpus import general_text
 from steps.data import smoke_benchmarks as smoke
+from steps.local.chat_format import chatml
+
 
 @dataclass(frozen=True)
 class Decontamination:
@@ -208,19 +211,15 @@ def _exchange(rng: random.Random, clean: Decontamination, stats: CorpusStats) ->
 
 
 def _chat(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> str:
-    from steps.local.tiny_model import IM_END, IM_START
-
     turns = [("system", rng.choice(_SYSTEM_PROMPTS))]
     for _ in range(rng.randint(1, 3)):
         user, assistant = _exchange(rng, clean, stats)
         turns += [("user", user), ("assistant", assistant)]
-    return "".join(f"{IM_START}{role}\n{content}{IM_END}\n" for role, content in turns)
+    return chatml(turns)
 
 
 def _general(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> str:
-    from steps.local import tiny_corpus
-
-    return tiny_corpus.general_text(rng)
+    return general_text(rng)
 
 
 SKILLS: dict[str, Callable[[random.Random, Decontamination, CorpusStats], str]] = {

@@ -1,4 +1,4 @@
-"""Deterministic, project-generated text corpus for the tiny model's tokenizer (and general pre-training text).
+"""Deterministic, project-generated text corpus for the base model's tokenizer (and general pre-training text).
 
 Everything is generated from templates with a seeded `random.Random`: English-ish prose, numbers,
 dates, amounts, JSON, billing tables, tool calls and the prompt shapes of the regression benchmarks
