@@ -103,10 +103,10 @@ def test_serving_the_base_model_does_not_import_the_build_package(tmp_path):
     """The deployer copies the committed weights and trusts their recorded hash: no corpus, no recipe."""
     script = (
         "import sys\n"
-        "from steps.local.deployer import LocalDeployer\n"
-        "deployment = LocalDeployer().ensure_base('llmops/tiny-llama')\n"
+        "from steps import platforms\n"
+        "deployment = platforms.build('local').deployer.ensure_base('llmops/tiny-llama')\n"
         "print(deployment.model_key)\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('steps.basemodel', 'steps.data'))))\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('steps.basemodel', 'steps.data', 'steps.nemo'))))\n"
     )
     env = {**os.environ, "LLMOPS_WORKSPACE": str(tmp_path / "workspace"), "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,

@@ -1,0 +1,77 @@
+"""The layers point one way; this test reads every module's imports (top level and inside functions).
+
+workflows → components → steps (one module per step) → steps.platforms (the registry) → one backend
+(steps.local | steps.nemo) → steps.contracts → pure logic (steps.logic). `steps.errors` and
+`steps.settings` import nothing of the project, so every layer may import them. The local base model's
+build package (steps.basemodel) is used by `llmops model build` only; serving never imports it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("steps", "components", "workflows")
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name.split(".")[0] in PACKAGES}
+
+
+MODULES = {_module(p): _imports(p) for pkg in PACKAGES for p in sorted((ROOT / pkg).rglob("*.py"))}
+
+
+def _within(name: str, *prefixes: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+# (modules the rule is about, what they must not import, why)
+RULES = [
+    (("steps.errors", "steps.settings"), ("steps", "components", "workflows"), "every layer imports them"),
+    (("steps.logic",), ("steps",), "pure logic: only steps.logic and steps.errors"),
+    (("steps.contracts",), ("steps",), "the contracts import only steps.errors / logic"),
+    (("steps.local",), ("steps.nemo", "steps.platforms", "steps.basemodel"), "a backend imports no other"),
+    (("steps.nemo",), ("steps.local", "steps.platforms", "steps.basemodel"), "a backend imports no other"),
+    (("steps.basemodel",), ("steps.platforms", "steps.nemo"), "the build package uses the local platform only"),
+    (("steps",), ("components", "workflows"), "the step library is the image; it knows no manifests"),
+    (("components",), ("workflows",), "components are composed by workflows, not the other way"),
+]
+ALLOWED = {
+    "steps.logic": ("steps.logic", "steps.errors"),
+    "steps.contracts": ("steps.errors", "steps.logic"),
+    "steps.errors": (),
+    "steps.settings": ("steps.errors",),
+}
+
+
+@pytest.mark.parametrize("owners, forbidden, why", RULES, ids=[r[2] + f" ({r[0][0]})" for r in RULES])
+def test_imports_point_one_way(owners, forbidden, why):
+    bad = []
+    for module, imports in MODULES.items():
+        if not _within(module, *owners):
+            continue
+        allowed = next((v for k, v in ALLOWED.items() if _within(module, k)), ())
+        for name in imports:
+            if _within(name, *forbidden) and not _within(name, *allowed) and not _within(name, *owners):
+                bad.append(f"{module} imports {name}")
+    assert bad == [], why
+
+
+def test_steps_reach_backends_only_through_the_registry():
+    step_modules = [m for m in MODULES if m.count(".") == 1 and m.startswith("steps.")]
+    bad = [f"{m} imports {n}" for m in step_modules for n in MODULES[m] if _within(n, "steps.local", "steps.nemo")]
+    assert bad == []
