@@ -2,14 +2,15 @@
 
 - the committed manifests equal what `make render` writes (stale files are listed);
 - every manifest passes its CRD schema with unknown fields rejected (when schemas are available);
-- every templateRef, argument, required input, output and `{{...}}` reference resolves.
+- every templateRef, argument, required input, output, `depends` and `{{...}}` reference resolves
+  (read with `workflows.argo`, the parser the local runner uses).
 """
 
 from pathlib import Path
 
 import yaml
 
-from workflows import manifest_checks, render
+from workflows import manifest_checks, reference_checks, render
 
 
 def stale_files(root: Path = render.ROOT) -> list[str]:
@@ -26,7 +27,7 @@ def stale_files(root: Path = render.ROOT) -> list[str]:
 def lint(schema_dir: Path | None) -> list[str]:
     docs = [yaml.safe_load(text) for text in render.documents().values()]
     problems = stale_files()
-    problems += manifest_checks.reference_errors(docs)
+    problems += reference_checks.reference_errors(docs)
     for doc in docs:
         problems += manifest_checks.metadata_errors(doc)
     if schema_dir is not None:

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from workflows import render
-from workflows.manifest_checks import metadata_errors, reference_errors, schema_errors
+from workflows.manifest_checks import metadata_errors, schema_errors
+from workflows.reference_checks import reference_errors
 from workflows.pipeline import NAME
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.runner.manifests import CWT, approval_template, fixture_cwt, task, workflow, workflow_template
+from workflows.argo.depends import depends_from_dependencies, parse_depends
+from workflows.argo.expressions import evaluate_when
 from workflows.local_runner import LocalRunner, RunnerError
 from workflows.local_runner.durations import parse_duration
 from workflows.local_runner.errors import ExpressionError, UnresolvedReferenceError, UnsupportedFieldError
-from workflows.local_runner.expressions import depends_from_dependencies, evaluate_when, parse_depends
 from workflows.local_runner.memo import MemoCache
 from workflows.local_runner.substitution import RuntimeScope, TaskView, WorkflowVars, substitute
 

@@ -7,21 +7,17 @@ so a persisted table can be resumed in another process.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from workflows.argo.depends import Depends, task_depends
 from workflows.local_runner.errors import RunnerError, StateError
-from workflows.local_runner.expressions import Depends, depends_from_dependencies, evaluate_when, parse_depends
 from workflows.local_runner.fanout import aggregate, item_label, loop_items
-from workflows.local_runner.inputs import (
-    MISSING, approval_values, dag_outputs, default_outputs, output_parameters, resolve_inputs, supplied_names,
-)
+from workflows.local_runner.inputs import approval_values, dag_outputs, default_outputs, resolve_inputs, supplied_names
 from workflows.local_runner.manifests import Template, TemplateIndex
 from workflows.local_runner.results import FAILED, NODE_TYPES, NodeResult
-from workflows.local_runner.substitution import (
-    NO_ITEM, MissingOutput, RuntimeScope, TaskView, WorkflowVars, substitute, text_of,
-)
+from workflows.local_runner.substitution import NO_ITEM, MissingOutput, RuntimeScope, WorkflowVars
+from workflows.local_runner.tasks import dag_scope, false_when, outcome_of, task_arguments
 
 Event = tuple[str, str, str]
 
@@ -172,26 +168,14 @@ class Engine:
     def _publish_globals(self, node: NodeResult) -> None:
         if node.type == "TaskGroup":
             return
-        for param in output_parameters(self.template_of(node)):
+        for param in self.template_of(node).output_parameters():
             if param.get("globalName") and str(param["name"]) in node.outputs:
                 self.wf.outputs[str(param["globalName"])] = node.outputs[str(param["name"])]
-
-    def _dag_scope(self, dag: NodeResult, item: Any = NO_ITEM) -> RuntimeScope:
-        def view(task: str) -> TaskView | None:
-            node = self.nodes.get(f"{dag.name}.{task}")
-            if node is None or not node.complete:
-                return None
-            return TaskView(node.phase, node.outputs, node.result, node.phase not in ("Skipped", "Omitted"))
-
-        return RuntimeScope(self.wf, dag.inputs, view, item)
 
     def _task_depends(self, dag_template: Template, index: int, task: dict[str, Any]) -> Depends:
         key = (dag_template.owner, dag_template.name, index)
         if key not in self._depends:
-            if task.get("depends") is not None:
-                self._depends[key] = parse_depends(str(task["depends"]))
-            else:
-                self._depends[key] = depends_from_dependencies([str(d) for d in task.get("dependencies") or []])
+            self._depends[key] = task_depends(task)
         return self._depends[key]
 
     def _handled(self, template: Template) -> set[str]:
@@ -224,7 +208,7 @@ class Engine:
             deps = [child(name) for name in depends.tasks()]
             if any(d is None or not d.complete for d in deps):
                 continue
-            satisfied = depends.evaluate(self._outcome_of(dag))
+            satisfied = depends.evaluate(outcome_of(self.nodes, dag))
             if satisfied and stopped():
                 continue  # failFast: no new work after an unhandled failure (omissions are still recorded)
             changed = True
@@ -239,15 +223,6 @@ class Engine:
         self._complete_dag(dag, template, handled)
         return True
 
-    def _outcome_of(self, dag: NodeResult) -> Callable[[str], tuple[str, list[str]]]:
-        """(phase, child phases) of a completed task of `dag`, for `depends` evaluation."""
-
-        def outcome(task: str) -> tuple[str, list[str]]:
-            node = self.nodes[f"{dag.name}.{task}"]
-            return node.phase, [self.nodes[c].phase for c in node.children]
-
-        return outcome
-
     def _node_for(self, dag: NodeResult, task: dict[str, Any], target: Template, name: str, display: str,
                   parent: str, **fields: Any) -> NodeResult:
         return NodeResult(name=name, display_name=display, type=NODE_TYPES[target.kind], template=target.name,
@@ -258,7 +233,7 @@ class Engine:
         target = self.index.resolve_task(template.owner, task, where)
         name, display = f"{dag.name}.{task['name']}", str(task["name"])
         try:
-            items = loop_items(task, self._dag_scope(dag), where)
+            items = loop_items(task, dag_scope(self.nodes, self.wf, dag), where)
         except (RunnerError, MissingOutput) as err:
             self._add(self._node_for(dag, task, target, name, display, dag.name, phase="Error", message=str(err)))
             return
@@ -277,23 +252,16 @@ class Engine:
     def _instantiate(self, dag: NodeResult, task: dict[str, Any], where: str, target: Template, name: str,
                      display: str, item: Any, parent: str, index: int | None) -> None:
         node = self._node_for(dag, task, target, name, display, parent, index=index)
-        scope = self._dag_scope(dag, item)
+        scope = dag_scope(self.nodes, self.wf, dag, item)
         try:
-            if task.get("when") is not None:
-                text = substitute(text_of(task["when"]), scope, f"{where}.when")
-                if not evaluate_when(text):
-                    node.phase, node.message = "Skipped", f"when '{text}' evaluated false"
-                    node.outputs = default_outputs(target)
-                    self._add(node)
-                    return
-            given: dict[str, Any] = {}
-            for k, param in enumerate(((task.get("arguments") or {}).get("parameters")) or []):
-                try:
-                    given[str(param["name"])] = substitute(text_of(param.get("value", "")), scope,
-                                                           f"{where}.arguments.parameters[{k}].value")
-                except MissingOutput:
-                    given[str(param["name"])] = MISSING
-            node.inputs = resolve_inputs(target, given, RuntimeScope(self.wf), f"task {display!r}")
+            when = false_when(task, scope, where)
+            if when is not None:
+                node.phase, node.message = "Skipped", f"when '{when}' evaluated false"
+                node.outputs = default_outputs(target)
+                self._add(node)
+                return
+            node.inputs = resolve_inputs(target, task_arguments(task, scope, where), RuntimeScope(self.wf),
+                                         f"task {display!r}")
         except (RunnerError, MissingOutput) as err:
             node.phase, node.message = "Error", str(err)
             self._add(node)
@@ -313,7 +281,7 @@ class Engine:
             self.finish(dag.name, phase, f"child '{first.display_name}' {first.phase.lower()}: {first.message}")
             return
         try:
-            outputs = dag_outputs(template, self._dag_scope(dag))
+            outputs = dag_outputs(template, dag_scope(self.nodes, self.wf, dag))
         except (RunnerError, MissingOutput) as err:
             self.finish(dag.name, "Error", str(err))
             return

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from workflows.argo.errors import ExpressionError, ManifestError
 
-class RunnerError(Exception):
-    """A manifest or semantic error found before or while running (bad reference, missing input, enum violation)."""
+# A manifest or semantic error found before or while running (bad reference, missing input, enum violation).
+# The runner's errors are the shared manifest errors, so ExpressionError (raised by the shared expression
+# parser) is a RunnerError as well.
+RunnerError = ManifestError
 
 
 class UnsupportedFieldError(RunnerError):
@@ -25,13 +28,14 @@ class UnresolvedReferenceError(RunnerError):
         super().__init__(f"{path}: cannot resolve '{{{{{reference}}}}}': {reason}")
 
 
-class ExpressionError(RunnerError):
-    """A `when` or `depends` expression that cannot be parsed or evaluated."""
-
-
 class InputError(RunnerError):
     """A template input that is undeclared, missing, or outside its enum."""
 
 
 class StateError(RunnerError):
     """Persisted run state that is missing, unreadable, or not in a phase that allows the operation."""
+
+
+__all__ = [
+    "ExpressionError", "InputError", "RunnerError", "StateError", "UnresolvedReferenceError", "UnsupportedFieldError",
+]

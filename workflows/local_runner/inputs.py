@@ -11,14 +11,6 @@ from workflows.local_runner.substitution import MissingOutput, Scope, substitute
 MISSING: Any = object()  # an argument that referenced an output of a Skipped/Omitted task
 
 
-def declared_inputs(template: Template) -> list[dict[str, Any]]:
-    return list(((template.body.get("inputs") or {}).get("parameters")) or [])
-
-
-def output_parameters(template: Template) -> list[dict[str, Any]]:
-    return list(((template.body.get("outputs") or {}).get("parameters")) or [])
-
-
 def enum_of(param: dict[str, Any]) -> list[str]:
     return [text_of(value) for value in param.get("enum") or []]
 
@@ -30,7 +22,7 @@ def resolve_inputs(
 
     `who` names the caller for messages (e.g. "task 'train'"); `defaults_scope` resolves tags in defaults.
     """
-    declared = declared_inputs(template)
+    declared = template.input_parameters()
     names = [str(p.get("name")) for p in declared]
     for name in given:
         if name not in names:
@@ -64,7 +56,7 @@ def check_enum(param: dict[str, Any], value: str, who: str) -> None:
 
 
 def supplied_names(template: Template) -> list[str]:
-    return [str(p["name"]) for p in output_parameters(template) if "supplied" in (p.get("valueFrom") or {})]
+    return [str(p["name"]) for p in template.output_parameters() if "supplied" in (p.get("valueFrom") or {})]
 
 
 def approval_values(
@@ -75,9 +67,9 @@ def approval_values(
     Each supplied output takes, in order: the given parameter; "YES" when `prefer_yes` and the input of the same
     name has an enum containing "YES"; the node's input value (its default); the output's valueFrom.default.
     """
-    declared = {str(p.get("name")): p for p in declared_inputs(template)}
+    declared = {str(p.get("name")): p for p in template.input_parameters()}
     values: dict[str, str] = {}
-    for param in output_parameters(template):
+    for param in template.output_parameters():
         name = str(param.get("name"))
         value_from = param.get("valueFrom") or {}
         decl = declared.get(name, {})
@@ -101,7 +93,7 @@ def default_outputs(template: Template) -> dict[str, str]:
     """Outputs of a Skipped/Omitted node: each output's valueFrom.default (Argo v4.0.7+)."""
     return {
         str(p["name"]): text_of(p["valueFrom"]["default"])
-        for p in output_parameters(template)
+        for p in template.output_parameters()
         if "default" in (p.get("valueFrom") or {})
     }
 
@@ -109,7 +101,7 @@ def default_outputs(template: Template) -> dict[str, str]:
 def dag_outputs(template: Template, scope: Scope) -> dict[str, str]:
     """A completed DAG's outputs from `valueFrom.parameter` (or `valueFrom.default` when that output is missing)."""
     outputs: dict[str, str] = {}
-    for k, param in enumerate(output_parameters(template)):
+    for k, param in enumerate(template.output_parameters()):
         value_from = param.get("valueFrom") or {}
         path = f"{template.path}.outputs.parameters[{k}].valueFrom"
         try:

@@ -1,6 +1,7 @@
-"""Loading and indexing manifests; resolving a Workflow against its WorkflowTemplate.
+"""Loading manifests; the runner's template index; resolving a Workflow against its WorkflowTemplate.
 
-Field allow-lists (and the table of accepted no-op fields) live in `fields.py`.
+Template lookup and what a task invokes come from `workflows.argo.templates`; this module adds the runner's
+field checks (allow-lists and the table of accepted no-op fields live in `fields.py`) and its messages.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any
 
 import yaml
 
+from workflows.argo.templates import (
+    Manifests, call_of, find_template, input_parameters, output_parameters, ref_owner, template_names,
+)
 from workflows.local_runner.errors import InputError, RunnerError, UnsupportedFieldError
 from workflows.local_runner.fields import TEMPLATE_OWNER, WORKFLOW, check, template_kind
 from workflows.local_runner.substitution import text_of
-
-OWNER_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
 
 
 def load_manifests(paths: Iterable[Path]) -> list[dict[str, Any]]:
@@ -42,26 +44,19 @@ class Template:
     path: str  # e.g. "ClusterWorkflowTemplate/c1 spec.templates[2]" for error messages
     kind: str  # "dag" | "script" | "suspend"
 
+    def input_parameters(self) -> list[dict[str, Any]]:
+        return input_parameters(self.body)
 
-class TemplateIndex:
+    def output_parameters(self) -> list[dict[str, Any]]:
+        return output_parameters(self.body)
+
+
+class TemplateIndex(Manifests):
     """Templates by owner manifest and name; each template's fields are checked the first time it is used."""
 
     def __init__(self, manifests: Iterable[dict[str, Any]]) -> None:
-        self.manifests: dict[str, dict[str, Any]] = {}
         self._cache: dict[tuple[str, str], Template] = {}
-        for manifest in manifests:
-            self.add(manifest)
-
-    def add(self, manifest: dict[str, Any], kind: str | None = None) -> str:
-        kind = kind or manifest.get("kind")
-        name = (manifest.get("metadata") or {}).get("name")
-        if kind not in (*OWNER_KINDS, "Workflow") or not name:
-            raise RunnerError(
-                f"manifest {kind or '<no kind>'}/{name or '<no name>'}: expected a named WorkflowTemplate or ClusterWorkflowTemplate"
-            )
-        owner = f"{kind}/{name}"
-        self.manifests[owner] = manifest
-        return owner
+        super().__init__(manifests)
 
     def template(self, owner: str, name: str, where: str) -> Template:
         key = (owner, name)
@@ -73,27 +68,27 @@ class TemplateIndex:
             raise RunnerError(f"{where}: {owner} is not among the loaded manifests (loaded: {known})")
         if not owner.startswith("Workflow/"):
             check(manifest, TEMPLATE_OWNER, owner)
-        templates = (manifest.get("spec") or {}).get("templates") or []
-        for index, body in enumerate(templates):
-            if isinstance(body, dict) and body.get("name") == name:
-                path = f"{owner} spec.templates[{index}]"
-                template = Template(owner, name, body, path, template_kind(body, path))
-                self._cache[key] = template
-                return template
-        known = ", ".join(str(t.get("name")) for t in templates if isinstance(t, dict)) or "none"
-        raise RunnerError(f"{where}: {owner} has no template {name!r} (templates: {known})")
+        found = find_template(manifest, name)
+        if found is None:
+            known = ", ".join(template_names(manifest)) or "none"
+            raise RunnerError(f"{where}: {owner} has no template {name!r} (templates: {known})")
+        index, body = found
+        path = f"{owner} spec.templates[{index}]"
+        template = Template(owner, name, body, path, template_kind(body, path))
+        self._cache[key] = template
+        return template
 
     def resolve_task(self, owner: str, task: dict[str, Any], where: str) -> Template:
         """The template a DAG task (defined in a template of `owner`) invokes."""
-        if "template" in task and "templateRef" in task:
-            raise RunnerError(f"{where}: set either template or templateRef, not both")
-        if "template" in task:
-            return self.template(owner, str(task["template"]), where)
-        ref = task.get("templateRef")
-        if not isinstance(ref, dict) or not ref.get("name") or not ref.get("template"):
-            raise RunnerError(f"{where}: a task needs template or templateRef{{name, template}}")
-        kind = "ClusterWorkflowTemplate" if ref.get("clusterScope") else "WorkflowTemplate"
-        return self.template(f"{kind}/{ref['name']}", str(ref["template"]), f"{where}.templateRef")
+        try:
+            call = call_of(task)
+        except RunnerError as err:
+            raise RunnerError(f"{where}: {err}") from None
+        if call.template is None:
+            raise UnsupportedFieldError(f"{where}.inline", "inline templates are not supported by the local runner")
+        if call.owner is None:
+            return self.template(owner, call.template, where)
+        return self.template(call.owner, call.template, f"{where}.templateRef")
 
 
 @dataclass
@@ -126,8 +121,7 @@ def resolve_workflow(
             raise UnsupportedFieldError(
                 "Workflow spec.templates", "inline templates next to workflowTemplateRef are not supported by the local runner"
             )
-        kind = "ClusterWorkflowTemplate" if ref.get("clusterScope") else "WorkflowTemplate"
-        owner = f"{kind}/{ref.get('name')}"
+        owner = ref_owner(ref)
         if owner not in index.manifests:
             raise RunnerError(
                 f"Workflow spec.workflowTemplateRef: {owner} is not among the loaded manifests "

@@ -18,7 +18,7 @@ from typing import Any
 from workflows.local_runner.engine import Engine
 from workflows.local_runner.errors import RunnerError, StateError
 from workflows.local_runner.execution import Cancel, JobOutcome, ScriptJob, run_job
-from workflows.local_runner.inputs import declared_inputs, resolve_inputs
+from workflows.local_runner.inputs import resolve_inputs
 from workflows.local_runner.manifests import TemplateIndex, resolve_workflow
 from workflows.local_runner.memo import MemoCache
 from workflows.local_runner.results import NodeTiming, RunResult, RunTimings, workflow_failures
@@ -99,7 +99,7 @@ class LocalRunner:
 
     # ----------------------------------------------------------------------------------- driving
     def _root_inputs(self, template: Any, engine: Engine, who: str) -> dict[str, str]:
-        names = {str(p.get("name")) for p in declared_inputs(template)}
+        names = {str(p.get("name")) for p in template.input_parameters()}
         given = {k: v for k, v in engine.wf.parameters.items() if k in names}
         return resolve_inputs(template, given, RuntimeScope(engine.wf), who)
 

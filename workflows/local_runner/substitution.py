@@ -1,52 +1,48 @@
 """`{{...}}` resolution: Argo simple tags over inputs, workflow variables, task outputs and loop items.
 
-Expression tags (`{{= ...}}`) are rejected. An unknown reference raises UnresolvedReferenceError naming the
-field path and the reference.
+What a tag refers to is read by `workflows.argo.references`; the scopes here give its value. Expression tags
+(`{{= ...}}`) are rejected. An unknown reference raises UnresolvedReferenceError naming the field path and the
+reference.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from workflows.argo.references import TASK_KINDS, WORKFLOW_KINDS, Kind, Reference, replace_tags
 from workflows.local_runner.errors import UnresolvedReferenceError, UnsupportedFieldError
 
-TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
 NO_ITEM: Any = object()
 
 
 class Scope(Protocol):
-    def lookup(self, ref: str) -> str: ...
+    def lookup(self, ref: Reference) -> str: ...
 
 
 class MissingOutput(LookupError):
     """A referenced output of a Skipped/Omitted task that has no `valueFrom.default`."""
 
 
-def references(text: str) -> list[str]:
-    return [match.group(1).strip() for match in TAG.finditer(text)]
-
-
 def substitute(text: str, scope: Scope, path: str) -> str:
     """Replace every tag in `text`; `path` names the manifest field for error messages."""
 
-    def replace(match: re.Match[str]) -> str:
-        ref = match.group(1).strip()
-        if ref.startswith("="):
+    def replace(ref: Reference) -> str:
+        if ref.kind is Kind.EXPRESSION:
             raise UnsupportedFieldError(
-                path, f"expression tag '{{{{{ref}}}}}' is not supported by the local runner; use a simple tag"
+                path, f"expression tag '{ref}' is not supported by the local runner; use a simple tag"
             )
         try:
             return scope.lookup(ref)
         except MissingOutput:
             raise
         except LookupError as err:
-            raise UnresolvedReferenceError(path, ref, str(err.args[0]) if err.args else "unknown reference") from None
+            reason = str(err.args[0]) if err.args else "unknown reference"
+            raise UnresolvedReferenceError(path, ref.text, reason) from None
 
-    return TAG.sub(replace, text)
+    return replace_tags(text, replace)
 
 
 def substitute_value(value: Any, scope: Scope, path: str) -> Any:
@@ -75,32 +71,31 @@ class WorkflowVars:
     failures: str | None = None
     duration: float | None = None
 
-    def lookup(self, parts: list[str]) -> str:
-        key = ".".join(parts)
-        simple = {
-            "name": self.name,
-            "uid": self.uid,
-            "namespace": self.namespace,
-            "creationTimestamp": self.creation_timestamp,
-            "status": self.status or "Running",
-            "failures": self.failures if self.failures is not None else "[]",
-            "duration": f"{self.duration or 0.0:.3f}",
-        }
-        if key in simple:
-            return simple[key]
-        for prefix, values, what in (
-            ("parameters.", self.parameters, "workflow parameter"),
-            ("outputs.parameters.", self.outputs, "workflow output parameter (globalName)"),
-            ("labels.", self.labels, "workflow label"),
-            ("annotations.", self.annotations, "workflow annotation"),
-        ):
-            if key.startswith(prefix):
-                name = key[len(prefix) :]
-                if name not in values:
-                    known = ", ".join(sorted(values)) or "none"
-                    raise LookupError(f"no {what} named {name!r} (known: {known})")
-                return values[name]
-        raise LookupError(f"'workflow.{key}' is not a workflow variable the local runner supports")
+    def lookup(self, ref: Reference) -> str:
+        """Value of a `{{workflow.*}}` reference (kind in WORKFLOW_KINDS)."""
+        if ref.kind is Kind.WORKFLOW_VARIABLE:
+            simple = {
+                "name": self.name,
+                "uid": self.uid,
+                "namespace": self.namespace,
+                "creationTimestamp": self.creation_timestamp,
+                "status": self.status or "Running",
+                "failures": self.failures if self.failures is not None else "[]",
+                "duration": f"{self.duration or 0.0:.3f}",
+            }
+            if ref.name in simple:
+                return simple[ref.name]
+            raise LookupError(f"'workflow.{ref.name}' is not a workflow variable the local runner supports")
+        values, what = {
+            Kind.WORKFLOW_PARAMETER: (self.parameters, "workflow parameter"),
+            Kind.WORKFLOW_OUTPUT: (self.outputs, "workflow output parameter (globalName)"),
+            Kind.WORKFLOW_LABEL: (self.labels, "workflow label"),
+            Kind.WORKFLOW_ANNOTATION: (self.annotations, "workflow annotation"),
+        }[ref.kind]
+        if ref.name not in values:
+            known = ", ".join(sorted(values)) or "none"
+            raise LookupError(f"no {what} named {ref.name!r} (known: {known})")
+        return values[ref.name]
 
 
 @dataclass
@@ -126,22 +121,20 @@ class RuntimeScope:
         self.tasks = tasks
         self.item = item
 
-    def lookup(self, ref: str) -> str:
-        parts = ref.split(".")
-        head = parts[0]
-        if head == "item":
-            return self._item(parts[1:])
-        if head == "workflow" and len(parts) > 1:
-            return self.workflow.lookup(parts[1:])
-        if head == "inputs" and len(parts) >= 2 and parts[1] == "parameters" and self.inputs is not None:
-            if len(parts) == 2:
-                return json.dumps([{"name": k, "value": v} for k, v in self.inputs.items()])
-            name = ".".join(parts[2:])
-            if name not in self.inputs:
-                raise LookupError(f"the template has no input parameter {name!r} (known: {', '.join(self.inputs) or 'none'})")
-            return self.inputs[name]
-        if head == "tasks" and len(parts) >= 3 and self.tasks is not None:
-            return self._task(parts[1], parts[2:])
+    def lookup(self, ref: Reference) -> str:
+        if ref.kind is Kind.ITEM:
+            return self._item(list(ref.path))
+        if ref.kind in WORKFLOW_KINDS:
+            return self.workflow.lookup(ref)
+        if ref.kind is Kind.INPUT_PARAMETERS and self.inputs is not None:
+            return json.dumps([{"name": k, "value": v} for k, v in self.inputs.items()])
+        if ref.kind is Kind.INPUT_PARAMETER and self.inputs is not None:
+            if ref.name not in self.inputs:
+                known = ", ".join(self.inputs) or "none"
+                raise LookupError(f"the template has no input parameter {ref.name!r} (known: {known})")
+            return self.inputs[ref.name]
+        if ref.kind in TASK_KINDS and self.tasks is not None:
+            return self._task(ref)
         raise LookupError("not a reference the local runner knows at this place")
 
     def _item(self, keys: list[str]) -> str:
@@ -154,23 +147,23 @@ class RuntimeScope:
             value = value[key]
         return text_of(value)
 
-    def _task(self, task: str, rest: list[str]) -> str:
+    def _task(self, ref: Reference) -> str:
+        task = ref.name
         view = self.tasks(task) if self.tasks else None
         if view is None:
             raise LookupError(f"task {task!r} has not run (it is not in this DAG, or not a dependency that completed)")
-        if rest == ["status"]:
+        if ref.kind is Kind.TASK_STATUS:
             return view.phase
-        if rest == ["outputs", "result"]:
+        if ref.kind is Kind.TASK_RESULT:
             if view.result is None:
                 raise LookupError(f"task {task!r} has no result")
             return view.result
-        if len(rest) >= 3 and rest[:2] == ["outputs", "parameters"]:
-            name = ".".join(rest[2:])
+        if ref.kind is Kind.TASK_PARAMETER:
+            name = ref.parameter
             if name in view.outputs:
                 return view.outputs[name]
             if not view.has_outputs:
                 raise MissingOutput(f"task {task!r} was {view.phase} and output {name!r} has no valueFrom.default")
-            raise LookupError(f"task {task!r} has no output parameter {name!r} (known: {', '.join(view.outputs) or 'none'})")
-        raise LookupError(
-            f"'tasks.{task}.{'.'.join(rest)}' is not supported (use outputs.parameters.<name>, outputs.result or status)"
-        )
+            known = ", ".join(view.outputs) or "none"
+            raise LookupError(f"task {task!r} has no output parameter {name!r} (known: {known})")
+        raise LookupError(f"'{ref.text}' is not supported (use outputs.parameters.<name>, outputs.result or status)")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows.argo.depends import depends_field, task_depends
+from workflows.argo.expressions import parse_when
+from workflows.argo.references import INPUT_KINDS, TASK_KINDS, Kind, Reference, has_tags
+from workflows.argo.templates import templates_of
 from workflows.local_runner.errors import ExpressionError, InputError, RunnerError
-from workflows.local_runner.expressions import parse_depends, parse_when
-from workflows.local_runner.inputs import check_enum, declared_inputs, output_parameters
+from workflows.local_runner.inputs import check_enum
 from workflows.local_runner.manifests import ResolvedWorkflow, Template, TemplateIndex
 from workflows.local_runner.scripts import deadline_seconds, memo_settings, output_specs, retry_plan, script_entrypoint
-from workflows.local_runner.substitution import TAG, substitute, text_of
+from workflows.local_runner.substitution import substitute, text_of
 
 PLACEHOLDER = "1"  # parses as a number, a duration and a word, so typed fields can be checked with tags in them
 
@@ -23,52 +26,53 @@ class StaticScope:
     def __init__(self, wf: ResolvedWorkflow, globals_: set[str], template: Template | None,
                  tasks: dict[str, Template] | None = None, has_item: bool = False, in_exit: bool = False) -> None:
         self.wf, self.globals, self.tasks, self.has_item, self.in_exit = wf, globals_, tasks, has_item, in_exit
-        self.inputs = {str(p.get("name")) for p in declared_inputs(template)} if template else None
+        self.inputs = {str(p.get("name")) for p in template.input_parameters()} if template else None
 
-    def lookup(self, ref: str) -> str:
-        parts = ref.split(".")
-        head, key = parts[0], ".".join(parts[1:])
-        if head == "item":
+    def lookup(self, ref: Reference) -> str:
+        if ref.kind is Kind.ITEM:
             if not self.has_item:
                 raise LookupError("'item' is only defined in a task with withItems or withParam")
             return PLACEHOLDER
-        if head == "workflow":
-            if key in ("name", "uid", "namespace", "creationTimestamp", "duration") or key.startswith(("labels.", "annotations.")):
+        if ref.kind is Kind.WORKFLOW_VARIABLE:
+            if ref.name in ("name", "uid", "namespace", "creationTimestamp", "duration"):
                 return PLACEHOLDER
-            if key in ("status", "failures"):
+            if ref.name in ("status", "failures"):
                 if not self.in_exit:
-                    raise LookupError(f"'workflow.{key}' is only available in the exit handler (spec.onExit)")
+                    raise LookupError(f"'workflow.{ref.name}' is only available in the exit handler (spec.onExit)")
                 return PLACEHOLDER
-            for prefix, known, what in (("parameters.", set(self.wf.parameters), "workflow parameter"),
-                                        ("outputs.parameters.", self.globals, "globalName output")):
-                if key.startswith(prefix):
-                    if key[len(prefix):] not in known:
-                        raise LookupError(f"no {what} named {key[len(prefix):]!r} (known: {', '.join(sorted(known)) or 'none'})")
-                    return PLACEHOLDER
-            raise LookupError(f"'workflow.{key}' is not a workflow variable the local runner supports")
-        if head == "inputs" and parts[1:2] == ["parameters"] and self.inputs is not None:
-            name = ".".join(parts[2:])
-            if name and name not in self.inputs:
-                raise LookupError(f"the template declares no input {name!r} (inputs: {', '.join(sorted(self.inputs)) or 'none'})")
+            raise LookupError(f"'workflow.{ref.name}' is not a workflow variable the local runner supports")
+        if ref.kind in (Kind.WORKFLOW_LABEL, Kind.WORKFLOW_ANNOTATION):
             return PLACEHOLDER
-        if head == "tasks" and self.tasks is not None and len(parts) >= 3:
-            return self._task(parts[1], parts[2:])
+        for kind, known, what in ((Kind.WORKFLOW_PARAMETER, set(self.wf.parameters), "workflow parameter"),
+                                  (Kind.WORKFLOW_OUTPUT, self.globals, "globalName output")):
+            if ref.kind is kind:
+                if ref.name not in known:
+                    raise LookupError(f"no {what} named {ref.name!r} (known: {', '.join(sorted(known)) or 'none'})")
+                return PLACEHOLDER
+        if ref.kind in INPUT_KINDS and self.inputs is not None:
+            if ref.kind is Kind.INPUT_PARAMETER and ref.name not in self.inputs:
+                known = ", ".join(sorted(self.inputs)) or "none"
+                raise LookupError(f"the template declares no input {ref.name!r} (inputs: {known})")
+            return PLACEHOLDER
+        if ref.kind in TASK_KINDS and self.tasks is not None:
+            return self._task(ref)
         raise LookupError("not a reference the local runner supports at this place")
 
-    def _task(self, task: str, rest: list[str]) -> str:
+    def _task(self, ref: Reference) -> str:
         assert self.tasks is not None
+        task = ref.name
         if task not in self.tasks:
             raise LookupError(f"this DAG has no task {task!r} (tasks: {', '.join(self.tasks)})")
         target = self.tasks[task]
-        if rest == ["status"] or (rest == ["outputs", "result"] and target.kind == "script"):
+        if ref.kind is Kind.TASK_STATUS or (ref.kind is Kind.TASK_RESULT and target.kind == "script"):
             return PLACEHOLDER
-        if len(rest) >= 3 and rest[:2] == ["outputs", "parameters"]:
-            names = {str(p.get("name")) for p in output_parameters(target)}
-            if ".".join(rest[2:]) not in names:
-                raise LookupError(f"template {target.name!r} of task {task!r} declares no output {'.'.join(rest[2:])!r} "
+        if ref.kind is Kind.TASK_PARAMETER:
+            names = {str(p.get("name")) for p in target.output_parameters()}
+            if ref.parameter not in names:
+                raise LookupError(f"template {target.name!r} of task {task!r} declares no output {ref.parameter!r} "
                                   f"(outputs: {', '.join(sorted(names)) or 'none'})")
             return PLACEHOLDER
-        raise LookupError(f"'tasks.{task}.{'.'.join(rest)}' is not supported (use outputs.parameters.<name>, outputs.result or status)")
+        raise LookupError(f"'{ref.text}' is not supported (use outputs.parameters.<name>, outputs.result or status)")
 
 
 def _check_refs(value: Any, scope: StaticScope, path: str) -> None:
@@ -98,11 +102,11 @@ def validate_run(index: TemplateIndex, wf: ResolvedWorkflow) -> None:
             for i, task in enumerate(template.body["dag"].get("tasks") or []):
                 stack.append((index.resolve_task(template.owner, task, f"{template.path}.dag.tasks[{i}]"), in_exit))
     for owner in sorted({owner for owner, _, _ in reachable}):
-        for i, body in enumerate((index.manifests[owner].get("spec") or {}).get("templates") or []):
+        for i, body in enumerate(templates_of(index.manifests[owner])):
             if not isinstance(body, dict) or not body.get("name"):
                 raise RunnerError(f"{owner} spec.templates[{i}]: a template needs a name")
             index.template(owner, str(body["name"]), owner)  # every template of a used manifest is checked
-    globals_ = {str(p["globalName"]) for t in reachable.values() for p in output_parameters(t) if p.get("globalName")}
+    globals_ = {str(p["globalName"]) for t in reachable.values() for p in t.output_parameters() if p.get("globalName")}
     for (_, _, in_exit), template in reachable.items():
         scope = StaticScope(wf, globals_, template, in_exit=in_exit)
         if template.kind == "dag":
@@ -115,7 +119,7 @@ def validate_run(index: TemplateIndex, wf: ResolvedWorkflow) -> None:
             retry_plan(template, scope)
             deadline_seconds(template, scope)
             memo_settings(template, scope)
-        for k, param in enumerate(output_parameters(template)):
+        for k, param in enumerate(template.output_parameters()):
             value_from = param.get("valueFrom") or {}
             path = f"{template.path}.outputs.parameters[{k}]"
             _check_refs(value_from, scope, f"{path}.valueFrom")
@@ -154,7 +158,7 @@ def _check_dag(index: TemplateIndex, wf: ResolvedWorkflow, globals_: set[str], t
                 raise ExpressionError(f"{path}.when: {err}") from None
     _check_cycles(graph, f"{template.path}.dag.tasks")
     dag_scope = StaticScope(wf, globals_, template, targets, False, in_exit)
-    for k, param in enumerate(output_parameters(template)):
+    for k, param in enumerate(template.output_parameters()):
         value_from = param.get("valueFrom") or {}
         if "parameter" not in value_from:
             raise RunnerError(f"{template.path}.outputs.parameters[{k}].valueFrom: a DAG output needs 'parameter'")
@@ -162,7 +166,7 @@ def _check_dag(index: TemplateIndex, wf: ResolvedWorkflow, globals_: set[str], t
 
 
 def _check_arguments(target: Template, task: dict[str, Any], path: str, who: str) -> None:
-    declared = {str(p.get("name")): p for p in declared_inputs(target)}
+    declared = {str(p.get("name")): p for p in target.input_parameters()}
     given = {str(p.get("name")): p for p in ((task.get("arguments") or {}).get("parameters")) or []}
     for name, param in given.items():
         if name not in declared:
@@ -171,7 +175,7 @@ def _check_arguments(target: Template, task: dict[str, Any], path: str, who: str
         if "value" not in param:
             raise RunnerError(f"{path}.arguments: parameter {name!r} needs a value")
         value = text_of(param["value"])
-        if not TAG.search(value):
+        if not has_tags(value):
             check_enum(declared[name], value, who)
     for name, param in declared.items():
         if name not in given and param.get("value") is None and param.get("default") is None:
@@ -179,17 +183,13 @@ def _check_arguments(target: Template, task: dict[str, Any], path: str, who: str
 
 
 def _check_depends(task: dict[str, Any], targets: dict[str, Template], path: str) -> set[str]:
-    if task.get("depends") is not None and task.get("dependencies"):
-        raise RunnerError(f"{path}: set either depends or dependencies, not both")
-    if task.get("depends") is not None:
-        try:
-            names = parse_depends(str(task["depends"])).tasks()
-        except ExpressionError as err:
-            raise ExpressionError(f"{path}.depends: {err}") from None
-        field = "depends"
-    else:
-        names = {str(d) for d in task.get("dependencies") or []}
-        field = "dependencies"
+    field = depends_field(task)
+    try:
+        names = task_depends(task).tasks()
+    except ExpressionError as err:
+        raise ExpressionError(f"{path}.{field}: {err}") from None
+    except RunnerError as err:
+        raise RunnerError(f"{path}: {err}") from None
     for name in sorted(names):
         if name not in targets:
             raise RunnerError(f"{path}.{field}: no task {name!r} in this DAG (tasks: {', '.join(targets)})")

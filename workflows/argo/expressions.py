@@ -1,27 +1,23 @@
-"""`when` (govaluate subset) and `depends` (task-result logic) expressions: parse to a tree, then evaluate.
+"""The expression grammar of `when` (govaluate subset) and `depends` (see `depends.py`): tokens, a parser, `when`.
 
-`when` is evaluated after `{{...}}` substitution. Supported: `==`, `!=`, `<`, `>`, `<=`, `>=`, `&&`, `||`, `!`,
-parentheses, single- or double-quoted strings, `true`/`false`, numbers; any other bare word is a string.
-`depends` is over task names: `task`, `task.Succeeded|Failed|Errored|Skipped|Omitted|Daemoned|AnySucceeded|
-AllFailed`, with `&&`, `||`, `!` and parentheses; a bare `task` means `task.Succeeded || task.Skipped ||
-task.Daemoned`.
+Both parse to a tree of tuples, then evaluate. `when` is evaluated after `{{...}}` substitution. Supported:
+`==`, `!=`, `<`, `>`, `<=`, `>=`, `&&`, `||`, `!`, parentheses, single- or double-quoted strings, `true`/`false`,
+numbers; any other bare word is a string. The parser takes the grammar's atom as a function, so `depends`
+reuses the same `&&`/`||`/`!`/parentheses logic over task references.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from workflows.local_runner.errors import ExpressionError
+from workflows.argo.errors import ExpressionError
 
 Scalar = bool | float | str
 Node = tuple  # ("or"|"and", l, r) | ("not", x) | ("cmp", op, l, r) | ("lit", v) | ("ref", task, prop | None)
 
 _OPERATORS = ("&&", "||", "==", "!=", "<=", ">=", "<", ">", "!", "(", ")")
 _WORD_STOP = set(" \t\r\n()!=<>&|'\"")
-RESULTS = ("Succeeded", "Failed", "Errored", "Skipped", "Omitted", "Daemoned", "AnySucceeded", "AllFailed")
-FAILURE_RESULTS = frozenset({"Failed", "Errored", "AllFailed"})
 
 
 @dataclass(frozen=True)
@@ -60,8 +56,10 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-class _Parser:
-    def __init__(self, tokens: Sequence[Token], atom: Callable[[_Parser], Node]) -> None:
+class Parser:
+    """Precedence climbing over `||`, `&&`, `!`; `atom(parser)` parses the grammar's operand (may call parse_group)."""
+
+    def __init__(self, tokens: Sequence[Token], atom: Callable[[Parser], Node]) -> None:
         self.tokens = list(tokens)
         self.pos = 0
         self.atom = atom
@@ -135,7 +133,7 @@ def _literal(token: Token) -> Scalar:
         return token.text
 
 
-def _when_atom(parser: _Parser) -> Node:
+def _when_atom(parser: Parser) -> Node:
     group = parser.parse_group()
     left: Node = group if group is not None else ("lit", _literal(parser.take()))
     if parser.at_op("==", "!=", "<", ">", "<=", ">="):
@@ -152,7 +150,7 @@ def _when_atom(parser: _Parser) -> Node:
 
 def parse_when(text: str) -> Node:
     try:
-        return _Parser(tokenize(text), _when_atom).parse()
+        return Parser(tokenize(text), _when_atom).parse()
     except ExpressionError as err:
         raise ExpressionError(f"cannot parse when expression {text!r}: {err}") from None
 
@@ -190,83 +188,3 @@ def evaluate_when(text: str) -> bool:
         return _as_bool(_eval_when(tree))
     except ExpressionError as err:
         raise ExpressionError(f"cannot evaluate when expression {text!r}: {err}") from None
-
-
-# ------------------------------------------------------------------------------------------- depends
-
-_DEPENDS_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _depends_atom(parser: _Parser) -> Node:
-    group = parser.parse_group()
-    if group is not None:
-        return group
-    token = parser.take()
-    if token.kind != "word":
-        raise ExpressionError(f"unexpected {token.text!r}")
-    task, _, prop = token.text.partition(".")
-    if not _DEPENDS_NAME.match(task):
-        raise ExpressionError(f"{token.text!r} is not a task name")
-    if prop and prop not in RESULTS:
-        raise ExpressionError(f"unknown task result {prop!r} in {token.text!r}; use one of {', '.join(RESULTS)}")
-    return ("ref", task, prop or None)
-
-
-@dataclass(frozen=True)
-class Depends:
-    text: str
-    tree: Node
-
-    def tasks(self) -> set[str]:
-        return {ref[1] for ref in _refs(self.tree)}
-
-    def failure_handled(self) -> set[str]:
-        """Tasks whose failure this expression explicitly handles (`.Failed`, `.Errored`, `.AllFailed`)."""
-        return {ref[1] for ref in _refs(self.tree) if ref[2] in FAILURE_RESULTS}
-
-    def evaluate(self, outcome: Callable[[str], tuple[str, list[str]]]) -> bool:
-        """`outcome(task)` gives (phase, child phases) of a completed task."""
-        return _eval_depends(self.tree, outcome)
-
-
-def _refs(node: Node) -> list[Node]:
-    if node[0] == "ref":
-        return [node]
-    return [ref for child in node[1:] if isinstance(child, tuple) for ref in _refs(child)]
-
-
-def _eval_depends(node: Node, outcome: Callable[[str], tuple[str, list[str]]]) -> bool:
-    kind = node[0]
-    if kind == "lit":
-        return bool(node[1])
-    if kind == "not":
-        return not _eval_depends(node[1], outcome)
-    if kind == "and":
-        return _eval_depends(node[1], outcome) and _eval_depends(node[2], outcome)
-    if kind == "or":
-        return _eval_depends(node[1], outcome) or _eval_depends(node[2], outcome)
-    phase, children = outcome(node[1])
-    prop = node[2]
-    if prop is None:
-        return phase in ("Succeeded", "Skipped")
-    if prop == "Daemoned":
-        return False
-    if prop == "AnySucceeded":
-        return any(p == "Succeeded" for p in (children or [phase]))
-    if prop == "AllFailed":
-        kids = children or [phase]
-        return all(p == "Failed" for p in kids)
-    return phase == {"Errored": "Error"}.get(prop, prop)
-
-
-def parse_depends(text: str) -> Depends:
-    try:
-        return Depends(text, _Parser(tokenize(text), _depends_atom).parse())
-    except ExpressionError as err:
-        raise ExpressionError(f"cannot parse depends expression {text!r}: {err}") from None
-
-
-def depends_from_dependencies(names: Sequence[str]) -> Depends:
-    """`dependencies: [a, b]` means every listed task Succeeded (or was Skipped)."""
-    text = " && ".join(names)
-    return parse_depends(text) if names else Depends("", ("lit", True))
