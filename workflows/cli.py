@@ -61,7 +61,7 @@ def _git_commit() -> str:
 
 def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2):
     """Validate a run spec and its dataset, then run its Workflow with the local runner."""
-    from steps import settings
+    from steps import platforms, settings
     from steps.prepare_data import build_splits, resolve_source
     from workflows import render, runspec, summary
 
@@ -73,7 +73,7 @@ def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2):
     workspace = settings.workspace()
     workflow = render.run_workflow(spec, git_commit=_git_commit())
     workflow["metadata"]["name"] = summary.unused_name(workspace / "runs", workflow["metadata"]["name"])
-    print(f"running {workflow['metadata']['name']} (run spec {path}) on the {settings.platform()} platform "
+    print(f"running {workflow['metadata']['name']} (run spec {path}) on the {platforms.configured()} platform "
           "with the local runner", flush=True)
     return make_runner(workspace, parallelism, auto_approve).run(workflow)
 
