@@ -19,8 +19,10 @@ class GuardrailsInput(TrackedInput):
     base_model: Annotated[str, Parameter(description="Base model id")]
     adapter_id: Annotated[str, Parameter(description="Released adapter")]
     dataset_uri: Annotated[str, Parameter(description="Dataset revision; its test prompts probe the rails")]
-    limit: Annotated[int, Parameter(description="Test prompts to check")] = 10
-    max_tokens: Annotated[int, Parameter(description="Generation budget per answer")] = 64
+    guardrails_limit: Annotated[int, Parameter(description="Test prompts to check")]
+    business_max_tokens: Annotated[
+        int, Parameter(description="Generation budget per answer (the business evaluation's)")
+    ]
 
 
 class GuardrailsOutput(Output):
@@ -28,12 +30,12 @@ class GuardrailsOutput(Output):
 
 
 def guardrails(inputs: GuardrailsInput) -> GuardrailsOutput:
-    rows = ports.datastore().read_jsonl(inputs.dataset_uri, "testing/testing.jsonl")[: inputs.limit]
+    rows = ports.datastore().read_jsonl(inputs.dataset_uri, "testing/testing.jsonl")[: inputs.guardrails_limit]
     if not rows:
         raise InvalidInputError(f"guardrails: {inputs.dataset_uri} has no test rows to probe with")
     model = ports.inference(inputs.base_model, inputs.adapter_id)
     prompts = [[m for m in r["messages"] if m["role"] != "system"] for r in rows]
-    replies = model.create_batch(prompts, max_tokens=inputs.max_tokens)
+    replies = model.create_batch(prompts, max_tokens=inputs.business_max_tokens)
     rails = ports.guardrails()
     config = rails.ensure_config(inputs.adapter_id)
     results = [rails.check(inputs.adapter_id, p + [reply["choices"][0]["message"]], config.config_id)

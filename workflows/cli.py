@@ -60,12 +60,18 @@ def _git_commit() -> str:
 
 
 def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2):
-    """Validate a run spec and its dataset, then run its Workflow with the local runner."""
+    """Validate a run spec, its platform and its dataset, then run its Workflow with the local runner."""
     from steps import settings
+    from steps.errors import PlatformNotAvailableError
+    from steps.open_run import require_platform
     from steps.prepare_data import build_splits, resolve_source
     from workflows import render, runspec, summary
 
     spec = runspec.load(path)
+    try:  # the open-run step refuses it too; here it is refused before anything runs
+        require_platform(spec.platform)
+    except PlatformNotAvailableError as exc:
+        raise PlatformNotAvailableError(f"{path}: {exc}") from None
     d = spec.dataset
     # Preflight: a bad dataset fails here, before any run, upload or registration exists.
     test_path = resolve_source(d.test_source) if d.test_source else None
