@@ -13,8 +13,8 @@ from steps.business_eval import business_eval
 # Argo accepts only [-._a-zA-Z0-9] in cache keys: every part is such a name, not a free path.
 BENCHMARK_KEY = (
     "benchmark-{{inputs.parameters.benchmark}}-{{inputs.parameters.model_key}}-"
-    "{{inputs.parameters.adapter_id}}-n{{inputs.parameters.limit}}-{{inputs.parameters.data}}-"
-    "f{{inputs.parameters.num_fewshot}}"
+    "{{inputs.parameters.adapter_id}}-n{{inputs.parameters.benchmark_limit}}-{{inputs.parameters.benchmark_data}}-"
+    "f{{inputs.parameters.benchmark_fewshot}}"
 )
 
 with ClusterWorkflowTemplate(name=cwt_name("evaluation"), labels=LABELS, annotations=ANNOTATIONS) as cwt:

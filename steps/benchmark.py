@@ -9,16 +9,11 @@ from hera.workflows import Output, Parameter
 
 from steps import platforms
 from steps.errors import InvalidInputError
-from steps.io import TrackedInput
-
-BENCHMARK_NAMES = ["gsm8k", "squad", "triviaqa"]
+from steps.io import Benchmark, TrackedInput, choices
 
 
 class BenchmarkInput(TrackedInput):
-    benchmark: Annotated[
-        Literal["gsm8k", "squad", "triviaqa"],
-        Parameter(description="Regression benchmark", enum=BENCHMARK_NAMES),
-    ]
+    benchmark: Annotated[Benchmark, Parameter(description="Regression benchmark", enum=choices(Benchmark))]
     target: Annotated[
         Literal["base", "candidate"],
         Parameter(description="Which model is scored", enum=["base", "candidate"]),
@@ -26,13 +21,13 @@ class BenchmarkInput(TrackedInput):
     base_model: Annotated[str, Parameter(description="Base model id")]
     model_key: Annotated[str, Parameter(description="Exact base weights (from deploy-base); part of the cache key")]
     adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
-    limit: Annotated[int, Parameter(description="Items to score (0 = all)")] = 50
-    data: Annotated[
+    benchmark_limit: Annotated[int, Parameter(description="Items to score (0 = all)")]
+    benchmark_data: Annotated[
         str,
         Parameter(description="Benchmark data: 'smoke' (synthetic sets built by the project) or the name "
                   "of a folder under <workspace>/benchmarks holding the JSONL files"),
-    ] = "smoke"
-    num_fewshot: Annotated[int, Parameter(description="Few-shot examples (-1 = the task default)")] = -1
+    ]
+    benchmark_fewshot: Annotated[int, Parameter(description="Few-shot examples (-1 = the task default)")]
 
 
 class BenchmarkOutput(Output):
@@ -46,11 +41,12 @@ def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
     name = f"benchmark-{inputs.benchmark}-{inputs.target}"
     with platform.tracker.step_run(inputs.mlflow_run_id, name) as mlflow, tempfile.TemporaryDirectory() as out:
         score = platform.evaluator.run_benchmark(
-            inputs.benchmark, inputs.data, inputs.base_model, inputs.adapter_id, inputs.limit or None, Path(out),
-            num_fewshot=None if inputs.num_fewshot < 0 else inputs.num_fewshot,
+            inputs.benchmark, inputs.benchmark_data, inputs.base_model, inputs.adapter_id,
+            inputs.benchmark_limit or None, Path(out),
+            num_fewshot=None if inputs.benchmark_fewshot < 0 else inputs.benchmark_fewshot,
         )
-        mlflow.log_params({"benchmark": inputs.benchmark, "target": inputs.target, "limit": inputs.limit,
-                           "data": inputs.data, "adapter_id": inputs.adapter_id})
+        mlflow.log_params({"benchmark": inputs.benchmark, "target": inputs.target, "limit": inputs.benchmark_limit,
+                           "data": inputs.benchmark_data, "adapter_id": inputs.adapter_id})
         mlflow.log_metrics({"score": score.score, "n": score.n, **{
             k.replace(",", "."): v for k, v in score.metrics.items() if isinstance(v, (int, float))}})
         if score.samples_file:

@@ -8,10 +8,9 @@ from hera.workflows import Output, Parameter
 from steps import platforms
 from steps.contracts import TESTING_FILE
 from steps.errors import InvalidInputError
-from steps.io import TrackedInput
+from steps.io import Task, TrackedInput, choices
 from steps.logic import bill_metrics
 from steps.logic.formats import BILL_ANSWER_KEYS
-from steps.logic.records import TASKS
 
 HEADLINE = {"bill-json": "all_fields_exact", "bill-reason": "change_reason_balanced", "chat": "exact_match"}
 
@@ -23,14 +22,12 @@ class BusinessEvalInput(TrackedInput):
     base_model: Annotated[str, Parameter(description="Base model id")]
     adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
     dataset_uri: Annotated[str, Parameter(description="Dataset revision from prepare-data")]
-    task: Annotated[
-        Literal["bill-json", "bill-reason", "chat"], Parameter(description="Business task", enum=list(TASKS))
-    ] = "bill-json"
-    limit: Annotated[int, Parameter(description="Test rows to score (0 = all)")] = 0
-    max_tokens: Annotated[int, Parameter(description="Generation budget per answer")] = 64
-    headline_metric: Annotated[
+    dataset_task: Annotated[Task, Parameter(description="Business task", enum=choices(Task))]
+    business_limit: Annotated[int, Parameter(description="Test rows to score (0 = all)")]
+    business_max_tokens: Annotated[int, Parameter(description="Generation budget per answer")]
+    business_headline: Annotated[
         str, Parameter(description="Metric the gate compares (one the task computes); empty: the task's default")
-    ] = ""
+    ]
 
 
 class BusinessEvalOutput(Output):
@@ -71,17 +68,17 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
     platform = platforms.build()
     if inputs.target == "candidate" and not inputs.adapter_id:
         raise InvalidInputError("business-eval: target 'candidate' needs adapter_id")
-    headline = headline_of(inputs.task, inputs.headline_metric)  # before any inference
+    headline = headline_of(inputs.dataset_task, inputs.business_headline)  # before any inference
     rows = platform.datastore.read_jsonl(inputs.dataset_uri, TESTING_FILE)
-    rows = rows[: inputs.limit] if inputs.limit else rows
+    rows = rows[: inputs.business_limit] if inputs.business_limit else rows
     if not rows:
         raise InvalidInputError(f"business-eval: {inputs.dataset_uri} has no test rows")
     model = platform.inference.chat_model(inputs.base_model, inputs.adapter_id)
-    replies = model.create_batch([r["messages"] for r in rows], max_tokens=inputs.max_tokens)
+    replies = model.create_batch([r["messages"] for r in rows], max_tokens=inputs.business_max_tokens)
     predictions = [reply["choices"][0]["message"]["content"] for reply in replies]
-    metrics, per_row = score(inputs.task, predictions, [r["reference"] for r in rows])
+    metrics, per_row = score(inputs.dataset_task, predictions, [r["reference"] for r in rows])
     with platform.tracker.step_run(inputs.mlflow_run_id, f"business-eval-{inputs.target}") as mlflow:
-        mlflow.log_params({"target": inputs.target, "task": inputs.task, "adapter_id": inputs.adapter_id,
+        mlflow.log_params({"target": inputs.target, "task": inputs.dataset_task, "adapter_id": inputs.adapter_id,
                            "n": len(rows), "headline": headline})
         mlflow.log_metrics(metrics)
         mlflow.log_dict([r | {"record_id": s.get("record_id", "")} for r, s in zip(per_row, rows)],

@@ -13,14 +13,15 @@ class CustomizeInput(TrackedInput):
     base_model: Annotated[str, Parameter(description="Base model id")]
     dataset_uri: Annotated[str, Parameter(description="Dataset revision from prepare-data")]
     output_model: Annotated[str, Parameter(description="Name of the adapter to produce")]
-    lora_rank: Annotated[int, Parameter(description="LoRA rank (adapter_dim)")] = 8
-    lora_alpha: Annotated[int, Parameter(description="LoRA alpha")] = 16
-    lora_dropout: Annotated[float, Parameter(description="LoRA dropout")] = 0.0
-    epochs: Annotated[int, Parameter(description="Training epochs")] = 1
-    learning_rate: Annotated[float, Parameter(description="Peak learning rate")] = 3e-3
-    batch_size: Annotated[int, Parameter(description="Batch size")] = 8
-    max_steps: Annotated[int, Parameter(description="Stop after this many steps (0 = no cap)")] = 0
-    seed: Annotated[int, Parameter(description="Training seed")] = 0
+    # The run spec owns the defaults of the hyperparameters (customization.* of an empty run spec).
+    lora_rank: Annotated[int, Parameter(description="LoRA rank (adapter_dim)")]
+    lora_alpha: Annotated[int, Parameter(description="LoRA alpha")]
+    lora_dropout: Annotated[float, Parameter(description="LoRA dropout")]
+    epochs: Annotated[int, Parameter(description="Training epochs")]
+    learning_rate: Annotated[float, Parameter(description="Peak learning rate")]
+    batch_size: Annotated[int, Parameter(description="Batch size")]
+    max_steps: Annotated[int, Parameter(description="Stop after this many steps (0 = no cap)")]
+    train_seed: Annotated[int, Parameter(description="Training seed")]
 
 
 class CustomizeOutput(Output):
@@ -32,7 +33,7 @@ def hyperparameters(inputs: CustomizeInput) -> LoraHyperparameters:
     return LoraHyperparameters(
         rank=inputs.lora_rank, alpha=inputs.lora_alpha, dropout=inputs.lora_dropout, epochs=inputs.epochs,
         learning_rate=inputs.learning_rate, batch_size=inputs.batch_size, max_steps=inputs.max_steps or None,
-        seed=inputs.seed,
+        seed=inputs.train_seed,
     )
 
 

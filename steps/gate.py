@@ -19,12 +19,13 @@ class GateInput(TrackedInput):
     candidate_benchmarks: Annotated[str, Parameter(description="JSON list of candidate benchmark results")]
     base_business: Annotated[str, Parameter(description="JSON business result of the base model")]
     candidate_business: Annotated[str, Parameter(description="JSON business result of the candidate")]
-    min_business_gain: Annotated[float, Parameter(description="Minimum candidate - base on the business headline")] = 0.0
-    max_regression: Annotated[float, Parameter(description="Maximum allowed drop on any benchmark")] = 0.05
+    # The release policy: the run spec's gate section owns its defaults.
+    min_business_gain: Annotated[float, Parameter(description="Minimum candidate - base on the business headline")]
+    max_regression: Annotated[float, Parameter(description="Maximum allowed drop on any benchmark")]
     max_regression_per_benchmark: Annotated[
         str, Parameter(description="JSON object benchmark -> maximum allowed drop (overrides max_regression)")
-    ] = "{}"
-    min_samples: Annotated[int, Parameter(description="Minimum items behind every compared score")] = 20
+    ]
+    min_samples: Annotated[int, Parameter(description="Minimum items behind every compared score")]
 
 
 class GateOutput(Output):

@@ -20,8 +20,10 @@ class GuardrailsInput(TrackedInput):
     base_model: Annotated[str, Parameter(description="Base model id")]
     adapter_id: Annotated[str, Parameter(description="Released adapter")]
     dataset_uri: Annotated[str, Parameter(description="Dataset revision; its test prompts probe the rails")]
-    limit: Annotated[int, Parameter(description="Test prompts to check")] = 10
-    max_tokens: Annotated[int, Parameter(description="Generation budget per answer")] = 64
+    guardrails_limit: Annotated[int, Parameter(description="Test prompts to check")]
+    business_max_tokens: Annotated[
+        int, Parameter(description="Generation budget per answer (the business evaluation's)")
+    ]
 
 
 class GuardrailsOutput(Output):
@@ -30,12 +32,12 @@ class GuardrailsOutput(Output):
 
 def guardrails(inputs: GuardrailsInput) -> GuardrailsOutput:
     platform = platforms.build()
-    rows = platform.datastore.read_jsonl(inputs.dataset_uri, TESTING_FILE)[: inputs.limit]
+    rows = platform.datastore.read_jsonl(inputs.dataset_uri, TESTING_FILE)[: inputs.guardrails_limit]
     if not rows:
         raise InvalidInputError(f"guardrails: {inputs.dataset_uri} has no test rows to probe with")
     model = platform.inference.chat_model(inputs.base_model, inputs.adapter_id)
     prompts = [[m for m in r["messages"] if m["role"] != "system"] for r in rows]
-    replies = model.create_batch(prompts, max_tokens=inputs.max_tokens)
+    replies = model.create_batch(prompts, max_tokens=inputs.business_max_tokens)
     rails = platform.guardrails
     config = rails.ensure_config(inputs.adapter_id)
     results = [rails.check(inputs.adapter_id, p + [reply["choices"][0]["message"]], config.config_id)

@@ -1,8 +1,22 @@
-"""Input fields shared by every step (Hera runner contract: pydantic Input/Output models)."""
+"""What step inputs share (Hera runner contract: pydantic Input/Output models).
 
-from typing import Annotated
+The closed sets a step input takes are typed here once; the run-spec schema (`workflows/runspec.py`)
+uses the same types, so a value the run spec accepts is one the step accepts, and the workflow
+parameter's enum is derived from the same type.
+"""
+
+from typing import Annotated, Literal, get_args
 
 from hera.workflows import Input, Parameter
+
+Task = Literal["bill-json", "bill-reason", "chat"]  # the tasks of steps.logic.records.TASKS
+Benchmark = Literal["gsm8k", "squad", "triviaqa"]
+Platform = Literal["local", "nemo"]  # the backends of steps.platforms.BACKENDS
+
+
+def choices(closed_set: object) -> list[str]:
+    """The values of a Literal type, for a Parameter's enum (the Argo UI's drop-down)."""
+    return [str(value) for value in get_args(closed_set)]
 
 
 class TrackedInput(Input):

@@ -36,6 +36,19 @@ def configured() -> str:
     return value
 
 
+def require(requested: str | None) -> str:
+    """The configured platform; refused when a run names another one (preflight and open-run ask)."""
+    name = configured()
+    if requested and requested != name:
+        raise PlatformNotAvailableError(
+            f"the run spec names platform {requested!r}, but this environment is configured for {name!r} "
+            f"(LLMOPS_PLATFORM); set LLMOPS_PLATFORM={requested} (on a cluster: the `platform` key of the "
+            "llmops-config ConfigMap) to run it there, or change `platform:` in the run spec "
+            "(leave it out to use the configured platform)"
+        )
+    return name
+
+
 def build(name: str | None = None) -> Platform:
     """The backend `name` (default: the configured one), its ports built on first use."""
     name = name or configured()

@@ -6,37 +6,36 @@ field, and nothing is uploaded or registered. The same input gives the same data
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from hera.workflows import Output, Parameter
 
 from steps import platforms, settings
 from steps.contracts import TESTING_FILE, TRAINING_FILE, VALIDATION_FILE
 from steps.errors import InvalidInputError, PlatformNotAvailableError
-from steps.io import TrackedInput
+from steps.io import Task, TrackedInput, choices
 from steps.logic import anonymize, formats, records, splits
 
 
 class PrepareDataInput(TrackedInput):
-    source: Annotated[
+    """Every value comes from the run spec, which owns the defaults (an empty section's values)."""
+
+    dataset_source: Annotated[
         str, Parameter(description="Raw records: a JSONL path (relative to the project) or file:// URI")
     ]
-    task: Annotated[
-        Literal["bill-json", "bill-reason", "chat"],
-        Parameter(description="Record layout and conversion", enum=list(records.TASKS)),
-    ] = "bill-json"
-    namespace: Annotated[str, Parameter(description="Datastore namespace")] = "llmops"
+    dataset_task: Annotated[Task, Parameter(description="Record layout and conversion", enum=choices(Task))]
+    dataset_namespace: Annotated[str, Parameter(description="Datastore namespace")]
     dataset_name: Annotated[str, Parameter(description="Dataset name in the datastore")]
-    validation_fraction: Annotated[float, Parameter(description="Share of groups for validation")] = 0.1
+    validation_fraction: Annotated[float, Parameter(description="Share of groups for validation")]
     test_fraction: Annotated[
-        float, Parameter(description="Share of groups held out for testing; 0 when test_source is set")
-    ] = 0.2
-    test_source: Annotated[
+        float, Parameter(description="Share of groups held out for testing; 0 when dataset_test_source is set")
+    ]
+    dataset_test_source: Annotated[
         str,
-        Parameter(description="Raw records used as the whole test split (customers not in source); empty: "
-                              "test rows are drawn from source"),
-    ] = ""
-    split_seed: Annotated[int, Parameter(description="Seed of the deterministic split")] = 0
+        Parameter(description="Raw records used as the whole test split (customers not in dataset_source); "
+                              "empty: test rows are drawn from dataset_source"),
+    ]
+    split_seed: Annotated[int, Parameter(description="Seed of the deterministic split")]
 
 
 class PrepareDataOutput(Output):
@@ -133,20 +132,27 @@ def _jsonl(rows: list[dict]) -> bytes:
     return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows).encode()
 
 
+def prepare_splits(source: str, task: str, validation_fraction: float, test_fraction: float, seed: int,
+                   test_source: str = "") -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """The split files of a dataset and the PII replaced, from its sources; raises before anything is written.
+
+    The one check of a dataset: prepare-data runs it, and `llmops run` runs it as a preflight.
+    """
+    test_path = resolve_source(test_source) if test_source else None
+    return build_splits(resolve_source(source), task, validation_fraction, test_fraction, seed, test_path)
+
+
 def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
     platform = platforms.build()
-    path = resolve_source(inputs.source)
-    test_path = resolve_source(inputs.test_source) if inputs.test_source else None
-    files, pii = build_splits(
-        path, inputs.task, inputs.validation_fraction, inputs.test_fraction, inputs.split_seed, test_path
-    )
+    files, pii = prepare_splits(inputs.dataset_source, inputs.dataset_task, inputs.validation_fraction,
+                                inputs.test_fraction, inputs.split_seed, inputs.dataset_test_source)
     counts = {name.split("/")[0]: len(rows) for name, rows in files.items()}
     with platform.tracker.step_run(inputs.mlflow_run_id, "prepare-data") as mlflow:
         ref = platform.datastore.put_dataset(
-            inputs.namespace, inputs.dataset_name, {k: _jsonl(v) for k, v in files.items()}
+            inputs.dataset_namespace, inputs.dataset_name, {k: _jsonl(v) for k, v in files.items()}
         )
-        mlflow.log_params({"source": inputs.source, "test_source": inputs.test_source, "task": inputs.task,
-                           "split_seed": inputs.split_seed})
+        mlflow.log_params({"source": inputs.dataset_source, "test_source": inputs.dataset_test_source,
+                           "task": inputs.dataset_task, "split_seed": inputs.split_seed})
         mlflow.log_metrics({f"rows_{k}": v for k, v in counts.items()})
         mlflow.log_metrics({f"pii_replaced_{k}": v for k, v in pii.items()})
         mlflow.set_tags({"dataset.uri": ref.uri, "dataset.revision": ref.revision})

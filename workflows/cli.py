@@ -60,16 +60,20 @@ def _git_commit() -> str:
 
 
 def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2):
-    """Validate a run spec and its dataset, then run its Workflow with the local runner."""
+    """Validate a run spec, its platform and its dataset, then run its Workflow with the local runner."""
     from steps import platforms, settings
-    from steps.prepare_data import build_splits, resolve_source
+    from steps.errors import PlatformNotAvailableError
+    from steps.prepare_data import prepare_splits
     from workflows import render, runspec, summary
 
     spec = runspec.load(path)
+    try:  # the open-run step refuses it too; here it is refused before anything runs
+        platforms.require(spec.platform)
+    except PlatformNotAvailableError as exc:
+        raise PlatformNotAvailableError(f"{path}: {exc}") from None
     d = spec.dataset
     # Preflight: a bad dataset fails here, before any run, upload or registration exists.
-    test_path = resolve_source(d.test_source) if d.test_source else None
-    build_splits(resolve_source(d.source), d.task, d.split.validation, d.split.test, d.split.seed, test_path)
+    prepare_splits(d.source, d.task, d.split.validation, d.split.test, d.split.seed, d.test_source)
     workspace = settings.workspace()
     workflow = render.run_workflow(spec, git_commit=_git_commit())
     workflow["metadata"]["name"] = summary.unused_name(workspace / "runs", workflow["metadata"]["name"])
@@ -117,11 +121,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_model_build(args: argparse.Namespace) -> int:
-    from steps.basemodel.build import build_base_model
-    from steps.local.base_model import committed_model_dir
+    from steps.basemodel.build import build_base_model, default_output
 
     _workspace(args)
-    out = Path(args.out) if args.out else committed_model_dir(args.name)
+    out = Path(args.out) if args.out else default_output(args.name)
     print(f"building {args.name} (seed {args.seed}) into {out}; pre-training takes minutes", flush=True)
     info = build_base_model(args.name, args.seed, out, evaluate=not args.no_eval)
     pretrain = info["pretrain"]

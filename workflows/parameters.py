@@ -1,114 +1,152 @@
-"""The pipeline's workflow parameters: one table shared by the WorkflowTemplate and run-spec rendering.
+"""The pipeline's workflow parameters, generated from the run-spec schema (`workflows/runspec.py`).
 
-Every parameter has a description (the Argo UI shows it next to the field) and closed sets have
-an enum (the UI shows a drop-down). Defaults are those of an empty run spec section.
+Every run-spec field marked with a `runspec.Param` is one parameter: its name from the mark, its
+description from the field, its default from the field's default (an empty run-spec section) or,
+for a required field, from its first example, its enum from a Literal or bool type. The three
+parameters that identify a run but are not run-spec fields (`IDENTITY`) follow the run spec name.
+`arguments(spec)` reads the same marks, so the template and a run of a spec cannot disagree; a field
+the spec hash leaves out while it is unset (`runspec.UNHASHED_WHEN_UNSET`) is left out of the run's
+arguments too (the template's empty default applies), so adding such a field changes no existing run.
 """
 
 from __future__ import annotations
 
 import json
+import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, Literal, Union, get_args, get_origin
 
-from workflows.runspec import RunSpec
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from workflows.runspec import Param, RunSpec
 
 
 @dataclass(frozen=True)
-class Param:
+class WorkflowParameter:
     name: str
     description: str
     default: str
-    enum: tuple[str, ...] | None = None
+    enum: tuple[str, ...] | None
+    value: Callable[[RunSpec], str]  # the argument that runs a spec
+    path: tuple[str, ...] = ()  # the run-spec field; () for the IDENTITY parameters
+
+    def render(self) -> dict[str, Any]:
+        """The parameter as `spec.arguments.parameters` lists it (name, value, description, enum)."""
+        return {"name": self.name, "value": self.default, "description": self.description,
+                **({"enum": list(self.enum)} if self.enum else {})}
 
 
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
-PARAMETERS: list[Param] = [
-    Param("run_spec_name", "Run spec name (git: workflows/runs/<name>.yaml)", "manual"),
-    Param("run_spec_hash", "sha256 of the canonical run spec; empty for manual runs", ""),
-    Param("git_commit", "Git commit the run spec was read from", ""),
-    Param("experiment", "MLflow experiment", "llmops"),
-    Param("base_model", "Base model id served as a NIM (e.g. meta/llama-3.2-1b-instruct)", "llmops/tiny-llama"),
-    Param("dataset_source", "Raw records (JSONL path or file:// URI)", "examples/bill-explainer/bills.jsonl"),
-    Param("dataset_test_source", "Raw records of other customers used as the whole test split "
-          "(JSONL path or file:// URI; needs test_fraction 0); empty: test rows come from dataset_source", ""),
-    Param("dataset_task", "Record layout, answer contract and business metrics", "bill-json",
-          ("bill-json", "bill-reason", "chat")),
-    Param("dataset_namespace", "Datastore namespace", "llmops"),
-    Param("dataset_name", "Dataset name in the datastore", "telecom-bills"),
-    Param("validation_fraction", "Share of groups for validation", "0.1"),
-    Param("test_fraction", "Share of groups held out for testing (0 with dataset_test_source)", "0.2"),
-    Param("split_seed", "Seed of the deterministic split", "0"),
-    Param("output_model", "Adapter name", "manual-adapter"),
-    Param("lora_rank", "LoRA rank (adapter_dim)", "8"),
-    Param("lora_alpha", "LoRA alpha", "16"),
-    Param("lora_dropout", "LoRA dropout", "0.0"),
-    Param("epochs", "Training epochs", "1"),
-    Param("learning_rate", "Peak learning rate", "0.003"),
-    Param("batch_size", "Batch size", "8"),
-    Param("max_steps", "Cap on training steps (0 = none)", "0"),
-    Param("train_seed", "Training seed", "0"),
-    Param("benchmarks", "JSON list of regression benchmarks", '["gsm8k", "squad", "triviaqa"]'),
-    Param("benchmark_limit", "Items per benchmark (0 = all)", "50"),
-    Param("benchmark_data", "'smoke' (synthetic) or a benchmark data set name", "smoke"),
-    Param("benchmark_fewshot", "Few-shot examples (-1 = the task default)", "-1"),
-    Param("business_limit", "Test rows for the business evaluation (0 = all)", "0"),
-    Param("business_max_tokens", "Generation budget per business answer", "64"),
-    Param("business_headline", "Business metric the gate compares (e.g. all_fields_exact); "
-          "empty: the task's default", ""),
-    Param("min_business_gain", "Gate: minimum candidate - base on the business headline metric", "0.0"),
-    Param("max_regression", "Gate: maximum allowed drop on any benchmark", "0.05"),
-    Param("max_regression_per_benchmark", "Gate: JSON object benchmark -> maximum drop", "{}"),
-    Param("min_samples", "Gate: minimum items behind every compared score", "20"),
-    Param("require_approval", "Wait for a person to approve the release in the Argo UI", "false", ("true", "false")),
-    Param("registered_model_name", "MLflow registered model that gets the champion alias", "manual-adapter"),
-    Param("guardrails_check", "After rollout, check the adapter's answers with guardrails", "false", ("true", "false")),
-    Param("guardrails_limit", "Test prompts the guardrails check probes", "10"),
+IDENTITY = [
+    WorkflowParameter("run_spec_hash", "sha256 of the canonical run spec; empty for manual runs", "", None,
+                      lambda spec: spec.spec_hash()),
+    WorkflowParameter("git_commit", "Git commit the run spec was read from", "", None, lambda spec: ""),
 ]
+IDENTITY_AFTER = "run_spec_name"
+
+
+def text(value: object) -> str:
+    """A run-spec value as a workflow argument (Argo parameters are strings)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def _mark(field: FieldInfo) -> Param | None:
+    return next((m for m in field.metadata if isinstance(m, Param)), None)
+
+
+def _section(annotation: object) -> type[BaseModel] | None:
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _enum(annotation: object) -> tuple[str, ...] | None:
+    """The closed set of a Literal or bool type (an Optional one also allows "", the unset value)."""
+    args = get_args(annotation)
+    optional = get_origin(annotation) in (Union, types.UnionType) and type(None) in args
+    if optional:
+        (annotation,) = [a for a in args if a is not type(None)]
+    values: tuple[str, ...]
+    if annotation is bool:
+        values = ("true", "false")
+    elif get_origin(annotation) is Literal:
+        values = tuple(text(v) for v in get_args(annotation))
+    else:
+        return None
+    return ("",) + values if optional else values
+
+
+def _default(path: str, field: FieldInfo) -> object:
+    if field.is_required():
+        if not field.examples:
+            raise TypeError(f"run-spec field {path} is required and a workflow parameter: give it an example "
+                            "(Field(examples=[...])), the default of the Argo UI form")
+        return field.examples[0]
+    value = field.get_default(call_default_factory=True)
+    return None if value is PydanticUndefined else value
+
+
+def _leaves(model: type[BaseModel], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], FieldInfo]]:
+    """Every non-section field of the schema, in field order, with its path from the run spec."""
+    for name, field in model.model_fields.items():
+        section = _section(field.annotation)
+        if section is not None:
+            yield from _leaves(section, path + (name,))
+        else:
+            yield path + (name,), field
+
+
+def _value(path: tuple[str, ...], mark: Param) -> Callable[[RunSpec], str]:
+    def value(spec: RunSpec) -> str:
+        node: Any = spec
+        for part in path:
+            node = getattr(node, part)
+        if node is None and mark.or_field:
+            node = getattr(spec, mark.or_field)
+        return text(node)
+
+    return value
+
+
+def _generate() -> list[WorkflowParameter]:
+    fields = dict(_leaves(RunSpec))
+    out: list[WorkflowParameter] = []
+    for path, field in fields.items():
+        mark = _mark(field)
+        if mark is None:
+            continue
+        where = ".".join(path)
+        if not field.description:
+            raise TypeError(f"run-spec field {where} is the workflow parameter {mark.name}: give it a description")
+        default = _default(where, field)
+        if default is None and mark.or_field:
+            default = _default(mark.or_field, fields[(mark.or_field,)])
+        out.append(WorkflowParameter(mark.name, field.description, text(default), _enum(field.annotation),
+                                     _value(path, mark), path))
+        if mark.name == IDENTITY_AFTER:
+            out += IDENTITY
+    names = [p.name for p in out]
+    if len(set(names)) != len(names):
+        raise TypeError(f"run-spec parameter names repeat: {sorted(n for n in set(names) if names.count(n) > 1)}")
+    return out
+
+
+PARAMETERS: list[WorkflowParameter] = _generate()
+
+
+def unmarked_fields() -> list[str]:
+    """Run-spec fields that are not workflow parameters (dotted paths)."""
+    return [".".join(path) for path, field in _leaves(RunSpec) if _mark(field) is None]
 
 
 def arguments(spec: RunSpec) -> dict[str, str]:
-    """The workflow arguments that run a spec (every parameter, as strings)."""
-    c, b, g, d = spec.customization, spec.benchmarks, spec.gate, spec.dataset
-    values = {
-        "run_spec_name": spec.name,
-        "run_spec_hash": spec.spec_hash(),
-        "git_commit": "",
-        "experiment": spec.tracking.experiment,
-        "base_model": spec.base_model,
-        "dataset_source": d.source,
-        "dataset_test_source": d.test_source,
-        "dataset_task": d.task,
-        "dataset_namespace": d.namespace,
-        "dataset_name": d.name,
-        "validation_fraction": str(d.split.validation),
-        "test_fraction": str(d.split.test),
-        "split_seed": str(d.split.seed),
-        "output_model": c.output_model or spec.name,
-        "lora_rank": str(c.lora.rank),
-        "lora_alpha": str(c.lora.alpha),
-        "lora_dropout": str(c.lora.dropout),
-        "epochs": str(c.epochs),
-        "learning_rate": str(c.learning_rate),
-        "batch_size": str(c.batch_size),
-        "max_steps": str(c.max_steps),
-        "train_seed": str(c.seed),
-        "benchmarks": json.dumps(list(b.suites)),
-        "benchmark_limit": str(b.limit),
-        "benchmark_data": b.data,
-        "benchmark_fewshot": str(b.num_fewshot),
-        "business_limit": str(spec.business_eval.limit),
-        "business_max_tokens": str(spec.business_eval.max_tokens),
-        "business_headline": spec.business_eval.headline,
-        "min_business_gain": str(g.min_business_gain),
-        "max_regression": str(g.max_regression),
-        "max_regression_per_benchmark": json.dumps(g.max_regression_per_benchmark, sort_keys=True),
-        "min_samples": str(g.min_samples),
-        "require_approval": _bool(spec.approval.required),
-        "registered_model_name": spec.release.registered_model_name or spec.name,
-        "guardrails_check": _bool(spec.guardrails.check),
-        "guardrails_limit": str(spec.guardrails.limit),
-    }
-    assert set(values) == {p.name for p in PARAMETERS}, "parameters table and run spec mapping diverged"
-    return values
+    """The workflow arguments that run a spec, as strings: every parameter, except those of the fields
+    the spec hash leaves out (unset optional fields)."""
+    hashed = spec.canonical()
+    return {p.name: p.value(spec) for p in PARAMETERS if not p.path or p.path[0] in hashed}

@@ -7,6 +7,9 @@ open-run ─┬─ prepare-data ── customize ── wait-for-adapter ─┬�
 gate ── approval (suspend; only when required and the gate passed) ── rollout (only when released)
      ── guardrails (only when the run spec enables it and rollout happened)
 onExit: finalize (closes the MLflow parent run with the workflow status, writes the report)
+
+The workflow parameters are generated from the run-spec schema (`workflows/parameters.py`); a task
+passes a workflow parameter to the step input of the same name (`params`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ def wp(name: str) -> str:
     return "{{workflow.parameters.%s}}" % name
 
 
+def params(*names: str) -> dict[str, str]:
+    """Arguments that pass workflow parameters to the step inputs of the same names."""
+    return {name: wp(name) for name in names}
+
+
 def out(task: str, name: str) -> str:
     return "{{tasks.%s.outputs.parameters.%s}}" % (task, name)
 
@@ -42,10 +50,9 @@ def _benchmarks(target: str, depends: str, adapter_id: str) -> Task:
         with_param=wp("benchmarks"),
         depends=depends,
         arguments={
-            "mlflow_run_id": RUN_ID, "benchmark": "{{item}}", "target": target,
-            "base_model": wp("base_model"), "model_key": out("deploy-base", "model_key"),
-            "adapter_id": adapter_id, "limit": wp("benchmark_limit"), "data": wp("benchmark_data"),
-            "num_fewshot": wp("benchmark_fewshot"),
+            "mlflow_run_id": RUN_ID, "benchmark": "{{item}}", "target": target, **params("base_model"),
+            "model_key": out("deploy-base", "model_key"), "adapter_id": adapter_id,
+            **params("benchmark_limit", "benchmark_data", "benchmark_fewshot"),
         },
     )
 
@@ -56,10 +63,9 @@ def _business(target: str, depends: str, adapter_id: str) -> Task:
         template_ref=ref("evaluation", "business-eval"),
         depends=depends,
         arguments={
-            "mlflow_run_id": RUN_ID, "target": target, "base_model": wp("base_model"),
-            "adapter_id": adapter_id, "dataset_uri": out("prepare-data", "dataset_uri"),
-            "task": wp("dataset_task"), "limit": wp("business_limit"),
-            "max_tokens": wp("business_max_tokens"), "headline_metric": wp("business_headline"),
+            "mlflow_run_id": RUN_ID, "target": target, **params("base_model"), "adapter_id": adapter_id,
+            "dataset_uri": out("prepare-data", "dataset_uri"),
+            **params("dataset_task", "business_limit", "business_max_tokens", "business_headline"),
         },
     )
 
@@ -72,10 +78,7 @@ with WorkflowTemplate(
     service_account_name=SERVICE_ACCOUNT,
     entrypoint="pipeline",
     on_exit="exit-handler",
-    arguments=[
-        Parameter(name=p.name, value=p.default, description=p.description, enum=list(p.enum) if p.enum else None)
-        for p in PARAMETERS
-    ],
+    arguments=[Parameter(**p.render()) for p in PARAMETERS],
 ) as wt:
     Suspend(
         name="approval",
@@ -98,10 +101,8 @@ with WorkflowTemplate(
             name="open-run",
             template_ref=ref("tracking", "open-run"),
             arguments={
-                "experiment": wp("experiment"), "workflow_name": "{{workflow.name}}",
-                "workflow_uid": "{{workflow.uid}}", "run_spec_name": wp("run_spec_name"),
-                "run_spec_hash": wp("run_spec_hash"), "git_commit": wp("git_commit"),
-                "base_model": wp("base_model"),
+                **params("experiment"), "workflow_name": "{{workflow.name}}", "workflow_uid": "{{workflow.uid}}",
+                **params("run_spec_name", "run_spec_hash", "git_commit", "base_model", "platform"),
             },
         )
         Task(
@@ -109,37 +110,32 @@ with WorkflowTemplate(
             template_ref=ref("data", "prepare-data"),
             depends="open-run",
             arguments={
-                "mlflow_run_id": RUN_ID, "source": wp("dataset_source"), "task": wp("dataset_task"),
-                "namespace": wp("dataset_namespace"), "dataset_name": wp("dataset_name"),
-                "validation_fraction": wp("validation_fraction"), "test_fraction": wp("test_fraction"),
-                "test_source": wp("dataset_test_source"), "split_seed": wp("split_seed"),
+                "mlflow_run_id": RUN_ID,
+                **params("dataset_source", "dataset_task", "dataset_namespace", "dataset_name", "validation_fraction",
+                         "test_fraction", "dataset_test_source", "split_seed"),
             },
         )
         Task(
             name="deploy-base",
             template_ref=ref("serving", "deploy-base"),
             depends="open-run",
-            arguments={"mlflow_run_id": RUN_ID, "base_model": wp("base_model")},
+            arguments={"mlflow_run_id": RUN_ID, **params("base_model")},
         )
         Task(
             name="customize",
             template_ref=ref("customize", "customize"),
             depends="prepare-data",
             arguments={
-                "mlflow_run_id": RUN_ID, "base_model": wp("base_model"),
-                "dataset_uri": out("prepare-data", "dataset_uri"), "output_model": wp("output_model"),
-                "lora_rank": wp("lora_rank"), "lora_alpha": wp("lora_alpha"),
-                "lora_dropout": wp("lora_dropout"), "epochs": wp("epochs"),
-                "learning_rate": wp("learning_rate"), "batch_size": wp("batch_size"),
-                "max_steps": wp("max_steps"), "seed": wp("train_seed"),
+                "mlflow_run_id": RUN_ID, **params("base_model"), "dataset_uri": out("prepare-data", "dataset_uri"),
+                **params("output_model", "lora_rank", "lora_alpha", "lora_dropout", "epochs", "learning_rate",
+                         "batch_size", "max_steps", "train_seed"),
             },
         )
         Task(
             name="wait-for-adapter",
             template_ref=ref("serving", "wait-for-adapter"),
             depends="customize && deploy-base",
-            arguments={"mlflow_run_id": RUN_ID, "base_model": wp("base_model"),
-                       "adapter_id": out("customize", "adapter_id")},
+            arguments={"mlflow_run_id": RUN_ID, **params("base_model"), "adapter_id": out("customize", "adapter_id")},
         )
         adapter = out("wait-for-adapter", "model_id")
         _benchmarks("base", "deploy-base", "")
@@ -156,9 +152,7 @@ with WorkflowTemplate(
                 "candidate_benchmarks": out("benchmark-candidate", "scores"),
                 "base_business": out("business-eval-base", "scores"),
                 "candidate_business": out("business-eval-candidate", "scores"),
-                "min_business_gain": wp("min_business_gain"), "max_regression": wp("max_regression"),
-                "max_regression_per_benchmark": wp("max_regression_per_benchmark"),
-                "min_samples": wp("min_samples"),
+                **params("min_business_gain", "max_regression", "max_regression_per_benchmark", "min_samples"),
             },
         )
         Task(
@@ -174,9 +168,8 @@ with WorkflowTemplate(
             when=(f"{out('gate', 'decision')} == pass && "
                   f"({wp('require_approval')} == false || {out('approval', 'approve')} == YES)"),
             arguments={
-                "mlflow_run_id": RUN_ID, "base_model": wp("base_model"), "adapter_id": adapter,
-                "registered_model_name": wp("registered_model_name"),
-                "gate_decision": out("gate", "decision"),
+                "mlflow_run_id": RUN_ID, **params("base_model"), "adapter_id": adapter,
+                **params("registered_model_name"), "gate_decision": out("gate", "decision"),
             },
         )
         Task(
@@ -185,8 +178,7 @@ with WorkflowTemplate(
             depends="rollout.Succeeded",
             when=f"{wp('guardrails_check')} == true",
             arguments={
-                "mlflow_run_id": RUN_ID, "base_model": wp("base_model"), "adapter_id": adapter,
-                "dataset_uri": out("prepare-data", "dataset_uri"), "limit": wp("guardrails_limit"),
-                "max_tokens": wp("business_max_tokens"),
+                "mlflow_run_id": RUN_ID, **params("base_model"), "adapter_id": adapter,
+                "dataset_uri": out("prepare-data", "dataset_uri"), **params("guardrails_limit", "business_max_tokens"),
             },
         )

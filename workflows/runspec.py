@@ -2,26 +2,45 @@
 
 Unknown fields are rejected; errors name the file, line and field. The canonical JSON of a
 validated spec is hashed: the hash names the run, so an unchanged spec is not run twice.
+
+The schema is also the single source of the pipeline's workflow parameters
+(`workflows/parameters.py` generates them): every field that reaches a step carries a `Param`
+with the parameter's name (the step input that receives it has the same name), its description
+is the parameter's description, its default (or, for a required field, its first example) the
+parameter's default, and its Literal or bool type the parameter's enum.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from steps.errors import InvalidInputError, NotFoundError
+from steps.io import Benchmark, Platform, Task
 
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
 METRIC_PATTERN = r"^([a-z][a-z0-9_]*)?$"
 CONFLICT = "field_conflict"
-Benchmark = Literal["gsm8k", "squad", "triviaqa"]
+UNHASHED_WHEN_UNSET = ("platform",)  # added after specs were hashed: absent from the hash while unset
+
+
+@dataclass(frozen=True)
+class Param:
+    """Marks a run-spec field as the workflow parameter `name` (the name its step input has too).
+
+    `or_field`: a top-level field whose value the parameter takes while this one is unset (None).
+    """
+
+    name: str
+    or_field: str | None = None
 
 
 class Strict(BaseModel):
@@ -34,22 +53,35 @@ def _conflict(field: str, message: str) -> PydanticCustomError:
 
 
 class Split(Strict):
-    validation: float = Field(0.1, ge=0, lt=1, description="Share of customers for validation")
-    test: float = Field(
-        0.2, ge=0, lt=1, description="Share of customers held out for testing; 0 (or left out) with dataset.test_source"
+    validation: Annotated[float, Param("validation_fraction")] = Field(
+        0.1, ge=0, lt=1, description="Share of groups (customers) for validation"
     )
-    seed: int = 0
+    test: Annotated[float, Param("test_fraction")] = Field(
+        0.2, ge=0, lt=1,
+        description="Share of groups (customers) held out for testing; 0 with a test source "
+                    "(in a run spec: leave dataset.split.test out)",
+    )
+    seed: Annotated[int, Param("split_seed")] = Field(0, description="Seed of the deterministic split")
 
 
 class Dataset(Strict):
-    source: str = Field(description="JSONL path relative to the project, or a file:// URI")
-    test_source: str = Field(
-        "", description="Optional JSONL of other customers (same layout) used as the whole test split; "
-                        "empty: the test split is drawn from source"
+    source: Annotated[str, Param("dataset_source")] = Field(
+        description="Raw records: a JSONL path relative to the project, or a file:// URI",
+        examples=["examples/bill-explainer/bills.jsonl"],
     )
-    task: Literal["bill-json", "bill-reason", "chat"] = "bill-json"
-    namespace: str = Field("llmops", pattern=NAME_PATTERN)
-    name: str = Field(pattern=NAME_PATTERN)
+    test_source: Annotated[str, Param("dataset_test_source")] = Field(
+        "", description="Raw records of other customers (same layout; JSONL path or file:// URI) used as the "
+                        "whole test split, with a test share of 0; empty: the test split is drawn from the source"
+    )
+    task: Annotated[Task, Param("dataset_task")] = Field(
+        "bill-json", description="Record layout, answer contract and business metrics"
+    )
+    namespace: Annotated[str, Param("dataset_namespace")] = Field(
+        "llmops", pattern=NAME_PATTERN, description="Datastore namespace"
+    )
+    name: Annotated[str, Param("dataset_name")] = Field(
+        pattern=NAME_PATTERN, description="Dataset name in the datastore", examples=["telecom-bills"]
+    )
     split: Split = Split()
 
     @model_validator(mode="after")
@@ -73,26 +105,40 @@ class Dataset(Strict):
 
 
 class Lora(Strict):
-    rank: int = Field(8, ge=1, le=256)
-    alpha: int = Field(16, ge=1)
-    dropout: float = Field(0.0, ge=0, lt=1)
+    rank: Annotated[int, Param("lora_rank")] = Field(8, ge=1, le=256, description="LoRA rank (adapter_dim)")
+    alpha: Annotated[int, Param("lora_alpha")] = Field(16, ge=1, description="LoRA alpha")
+    dropout: Annotated[float, Param("lora_dropout")] = Field(0.0, ge=0, lt=1, description="LoRA dropout")
 
 
 class Customization(Strict):
-    output_model: str | None = Field(None, pattern=NAME_PATTERN, description="Adapter name; default: run spec name")
+    output_model: Annotated[str | None, Param("output_model", or_field="name")] = Field(
+        None, pattern=NAME_PATTERN, description="Adapter name; default: the run spec name"
+    )
     lora: Lora = Lora()
-    epochs: int = Field(1, ge=1, le=100)
-    learning_rate: float = Field(3e-3, gt=0, le=1)
-    batch_size: int = Field(8, ge=1, le=1024)
-    max_steps: int = Field(0, ge=0, description="0 = no cap")
-    seed: int = 0
+    epochs: Annotated[int, Param("epochs")] = Field(1, ge=1, le=100, description="Training epochs")
+    learning_rate: Annotated[float, Param("learning_rate")] = Field(
+        3e-3, gt=0, le=1, description="Peak learning rate"
+    )
+    batch_size: Annotated[int, Param("batch_size")] = Field(8, ge=1, le=1024, description="Batch size")
+    max_steps: Annotated[int, Param("max_steps")] = Field(
+        0, ge=0, description="Cap on training steps (0 = no cap)"
+    )
+    seed: Annotated[int, Param("train_seed")] = Field(0, description="Training seed")
 
 
 class Benchmarks(Strict):
-    suites: list[Benchmark] = Field(default_factory=lambda: ["gsm8k", "squad", "triviaqa"], min_length=1)
-    limit: int = Field(50, ge=0, description="Items per benchmark (0 = all)")
-    data: str = Field("smoke", pattern=KEY_PATTERN, description="'smoke' or a data set name in the workspace")
-    num_fewshot: int = Field(-1, ge=-1, description="-1 = the task's default")
+    suites: Annotated[list[Benchmark], Param("benchmarks")] = Field(
+        default_factory=lambda: ["gsm8k", "squad", "triviaqa"], min_length=1,
+        description="Regression benchmarks (as a workflow parameter: a JSON list)",
+    )
+    limit: Annotated[int, Param("benchmark_limit")] = Field(50, ge=0, description="Items per benchmark (0 = all)")
+    data: Annotated[str, Param("benchmark_data")] = Field(
+        "smoke", pattern=KEY_PATTERN,
+        description="Benchmark data: 'smoke' (synthetic) or the name of a data set in the workspace",
+    )
+    num_fewshot: Annotated[int, Param("benchmark_fewshot")] = Field(
+        -1, ge=-1, description="Few-shot examples (-1 = the task's default)"
+    )
 
     @field_validator("suites")
     @classmethod
@@ -103,9 +149,13 @@ class Benchmarks(Strict):
 
 
 class BusinessEval(Strict):
-    limit: int = Field(0, ge=0, description="Test rows to score (0 = all)")
-    max_tokens: int = Field(64, ge=1, le=4096)
-    headline: str = Field(
+    limit: Annotated[int, Param("business_limit")] = Field(
+        0, ge=0, description="Test rows for the business evaluation (0 = all)"
+    )
+    max_tokens: Annotated[int, Param("business_max_tokens")] = Field(
+        64, ge=1, le=4096, description="Generation budget per answer (business evaluation and guardrails check)"
+    )
+    headline: Annotated[str, Param("business_headline")] = Field(
         "", pattern=METRIC_PATTERN,
         description="Business metric the gate compares (e.g. all_fields_exact); empty: the task's default. "
                     "The business-eval step checks that the task computes it",
@@ -113,33 +163,66 @@ class BusinessEval(Strict):
 
 
 class Gate(Strict):
-    min_business_gain: float = Field(0.0, ge=-1, le=1)
-    max_regression: float = Field(0.05, ge=0, le=1)
-    max_regression_per_benchmark: dict[Benchmark, float] = Field(default_factory=dict)
-    min_samples: int = Field(20, ge=1)
+    min_business_gain: Annotated[float, Param("min_business_gain")] = Field(
+        0.0, ge=-1, le=1, description="Gate: minimum candidate - base on the business headline metric"
+    )
+    max_regression: Annotated[float, Param("max_regression")] = Field(
+        0.05, ge=0, le=1, description="Gate: maximum allowed drop on any benchmark"
+    )
+    max_regression_per_benchmark: Annotated[dict[Benchmark, float], Param("max_regression_per_benchmark")] = Field(
+        default_factory=dict,
+        description="Gate: maximum drop per benchmark, overriding max_regression (as a workflow parameter: "
+                    "a JSON object)",
+    )
+    min_samples: Annotated[int, Param("min_samples")] = Field(
+        20, ge=1, description="Gate: minimum items behind every compared score"
+    )
 
 
 class Approval(Strict):
-    required: bool = False
+    required: Annotated[bool, Param("require_approval")] = Field(
+        False, description="Wait for a person to approve the release in the Argo UI"
+    )
 
 
 class Release(Strict):
-    registered_model_name: str | None = Field(None, pattern=KEY_PATTERN, description="Default: run spec name")
+    registered_model_name: Annotated[str | None, Param("registered_model_name", or_field="name")] = Field(
+        None, pattern=KEY_PATTERN,
+        description="MLflow registered model that gets the champion alias; default: the run spec name",
+    )
 
 
 class Guardrails(Strict):
-    check: bool = Field(False, description="After rollout, check the adapter's answers with guardrails")
-    limit: int = Field(10, ge=1, description="Test prompts to probe")
+    check: Annotated[bool, Param("guardrails_check")] = Field(
+        False, description="After rollout, check the adapter's answers with guardrails"
+    )
+    limit: Annotated[int, Param("guardrails_limit")] = Field(
+        10, ge=1, description="Test prompts the guardrails check probes"
+    )
 
 
 class Tracking(Strict):
-    experiment: str = "llmops"
+    experiment: Annotated[str, Param("experiment")] = Field("llmops", description="MLflow experiment")
 
 
 class RunSpec(Strict):
-    name: str = Field(pattern=NAME_PATTERN, max_length=40)
-    description: str = ""
-    base_model: str = Field(description="Base model id, e.g. llmops/tiny-llama or meta/llama-3.2-1b-instruct")
+    """A run spec. Field order is the order of the workflow parameters (the Argo UI form)."""
+
+    name: Annotated[str, Param("run_spec_name")] = Field(
+        pattern=NAME_PATTERN, max_length=40, description="Run spec name (git: workflows/runs/<name>.yaml)",
+        examples=["manual"],
+    )
+    description: str = ""  # for people; not a workflow parameter
+    tracking: Tracking = Tracking()
+    platform: Annotated[Platform | None, Param("platform")] = Field(
+        None,
+        description="Platform the run needs (local or nemo); the run is refused where another one is "
+                    "configured. Empty: the one the environment is configured with (LLMOPS_PLATFORM)",
+    )
+    base_model: Annotated[str, Param("base_model")] = Field(
+        description="Base model id, e.g. llmops/tiny-llama or meta/llama-3.2-1b-instruct",
+        examples=["llmops/tiny-llama"],
+    )
     dataset: Dataset
     customization: Customization = Customization()
     benchmarks: Benchmarks = Benchmarks()
@@ -148,10 +231,14 @@ class RunSpec(Strict):
     approval: Approval = Approval()
     release: Release = Release()
     guardrails: Guardrails = Guardrails()
-    tracking: Tracking = Tracking()
+
+    def canonical(self) -> dict:
+        """The spec as hashed: every field, except the UNHASHED_WHEN_UNSET ones while they are unset."""
+        data = self.model_dump(mode="json")
+        return {k: v for k, v in data.items() if not (k in UNHASHED_WHEN_UNSET and v is None)}
 
     def spec_hash(self) -> str:
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        canonical = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def workflow_name(self) -> str:

@@ -23,8 +23,14 @@ from steps.basemodel.pretraining import PretrainSpec, pretrain
 from steps.basemodel.recipe import identity
 from steps.basemodel.tokenizer_training import train_tokenizer
 from steps.local.atomic_folder import atomic_folder
+from steps.local.base_model import committed_model_dir
 from steps.local.chat_format import ENDOFTEXT, IM_END, PAD
 from steps.local.seeding import seeded_torch
+
+
+def default_output(name: str) -> Path:
+    """Where `llmops model build` writes a recipe's model: its committed weights folder (package data)."""
+    return committed_model_dir(name)
 
 
 def build_base_model(name: str, seed: int, out: Path, evaluate: bool = True,

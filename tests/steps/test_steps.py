@@ -2,6 +2,7 @@
 
 The steps share one workspace (module scope) and go in pipeline order: open-run, prepare-data,
 deploy-base, customize, wait-for-adapter, benchmark, business-eval, gate, rollout, finalize.
+Inputs that come from workflow parameters take the run spec's defaults (`step_inputs`), as in the pipeline.
 """
 
 import json
@@ -11,11 +12,20 @@ from pathlib import Path
 import pytest
 
 from steps import tracking
-from steps.errors import InvalidInputError, NotFoundError, StepFailedError
+from steps.errors import InvalidInputError, NotFoundError, PlatformNotAvailableError, StepFailedError
+from workflows import parameters, runspec
 
 ROOT = Path(__file__).resolve().parents[2]
 BILLS = ROOT / "examples" / "bill-explainer" / "bills.jsonl"
 UID = "uid-steps-test"
+EMPTY_SPEC = runspec.RunSpec(name="steps-test", base_model="llmops/tiny-llama",
+                             dataset={"source": str(BILLS.relative_to(ROOT)), "name": "bills"})
+
+
+def step_inputs(cls, **values):
+    """A step's inputs as the pipeline passes them: workflow parameters of an empty run spec, then values."""
+    defaults = {p.name: p.default for p in parameters.PARAMETERS} | parameters.arguments(EMPTY_SPEC)
+    return cls(**{k: v for k, v in defaults.items() if k in cls.model_fields} | values)
 
 
 @pytest.fixture(scope="module")
@@ -36,22 +46,52 @@ def state(ws):
     return {}
 
 
-def test_open_run_creates_parent_once(ws, state):
-    from steps.open_run import OpenRunInput, open_run
+def _open_run_inputs(uid: str, **values):
+    from steps.open_run import OpenRunInput
 
-    inputs = OpenRunInput(workflow_name="wf-steps", workflow_uid=UID, run_spec_name="bill-explainer",
-                          run_spec_hash="ab" * 32, git_commit="c0ffee", base_model="llmops/tiny-llama")
+    return step_inputs(OpenRunInput, workflow_name="wf-steps", workflow_uid=uid, run_spec_name="bill-explainer",
+                       run_spec_hash="ab" * 32, git_commit="c0ffee", **values)
+
+
+def test_open_run_creates_parent_once(ws, state, monkeypatch):
+    from steps.open_run import open_run
+
+    monkeypatch.setenv("LLMOPS_PLATFORM", "local")
+    inputs = _open_run_inputs(UID)
+    assert inputs.platform == ""  # an empty run spec names no platform
     first = open_run(inputs).mlflow_run_id
     assert open_run(inputs).mlflow_run_id == first  # a retried pod finds the run it created
     tags = tracking.client().get_run(first).data.tags
     assert tags["argo.workflow.uid"] == UID and tags["mlflow.source.git.commit"] == "c0ffee"
+    assert tags["llmops.platform"] == "local"  # taken from the environment
     state["run"] = first
+
+
+def test_open_run_tags_the_platform_the_run_spec_names(ws, monkeypatch):
+    from steps.open_run import open_run
+
+    monkeypatch.setenv("LLMOPS_PLATFORM", "local")
+    run_id = open_run(_open_run_inputs("uid-named-platform", platform="local")).mlflow_run_id
+    assert tracking.client().get_run(run_id).data.tags["llmops.platform"] == "local"
+
+
+def test_open_run_refuses_a_platform_other_than_the_configured_one(ws, monkeypatch):
+    from steps.open_run import open_run
+
+    monkeypatch.setenv("LLMOPS_PLATFORM", "local")
+    with pytest.raises(PlatformNotAvailableError) as info:
+        open_run(_open_run_inputs("uid-wrong-platform", platform="nemo"))
+    message = str(info.value)
+    assert "names platform 'nemo'" in message and "configured for 'local'" in message
+    assert "set LLMOPS_PLATFORM=nemo" in message and "change `platform:` in the run spec" in message
+    assert tracking.find_parent("uid-wrong-platform") is None  # refused before the parent run exists
 
 
 def test_prepare_data_uploads_once_and_rejects_bad_rows(ws, state, tmp_path):
     from steps.prepare_data import PrepareDataInput, prepare_data
 
-    inputs = PrepareDataInput(mlflow_run_id=state["run"], source=str(BILLS.relative_to(ROOT)), dataset_name="bills")
+    inputs = step_inputs(PrepareDataInput, mlflow_run_id=state["run"])
+    assert (inputs.dataset_source, inputs.dataset_name) == (str(BILLS.relative_to(ROOT)), "bills")
     out = prepare_data(inputs)
     again = prepare_data(inputs)
     assert again.dataset_uri == out.dataset_uri  # content-addressed: same input, same revision
@@ -64,10 +104,12 @@ def test_prepare_data_uploads_once_and_rejects_bad_rows(ws, state, tmp_path):
     bad.write_text("\n".join(lines[:3] + ["{not json"] + lines[3:6]) + "\n")
     before = sorted((ws / "datastore").rglob("*"))
     with pytest.raises(InvalidInputError, match=rf"{bad}:4: not valid JSON"):
-        prepare_data(PrepareDataInput(mlflow_run_id=state["run"], source=str(bad), dataset_name="bad"))
+        prepare_data(step_inputs(PrepareDataInput, mlflow_run_id=state["run"], dataset_source=str(bad),
+                                 dataset_name="bad"))
     assert sorted((ws / "datastore").rglob("*")) == before
     with pytest.raises(NotFoundError):
-        prepare_data(PrepareDataInput(mlflow_run_id=state["run"], source="missing.jsonl", dataset_name="bad"))
+        prepare_data(step_inputs(PrepareDataInput, mlflow_run_id=state["run"], dataset_source="missing.jsonl",
+                                 dataset_name="bad"))
 
 
 def test_prepare_data_takes_the_test_split_from_a_test_source(ws, state, tmp_path):
@@ -77,8 +119,8 @@ def test_prepare_data_takes_the_test_split_from_a_test_source(ws, state, tmp_pat
     source, test = tmp_path / "source.jsonl", tmp_path / "test.jsonl"
     source.write_text("\n".join(lines[:60]) + "\n")
     test.write_text("\n".join(lines[60:80]) + "\n")
-    out = prepare_data(PrepareDataInput(mlflow_run_id=state["run"], source=str(source), test_source=str(test),
-                                        test_fraction=0.0, dataset_name="bills-held-out"))
+    out = prepare_data(step_inputs(PrepareDataInput, mlflow_run_id=state["run"], dataset_source=str(source),
+                                   dataset_test_source=str(test), test_fraction=0.0, dataset_name="bills-held-out"))
     counts = json.loads(out.counts)
     assert counts["testing"] == 20 and counts["training"] + counts["validation"] == 60
     child = tracking.client().search_runs(
@@ -87,8 +129,8 @@ def test_prepare_data_takes_the_test_split_from_a_test_source(ws, state, tmp_pat
     )
     assert len(child) == 1 and child[0].data.params["source"] == str(source)
     with pytest.raises(InvalidInputError, match="set test_fraction to 0"):
-        prepare_data(PrepareDataInput(mlflow_run_id=state["run"], source=str(source), test_source=str(test),
-                                      dataset_name="bills-held-out"))
+        prepare_data(step_inputs(PrepareDataInput, mlflow_run_id=state["run"], dataset_source=str(source),
+                                 dataset_test_source=str(test), dataset_name="bills-held-out"))
 
 
 def test_deploy_base_is_stable(ws, state):
@@ -105,8 +147,8 @@ def test_deploy_base_is_stable(ws, state):
 def test_customize_trains_once_then_finds_the_job(ws, state):
     from steps.customize import CustomizeInput, customize
 
-    inputs = CustomizeInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama",
-                            dataset_uri=state["dataset"], output_model="bills", max_steps=3, batch_size=4)
+    inputs = step_inputs(CustomizeInput, mlflow_run_id=state["run"], dataset_uri=state["dataset"],
+                         output_model="bills", max_steps=3, batch_size=4)
     out = customize(inputs)
     assert (ws / "customization" / "adapters" / out.adapter_id / "adapter_config.json").exists()
     mtime = (ws / "customization" / "adapters" / out.adapter_id / "adapter_config.json").stat().st_mtime
@@ -131,9 +173,8 @@ def test_benchmark_scores_with_n(ws, state, target):
     from steps.benchmark import BenchmarkInput, benchmark
 
     adapter = state["adapter"] if target == "candidate" else ""
-    out = benchmark(BenchmarkInput(mlflow_run_id=state["run"], benchmark="triviaqa", target=target,
-                                   base_model="llmops/tiny-llama", model_key=state["model_key"],
-                                   adapter_id=adapter, limit=3))
+    out = benchmark(step_inputs(BenchmarkInput, mlflow_run_id=state["run"], benchmark="triviaqa", target=target,
+                                model_key=state["model_key"], adapter_id=adapter, benchmark_limit=3))
     result = json.loads(out.scores)
     assert result["benchmark"] == "triviaqa" and result["target"] == target and result["n"] == 3
     assert 0.0 <= result["score"] <= 1.0
@@ -145,8 +186,8 @@ def test_business_eval_scores_held_out_rows(ws, state, target):
     from steps.business_eval import BusinessEvalInput, business_eval
 
     adapter = state["adapter"] if target == "candidate" else ""
-    out = business_eval(BusinessEvalInput(mlflow_run_id=state["run"], target=target, base_model="llmops/tiny-llama",
-                                          adapter_id=adapter, dataset_uri=state["dataset"], limit=4, max_tokens=8))
+    out = business_eval(step_inputs(BusinessEvalInput, mlflow_run_id=state["run"], target=target, adapter_id=adapter,
+                                    dataset_uri=state["dataset"], business_limit=4, business_max_tokens=8))
     result = json.loads(out.scores)
     assert result["metric"] == "all_fields_exact" and result["n"] == 4
     assert set(result["metrics"]) >= {"valid_json", "bill_found", "bill_id", "bill_date", "all_fields_exact"}
@@ -157,22 +198,23 @@ def test_business_eval_rejects_a_headline_the_task_does_not_compute(ws, state):
     from steps.business_eval import BusinessEvalInput, business_eval
 
     with pytest.raises(InvalidInputError, match="headline metric 'bleu'.*all_fields_exact"):
-        business_eval(BusinessEvalInput(mlflow_run_id=state["run"], target="base", base_model="llmops/tiny-llama",
-                                        dataset_uri=state["dataset"], headline_metric="bleu"))
+        business_eval(step_inputs(BusinessEvalInput, mlflow_run_id=state["run"], target="base",
+                                  dataset_uri=state["dataset"], business_headline="bleu"))
 
 
 def test_business_eval_candidate_needs_adapter(ws, state):
     from steps.business_eval import BusinessEvalInput, business_eval
 
     with pytest.raises(InvalidInputError, match="adapter_id"):
-        business_eval(BusinessEvalInput(mlflow_run_id=state["run"], target="candidate",
-                                        base_model="llmops/tiny-llama", dataset_uri=state["dataset"]))
+        business_eval(step_inputs(BusinessEvalInput, mlflow_run_id=state["run"], target="candidate",
+                                  dataset_uri=state["dataset"]))
 
 
 def _gate(state, **policy):
     from steps.gate import GateInput, gate
 
-    return gate(GateInput(
+    return gate(step_inputs(
+        GateInput,
         mlflow_run_id=state["run"],
         base_benchmarks=json.dumps([state["bench"]["base"]]),
         candidate_benchmarks=json.dumps([state["bench"]["candidate"]]),
@@ -208,9 +250,8 @@ def test_rollout_promotes_champion_and_keeps_previous(ws, state):
 
     from steps.customize import CustomizeInput, customize
 
-    other = customize(CustomizeInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama",
-                                     dataset_uri=state["dataset"], output_model="bills", max_steps=2, batch_size=4,
-                                     seed=1)).adapter_id
+    other = customize(step_inputs(CustomizeInput, mlflow_run_id=state["run"], dataset_uri=state["dataset"],
+                                  output_model="bills", max_steps=2, batch_size=4, train_seed=1)).adapter_id
     second = release(other)
     assert second != first
     assert str(client.get_model_version_by_alias("bills", "champion").version) == second
@@ -222,8 +263,8 @@ def test_rollout_promotes_champion_and_keeps_previous(ws, state):
 def test_guardrails_check_the_released_adapter(ws, state):
     from steps.guardrails_check import GuardrailsInput, guardrails
 
-    inputs = GuardrailsInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama", adapter_id=state["adapter"],
-                             dataset_uri=state["dataset"], limit=3, max_tokens=8)
+    inputs = step_inputs(GuardrailsInput, mlflow_run_id=state["run"], adapter_id=state["adapter"],
+                         dataset_uri=state["dataset"], guardrails_limit=3, business_max_tokens=8)
     summary = json.loads(guardrails(inputs).checked)
     assert summary["checked"] == 3 and summary["blocked"] == 0 and summary["config"] == "created"
     assert json.loads(guardrails(inputs).checked)["config"] == "unchanged"

@@ -75,3 +75,15 @@ def test_steps_reach_backends_only_through_the_registry():
     step_modules = [m for m in MODULES if m.count(".") == 1 and m.startswith("steps.")]
     bad = [f"{m} imports {n}" for m in step_modules for n in MODULES[m] if _within(n, "steps.local", "steps.nemo")]
     assert bad == []
+
+
+# What the CLI and the manifests may use of the step library: its public entry points, not its internals.
+WORKFLOWS_MAY_IMPORT = ("steps.errors", "steps.settings", "steps.io", "steps.platforms", "steps.prepare_data",
+                        "steps.basemodel.build")
+
+
+def test_workflows_use_only_the_public_entry_points_of_the_step_library():
+    bad = [f"{m} imports {n}" for m, imports in MODULES.items() if _within(m, "workflows") for n in imports
+           if _within(n, "steps") and n != "steps" and not _within(n, *WORKFLOWS_MAY_IMPORT)
+           and n not in {f"steps.{p.split('.')[1]}" for p in WORKFLOWS_MAY_IMPORT}]
+    assert bad == []

@@ -1,4 +1,5 @@
-"""Run spec validation of dataset.test_source and business_eval.headline, and their workflow arguments."""
+"""Run spec validation of dataset.test_source, business_eval.headline and platform, their workflow arguments,
+and the preflight that refuses a run spec for another platform."""
 
 from pathlib import Path
 
@@ -80,3 +81,56 @@ def test_headline_must_look_like_a_metric_name(tmp_path, bad):
 def test_unknown_fields_still_name_file_line_and_field(tmp_path):
     path, message = _error(tmp_path, business_extra="  headlne: bill_id\n")
     assert f"{path}:11: business_eval.headlne: unknown field" in message
+
+
+# ---------------------------------------------------------------- platform
+MINIMAL = {"name": "demo", "base_model": "llmops/tiny-llama", "dataset": {"source": "x.jsonl", "name": "d"}}
+MINIMAL_HASH = "738ad7d8068d6eb5b1c674e2db796d0d1d524ec63af8bf718d6c59776d0f8b1c"  # before `platform` existed
+
+
+def test_an_unset_platform_leaves_the_spec_hash_and_the_arguments_as_before():
+    spec = runspec.RunSpec.model_validate(MINIMAL)
+    assert spec.platform is None and "platform" not in spec.canonical()
+    assert spec.spec_hash() == MINIMAL_HASH
+    assert "platform" not in parameters.arguments(spec)  # the template's empty default applies
+
+
+@pytest.mark.parametrize("platform", ["local", "nemo"])
+def test_a_named_platform_is_hashed_and_passed(platform):
+    spec = runspec.RunSpec.model_validate(MINIMAL | {"platform": platform})
+    assert spec.spec_hash() != MINIMAL_HASH
+    assert parameters.arguments(spec)["platform"] == platform
+
+
+def test_an_unknown_platform_names_file_line_and_field(tmp_path):
+    path = tmp_path / "demo.yaml"
+    path.write_text(SPEC.format(dataset_extra="", split_extra="", business_extra="") + "platform: cloud\n")
+    with pytest.raises(InvalidInputError) as info:
+        runspec.load(path)
+    assert f"{path}:11: platform:" in str(info.value) and "'local' or 'nemo'" in str(info.value)
+
+
+def test_closed_sets_of_the_schema_are_those_of_the_step_library():
+    from typing import get_args
+
+    from steps import platforms
+    from steps.io import Platform, Task
+    from steps.logic.records import TASKS
+
+    assert get_args(Task) == TASKS and get_args(Platform) == tuple(platforms.BACKENDS)
+
+
+def test_preflight_refuses_a_run_spec_for_another_platform(tmp_path, monkeypatch, capsys):
+    from workflows import cli
+
+    monkeypatch.setenv("LLMOPS_PLATFORM", "local")
+    monkeypatch.setenv("LLMOPS_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.setenv("LLMOPS_PROJECT_DIR", str(tmp_path))
+    path = tmp_path / "demo.yaml"
+    path.write_text(SPEC.format(dataset_extra="", split_extra="", business_extra="") + "platform: nemo\n")
+    assert cli.main(["--workspace", str(tmp_path / "ws"), "run", str(path)]) == cli.EXIT_USAGE
+    message = capsys.readouterr().err
+    assert message.startswith(f"error: {path}: the run spec names platform 'nemo'")
+    assert "configured for 'local'" in message and "set LLMOPS_PLATFORM=nemo" in message
+    assert "change `platform:` in the run spec" in message
+    assert not (tmp_path / "ws" / "runs").exists()  # refused before the dataset check and any run
