@@ -52,7 +52,8 @@ class LoraHyperparameters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     rank: int = Field(8, ge=1)
-    alpha: float = Field(16, gt=0)
+    # A whole alpha stays an int: it is part of the NeMo job's content key, which must not change.
+    alpha: int | float = Field(16, gt=0)
     dropout: float = Field(0.0, ge=0, lt=1)
     epochs: int = Field(1, ge=1)
     learning_rate: float = Field(3e-3, gt=0)

@@ -32,6 +32,7 @@ DEFAULT_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "
 class LoraTrainingConfig(LoraHyperparameters):
     """The platform-neutral LoRA hyperparameters plus the knobs only the local trainer has."""
 
+    alpha: float = Field(16, gt=0)  # always a float here: part of the local job's content key
     target_modules: list[str] = Field(default_factory=lambda: list(DEFAULT_TARGET_MODULES))
     modules_to_save: list[str] = Field(default_factory=list)
     max_seq_len: int = Field(512, ge=8)
