@@ -9,7 +9,15 @@ from hera.workflows import ClusterWorkflowTemplate, Env, Script
 
 from components.common import (
     ANNOTATIONS,
-    GPU, GPU_NODE_SELECTOR, GPU_TOLERATIONS, IMAGE, LABELS, MEDIUM, STEP_ENV, TRANSIENT, cwt_name,
+    GPU,
+    GPU_NODE_SELECTOR,
+    GPU_TOLERATIONS,
+    IMAGE,
+    LABELS,
+    MEDIUM,
+    STEP_ENV,
+    TRANSIENT,
+    cwt_name,
 )
 from steps.customize import customize
 

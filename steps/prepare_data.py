@@ -61,13 +61,14 @@ def resolve_source(source: str) -> Path:
 SHOWN_KEYS = 5
 
 
-def _load(path: Path, task: str, need: str) -> tuple[list, dict[str, int]]:
+def _load(path: Path, task: str, need: str) -> tuple[list[records.Record], dict[str, int]]:
     """Validated, anonymised records of one raw JSONL file and the PII replaced per kind."""
     rows = records.read_jsonl(path)
     if not rows:
         raise InvalidInputError(f"{path}: no records; {need}")
     valid = records.validate_records(rows, task, str(path))
-    anonymised, pii = [], {}
+    anonymised: list[records.Record] = []
+    pii: dict[str, int] = {}
     for record in valid:
         clean, counts = anonymize.anonymize_record(record, task)
         anonymised.append(clean)

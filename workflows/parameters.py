@@ -79,7 +79,7 @@ def _enum(annotation: object) -> tuple[str, ...] | None:
         values = tuple(text(v) for v in get_args(annotation))
     else:
         return None
-    return ("",) + values if optional else values
+    return ("", *values) if optional else values
 
 
 def _default(path: str, field: FieldInfo) -> object:
@@ -97,9 +97,9 @@ def _leaves(model: type[BaseModel], path: tuple[str, ...] = ()) -> Iterator[tupl
     for name, field in model.model_fields.items():
         section = _section(field.annotation)
         if section is not None:
-            yield from _leaves(section, path + (name,))
+            yield from _leaves(section, (*path, name))
         else:
-            yield path + (name,), field
+            yield (*path, name), field
 
 
 def _value(path: tuple[str, ...], mark: Param) -> Callable[[RunSpec], str]:

@@ -27,7 +27,7 @@ APPROVAL_SKIPPED = "NOT-REQUIRED"
 
 
 def wp(name: str) -> str:
-    return "{{workflow.parameters.%s}}" % name
+    return "{{workflow.parameters." + name + "}}"
 
 
 def params(*names: str) -> dict[str, str]:
@@ -36,7 +36,7 @@ def params(*names: str) -> dict[str, str]:
 
 
 def out(task: str, name: str) -> str:
-    return "{{tasks.%s.outputs.parameters.%s}}" % (task, name)
+    return "{{tasks." + task + ".outputs.parameters." + name + "}}"
 
 
 def ref(family: str, template: str) -> m.TemplateRef:

@@ -15,8 +15,15 @@ from workflows.argo.depends import task_depends
 from workflows.argo.errors import ManifestError
 from workflows.argo.references import TASK_KINDS, Kind, has_tags, references_in, sole_reference
 from workflows.argo.templates import (
-    MANIFEST_KINDS, Manifests, call_of, field_name_problem, manifest_label, parameters_by_name, ref_owner,
-    split_owner, templates_by_name,
+    MANIFEST_KINDS,
+    Manifests,
+    call_of,
+    field_name_problem,
+    manifest_label,
+    parameters_by_name,
+    ref_owner,
+    split_owner,
+    templates_by_name,
 )
 
 

@@ -29,7 +29,7 @@ def templates() -> list[dict]:
     docs = [importlib.import_module(f"components.{name}").cwt.to_dict() for name in COMPONENT_MODULES]
     from workflows.pipeline import wt
 
-    return docs + [wt.to_dict()]
+    return [*docs, wt.to_dict()]
 
 
 def run_workflow(spec: runspec.RunSpec, git_commit: str = "") -> dict:

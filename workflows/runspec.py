@@ -85,7 +85,7 @@ class Dataset(Strict):
     split: Split = Split()
 
     @model_validator(mode="after")
-    def _test_split(self) -> "Dataset":
+    def _test_split(self) -> Dataset:
         """With test_source the test share of source is 0: split.test left out (or 0), stored as 0."""
         if self.test_source:
             if self.split.test != 0 and "test" in self.split.model_fields_set:
@@ -126,9 +126,13 @@ class Customization(Strict):
     seed: Annotated[int, Param("train_seed")] = Field(0, description="Training seed")
 
 
+def _all_benchmarks() -> list[Benchmark]:
+    return ["gsm8k", "squad", "triviaqa"]
+
+
 class Benchmarks(Strict):
     suites: Annotated[list[Benchmark], Param("benchmarks")] = Field(
-        default_factory=lambda: ["gsm8k", "squad", "triviaqa"], min_length=1,
+        default_factory=_all_benchmarks, min_length=1,
         description="Regression benchmarks (as a workflow parameter: a JSON list)",
     )
     limit: Annotated[int, Param("benchmark_limit")] = Field(50, ge=0, description="Items per benchmark (0 = all)")

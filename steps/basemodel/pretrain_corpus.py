@@ -41,7 +41,7 @@ class Decontamination:
     squad_titles: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def from_smoke_sets(cls, seed: int = smoke.DEFAULT_SEED, n: int = smoke.SMOKE_ROWS) -> "Decontamination":
+    def from_smoke_sets(cls, seed: int = smoke.DEFAULT_SEED, n: int = smoke.SMOKE_ROWS) -> Decontamination:
         questions = {row["question"] for row in smoke.gsm8k_rows(seed, n, "test")}
         questions |= {row["question"] for row in smoke.triviaqa_rows(seed, n)}
         squad = smoke.squad_rows(seed, n)
@@ -56,7 +56,7 @@ class CorpusStats:
 
 
 def _arithmetic(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> str:
-    parts = []
+    parts: list[str] = []
     while len(parts) < 6:
         question, answer, _ = smoke.gsm8k_problem(rng)
         if question in clean.questions:
@@ -238,7 +238,7 @@ def documents(
         raise ValueError(f"mix needs positive shares of known skills {sorted(SKILLS)}, got {mix}")
     stats = stats if stats is not None else CorpusStats()
     rng = random.Random(f"pretrain-corpus-{seed}")
-    tokens = {skill: 0 for skill in mix}
+    tokens = dict.fromkeys(mix, 0)
     while True:
         skill = min(mix, key=lambda name: (tokens[name] / mix[name], name))
         text = SKILLS[skill](rng, clean, stats)

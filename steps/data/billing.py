@@ -22,9 +22,10 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from steps.errors import InvalidInputError, LlmopsError
 
@@ -143,7 +144,7 @@ def monthly_bills(rng: random.Random, numbers: list[int]) -> list[dict[str, Any]
     for month, number in enumerate(numbers):
         while True:
             reason = "none" if rng.random() < 0.35 else rng.choice(CHANGE_REASONS[1:])
-            items = [{"description": f"Monthly plan ({plan})", "amount": base}]
+            items: list[dict[str, Any]] = [{"description": f"Monthly plan ({plan})", "amount": base}]
             if reason != "none":
                 label, lo, hi = _EXTRA[reason]
                 items.append({"description": label, "amount": round(rng.uniform(lo, hi), 2)})
@@ -175,7 +176,9 @@ def _question(rng: random.Random, customer: dict[str, str], bills: list[dict[str
             amounts = {b["amount"] for b in bills}
             while amount in amounts:
                 amount = round(rng.uniform(25.0, 250.0), 2)
-        templates = _CHARGE_TEMPLATES[target["change_reason"]][0] if names_charge else _AMOUNT_TEMPLATES
+        templates: tuple[str, ...] = (
+            _CHARGE_TEMPLATES[target["change_reason"]][0] if names_charge else _AMOUNT_TEMPLATES
+        )
         value = {"amount": f"{amount:.2f}", "currency": target["currency"]}
     else:
         day = target["bill_date"]

@@ -102,7 +102,7 @@ def gsm8k_problem(rng: random.Random) -> tuple[str, str, int]:
              f"How much change does {name} get, in dollars?")
         steps = [f"{count} {items} cost {count} * {price} = $<<{count}*{price}={cost}>>{cost}.",
                  f"The change is {paid} - {cost} = $<<{paid}-{cost}={c}>>{c}."]
-    return q, "\n".join(steps + [f"#### {c}"]), c
+    return q, "\n".join([*steps, f"#### {c}"]), c
 
 
 def gsm8k_rows(seed: int, n: int, split: str = "test") -> list[dict]:
@@ -144,7 +144,7 @@ def town_paragraph(rng: random.Random, town: str, province: str) -> tuple[str, l
     population = f"{rng.randint(2, 95)},{rng.randint(0, 999):03d}"
     b = _Builder()
     b.add(f"{town} is a small {rng.choice(('river', 'harbour', 'mountain', 'market'))} town in the ",
-          ("prov_pre", "province of "), ("province", province), f". It was founded in ", ("year", year),
+          ("prov_pre", "province of "), ("province", province), ". It was founded in ", ("year", year),
           " by ", ("founder", founder), ("founder_suffix", f", a {rng.choice(('shipbuilder', 'miller', 'weaver', 'merchant'))}"),
           ". The town is known for ", ("its", "its "),
           ("landmark", f"{rng.choice(('copper', 'stone', 'painted', 'floating'))} {rng.choice(('bridges', 'towers', 'gardens', 'markets'))}"),

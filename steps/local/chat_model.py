@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 import warnings
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from steps.errors import InvalidInputError, NotFoundError
@@ -73,7 +73,7 @@ class LocalChatModel:
         for start in range(0, len(order), max(1, batch_size)):
             chunk = order[start:start + max(1, batch_size)]
             outputs = self._generate([prompts[i] for i in chunk], max_tokens, temperature, stop, seed)
-            for i, (content, completion_tokens, finish) in zip(chunk, outputs):
+            for i, (content, completion_tokens, finish) in zip(chunk, outputs, strict=True):
                 results[i] = self._completion(content, len(prompts[i]), completion_tokens, finish)
         return results  # type: ignore[return-value]
 
@@ -100,7 +100,7 @@ class LocalChatModel:
             input_ids[row, width - len(ids):] = torch.tensor(ids)
             mask[row, width - len(ids):] = 1
         kwargs = {"max_new_tokens": max_new, "eos_token_id": self.eos_ids, "pad_token_id": self.pad_id}
-        rng = nullcontext()
+        rng: AbstractContextManager[None] = nullcontext()
         if temperature > 0:
             kwargs.update(do_sample=True, temperature=temperature, top_p=1.0, top_k=0)
             if seed is not None:

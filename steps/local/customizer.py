@@ -10,8 +10,15 @@ import os
 import tempfile
 from pathlib import Path
 
-from steps.contracts import (TRAINING_FILE, VALIDATION_FILE, CustomizationJob, Datastore, LoraHyperparameters,
-                             MetricsCallback, job_key)
+from steps.contracts import (
+    TRAINING_FILE,
+    VALIDATION_FILE,
+    CustomizationJob,
+    Datastore,
+    LoraHyperparameters,
+    MetricsCallback,
+    job_key,
+)
 from steps.errors import NotFoundError
 from steps.local.deployer import LocalDeployer
 from steps.local.entity_registry import LocalEntityRegistry

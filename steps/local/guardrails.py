@@ -9,10 +9,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
+
 from steps.contracts import GuardrailCheck, GuardrailConfigRef
 from steps.errors import InvalidInputError
 from steps.logic.anonymize import anonymize_text
-
 
 DEFAULT_BLOCKED_TERMS = ("ignore your instructions", "ignore previous instructions", "other customer's card")
 

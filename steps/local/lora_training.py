@@ -71,7 +71,7 @@ def encode_chat(tokenizer, messages: list[dict], max_seq_len: int) -> tuple[list
         segment = full[len(rendered):]
         if message.get("role") == "assistant":
             # The header is what the template puts before the content (a sentinel marks the content).
-            probe = tokenizer.apply_chat_template(messages[:i] + [{**message, "content": _SENTINEL}], tokenize=False)
+            probe = tokenizer.apply_chat_template([*messages[:i], {**message, "content": _SENTINEL}], tokenize=False)
             header = probe[len(rendered):].split(_SENTINEL)[0] if _SENTINEL in probe else ""
             if not segment.startswith(header):
                 header = ""

@@ -94,7 +94,7 @@ def score_bill_predictions(predictions: list[str], references: list[str],
         raise InvalidInputError("no predictions to score (n=0); the evaluation set is empty")
     rows: list[BillRowResult] = []
     classes: dict[str, list[bool]] = {}
-    for index, (prediction, reference) in enumerate(zip(predictions, references)):
+    for index, (prediction, reference) in enumerate(zip(predictions, references, strict=True)):
         gold = parse_answer(reference)
         if gold is None:
             raise InvalidInputError(f"reference {index} is not a JSON object: {reference!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -106,7 +106,7 @@ class ChatRecord(_Strict):
         return []
 
 
-Record = Union[BillRecord, ChatRecord]
+Record = BillRecord | ChatRecord
 MODELS: dict[str, type[BillRecord] | type[ChatRecord]] = {
     "bill-json": BillRecord, "bill-reason": BillRecord, "chat": ChatRecord,
 }

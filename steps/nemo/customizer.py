@@ -15,12 +15,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from steps.errors import InvalidInputError, StepFailedError
 from steps.contracts import CustomizationJob, LoraHyperparameters, MetricsCallback, job_key
+from steps.errors import InvalidInputError, StepFailedError
 from steps.logic.dataset_files import check_name
 from steps.nemo import settings
-from steps.nemo.client import (API_ERRORS, call_idempotent, create_once, describe, get_logger, iterate_pages,
-                               nemo_client)
+from steps.nemo.client import API_ERRORS, call_idempotent, create_once, describe, get_logger, iterate_pages, nemo_client
 from steps.nemo.datastore import NemoDatastore, parse_uri
 from steps.nemo.polling import Terminated, Watch, sigterm_raises
 

@@ -14,19 +14,26 @@ import hashlib
 import re
 import shutil
 import tempfile
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from steps import settings as step_settings
-from steps.errors import InvalidInputError, NotFoundError, StepFailedError
 from steps.contracts import DatasetRef, EntityRegistry
+from steps.errors import InvalidInputError, NotFoundError, StepFailedError
 from steps.logic.dataset_files import check_dataset_files, check_name, check_relpath, read_dataset_jsonl, revision_of
 from steps.nemo import settings
-from steps.nemo.client import (API_ERRORS, call_idempotent, get_logger, install_log_redaction, is_transient,
-                               platform_error, status_of)
+from steps.nemo.client import (
+    API_ERRORS,
+    call_idempotent,
+    get_logger,
+    install_log_redaction,
+    is_transient,
+    platform_error,
+    status_of,
+)
 
 log = get_logger(__name__)
 _URI = re.compile(r"^hf://datasets/([^/@]+)/([^/@]+)@([0-9a-fA-F]{7,64})$")
@@ -192,10 +199,11 @@ class NemoDatastore:
             if entry.lfs is not None:
                 if entry.lfs.sha256 != hashlib.sha256(content).hexdigest():
                     return False
-            elif entry.blob_id not in (git_blob_id(content), hashlib.sha256(content).hexdigest()):
+            elif entry.blob_id not in (git_blob_id(content), hashlib.sha256(content).hexdigest()) and (
                 # An unknown id scheme: compare the bytes themselves.
-                if self._download(repo_id, head, path) != content:
-                    return False
+                self._download(repo_id, head, path) != content
+            ):
+                return False
         return True
 
     # -- reads ------------------------------------------------------------------------------------

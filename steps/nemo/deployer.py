@@ -16,8 +16,17 @@ from typing import Any
 from steps.contracts import Deployment, EntityRegistry
 from steps.errors import NotFoundError, StepFailedError
 from steps.nemo import settings
-from steps.nemo.client import (API_ERRORS, call_idempotent, describe, get_logger, is_transient, iterate_pages,
-                               nemo_client, platform_error, status_of)
+from steps.nemo.client import (
+    API_ERRORS,
+    call_idempotent,
+    describe,
+    get_logger,
+    is_transient,
+    iterate_pages,
+    nemo_client,
+    platform_error,
+    status_of,
+)
 from steps.nemo.entity_store import EntityStore
 from steps.nemo.inference import list_models, wait_for_model
 from steps.nemo.polling import Watch

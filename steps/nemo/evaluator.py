@@ -15,11 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from steps.errors import InvalidInputError, PlatformNotAvailableError, StepFailedError
 from steps.contracts import BENCHMARKS, BenchmarkScore
+from steps.errors import InvalidInputError, PlatformNotAvailableError, StepFailedError
 from steps.nemo import settings
-from steps.nemo.client import (API_ERRORS, call_idempotent, create_once, get_logger, iterate_pages, nemo_client,
-                               platform_error)
+from steps.nemo.client import (
+    API_ERRORS,
+    call_idempotent,
+    create_once,
+    get_logger,
+    iterate_pages,
+    nemo_client,
+    platform_error,
+)
 from steps.nemo.polling import Watch
 
 log = get_logger(__name__)

@@ -11,8 +11,8 @@ import hashlib
 import json
 from typing import Any
 
-from steps.errors import InvalidInputError
 from steps.contracts import GuardrailCheck, GuardrailConfigRef
+from steps.errors import InvalidInputError
 from steps.nemo.client import API_ERRORS, call_idempotent, get_logger, nemo_client, platform_error, status_of
 from steps.nemo.deployer import slug
 
@@ -73,7 +73,7 @@ class NemoGuardrails:
         fields = {KEY_FIELD: key, "llmops_model": adapter_id}
         configs = self.client.guardrail.configs
         what = f"guardrail config {ns}/{name}"
-        ref = dict(config_id=f"{ns}/{name}", namespace=ns, name=name, model=adapter_id)
+        ref = {"config_id": f"{ns}/{name}", "namespace": ns, "name": name, "model": adapter_id}
         existing = self._get(ns, name)
         if existing is None:
             try:

@@ -23,8 +23,15 @@ from pydantic import BaseModel
 from steps.errors import InvalidInputError
 from steps.logic.generation import stop_strings
 from steps.nemo import settings
-from steps.nemo.client import (API_ERRORS, backoff, call_idempotent, get_logger, install_log_redaction, is_transient,
-                               platform_error)
+from steps.nemo.client import (
+    API_ERRORS,
+    backoff,
+    call_idempotent,
+    get_logger,
+    install_log_redaction,
+    is_transient,
+    platform_error,
+)
 from steps.nemo.polling import Watch
 
 log = get_logger(__name__)

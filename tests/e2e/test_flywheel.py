@@ -9,8 +9,8 @@ import json
 
 from steps import tracking
 from steps.business_eval import headline_of
-from workflows import cli, runspec
 from tests.e2e.conftest import AGGRESSIVE, EXAMPLE
+from workflows import cli, runspec
 
 
 def _run(path, capsys) -> tuple[object, str, object, dict, dict]:

@@ -8,7 +8,7 @@ request log proves that no job, evaluation or deployment was created twice.
 import pytest
 
 from steps import tracking
-from tests.fakes.nemo_platform import Fault, FakeNemoPlatform, FaultPlan
+from tests.fakes.nemo_platform import FakeNemoPlatform, Fault, FaultPlan
 from workflows import cli
 
 BENCHMARK_SUITES = ["squad", "triviaqa"]
@@ -16,8 +16,8 @@ BENCHMARK_SUITES = ["squad", "triviaqa"]
 
 @pytest.fixture
 def nim_model(llmops_env):
-    from steps.local.chat_model import LocalChatModel
     from steps.local.base_model import ensure_base_model
+    from steps.local.chat_model import LocalChatModel
 
     return LocalChatModel(ensure_base_model(), model_id="llmops/tiny-llama")
 

@@ -86,7 +86,7 @@ def test_bad_input_fails_clearly_and_changes_nothing(llmops_env, workspace, tmp_
     elif case == "malformed-line":
         data = tmp_path / "bills.jsonl"
         good = (EXAMPLE.parents[2] / "examples/bill-explainer/bills.jsonl").read_text().splitlines()
-        data.write_text("\n".join(good[:5] + ['{"record_id": "x", broken'] + good[5:10]) + "\n")
+        data.write_text("\n".join([*good[:5], '{"record_id": "x", broken', *good[5:10]]) + "\n")
         spec["dataset"]["source"] = str(data)
     else:
         spec["dataset"]["source"] = str(tmp_path / "nope.jsonl")

@@ -10,7 +10,14 @@ import copy
 from tests.fakes.customizer_job import TERMINAL, CustomizationJob, base_model_of
 from tests.fakes.entity_handlers import Collection, register_crud
 from tests.fakes.nemo_state import (
-    ApiError, entity_common, list_response, matches_filters, parse_filters, split_ref, unprocessable)
+    ApiError,
+    entity_common,
+    list_response,
+    matches_filters,
+    parse_filters,
+    split_ref,
+    unprocessable,
+)
 
 TRAINING_TYPES = ("sft", "dpo", "distillation", "grpo")
 FINETUNING_TYPES = ("lora", "lora_merged", "all_weights")
@@ -62,7 +69,7 @@ def seed(ctx, configs=None) -> None:
 
 def _validate_job(ctx, body: dict) -> tuple[dict, list]:
     errors: list = []
-    err = lambda loc, msg, typ="value_error": errors.append((("body",) + loc, msg, typ))  # noqa: E731
+    err = lambda loc, msg, typ="value_error": errors.append((("body", *loc), msg, typ))  # noqa: E731
     strict = ctx.strict_customization
     for f in ("config", "dataset", "hyperparameters") + (("output_model",) if strict else ()):
         if body.get(f) in (None, "", {}):
@@ -197,10 +204,17 @@ def job_cancel(ctx, req, m):
     return job.view(t)
 
 
+def _hyperparameter(name):
+    return lambda j, t: j.body["hyperparameters"].get(name)
+
+
+def _resolver(fn, job, t):
+    return lambda obj: fn(job, t)
+
+
 JOB_FILTERS = {
     "status": lambda j, t: j.status_at(t), "base_model": lambda j, t: j.body["config_snapshot"]["base_model"],
-    **{f: (lambda f: lambda j, t: j.body["hyperparameters"].get(f))(f)
-       for f in ("finetuning_type", "training_type", "epochs", "batch_size", "log_every_n_steps")},
+    **{f: _hyperparameter(f) for f in ("finetuning_type", "training_type", "epochs", "batch_size", "log_every_n_steps")},
 }
 
 
@@ -208,7 +222,7 @@ def job_list(ctx, req, m):
     t, filters = ctx.clock.now(), parse_filters(req.query)
     views = []
     for job in ctx.state.customization_jobs.values():
-        resolvers = {k: (lambda fn: lambda obj: fn(job, t))(fn) for k, fn in JOB_FILTERS.items()}
+        resolvers = {k: _resolver(fn, job, t) for k, fn in JOB_FILTERS.items()}
         if matches_filters(job.body, filters, resolvers):
             views.append(job.view(t))
     return list_response(views, req.query)

@@ -9,11 +9,10 @@ get/patch/delete: 404 when missing. list: the v1 envelope with `page`, `page_siz
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from tests.fakes.nemo_state import (
-    ApiError, entity_common, list_response, matches_filters, parse_filters, unprocessable)
+from tests.fakes.nemo_state import ApiError, entity_common, list_response, matches_filters, parse_filters, unprocessable
 
 IMMUTABLE = ("id", "name", "namespace", "created_at", "type_prefix")
 
@@ -132,7 +131,7 @@ def _model_deleted(ctx, key) -> None:
 
 def _dataset_validate(ctx, req, body) -> list:
     url = body.get("files_url", "")
-    if not isinstance(url, str) or "://" not in url and not url.startswith("nds:"):
+    if not isinstance(url, str) or ("://" not in url and not url.startswith("nds:")):
         return [(("body", "files_url"), "files_url must be a URL such as hf://datasets/ns/name", "value_error")]
     return []
 

@@ -20,7 +20,14 @@ import zipfile
 from tests.fakes.entity_handlers import Collection, register_crud
 from tests.fakes.fake_http import Response
 from tests.fakes.nemo_state import (
-    ApiError, entity_common, list_response, matches_filters, parse_filters, split_ref, unprocessable)
+    ApiError,
+    entity_common,
+    list_response,
+    matches_filters,
+    parse_filters,
+    split_ref,
+    unprocessable,
+)
 
 TARGET_TYPES = ("model", "cached_outputs", "retriever", "rag", "rows", "dataset")
 TERMINAL = ("completed", "failed", "cancelled")
@@ -54,7 +61,7 @@ def _resolve(ctx, ref, store: str, label: str, prefix: str, loc: str):
     if loc == "target":
         errors = _validate_target(ctx, None, ref)
         if errors:
-            raise unprocessable([(("body", "target") + e[0][1:], e[1], e[2]) for e in errors])
+            raise unprocessable([(("body", "target", *e[0][1:]), e[1], e[2]) for e in errors])
     return entity_common(ctx.state, ctx.clock, dict(ref, namespace=ref.get("namespace", "default")), id_prefix=prefix)
 
 
@@ -194,7 +201,7 @@ class EvaluationJob:
         message = self.message if status == "failed" else {"cancelled": "Job was cancelled"}.get(status)
         return {"status": status, "progress": None if status in ("created", "pending") else round(100 * frac, 2),
                 "samples_processed": int(frac * sum(self.n.values())), "message": message,
-                "task_status": {} if status == "created" else {task: task_state for task in self.tasks}}
+                "task_status": {} if status == "created" else dict.fromkeys(self.tasks, task_state)}
 
     def view(self, t: float) -> dict:
         d = self.details(t)

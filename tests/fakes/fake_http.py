@@ -3,15 +3,17 @@ a regex router, and a connection-tracking shutdown so `stop()` leaves no thread 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.fakes.nemo_state import ApiError
@@ -208,10 +210,8 @@ class FakeHTTPServer(ThreadingHTTPServer):
             conns = list(self._conns)
             threads = list(self._conn_threads)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         deadline = time.monotonic() + join_timeout
         for t in threads:
             t.join(max(0.0, deadline - time.monotonic()))

@@ -171,8 +171,8 @@ def hf_commit(ctx, req, m):
         raise _hf_error(404, f"Invalid rev id: {branch}", "RevisionNotFound")
     try:
         lines = [json.loads(line) for line in req.body.decode().splitlines() if line.strip()]
-    except ValueError:
-        raise _hf_error(400, "Commit body must be NDJSON")
+    except ValueError as exc:
+        raise _hf_error(400, "Commit body must be NDJSON") from exc
     if not lines or lines[0].get("key") != "header":
         raise _hf_error(400, "First NDJSON line must be the commit header")
     header = lines[0].get("value") or {}

@@ -17,7 +17,14 @@ import time
 
 from tests.fakes.entity_handlers import Collection, register_crud
 from tests.fakes.nemo_state import (
-    ApiError, entity_common, list_response, matches_filters, parse_filters, split_ref, unprocessable)
+    ApiError,
+    entity_common,
+    list_response,
+    matches_filters,
+    parse_filters,
+    split_ref,
+    unprocessable,
+)
 
 
 class Deployment:
@@ -196,7 +203,7 @@ def chat_completion(ctx, body: dict):
             try:
                 out = dict(cm.create(**kwargs))
             except Exception as exc:  # the model's failure is the server's 500
-                raise openai_error(500, f"{type(exc).__name__}: {exc}", "InternalServerError")
+                raise openai_error(500, f"{type(exc).__name__}: {exc}", "InternalServerError") from exc
         for choice in out.get("choices", []):
             for call in (choice.get("message") or {}).get("tool_calls") or []:
                 fn = call.get("function") or {}

@@ -46,13 +46,13 @@ from tests.fakes.fake_http import FakeHTTPServer, RequestRecord, Response, Route
 from tests.fakes.faults import Fault, FaultPlan
 from tests.fakes.nemo_state import DEFAULT_DELAYS, ApiError, Clock, Creation, State
 
-__all__ = ["FakeNemoPlatform", "Fault", "FaultPlan", "RequestRecord", "Creation"]
+__all__ = ["Creation", "FakeNemoPlatform", "Fault", "FaultPlan", "RequestRecord"]
 
 
 class _Context:
     """What handlers see: the raw state (no implicit tick) plus the platform's settings and hooks."""
 
-    def __init__(self, platform: "FakeNemoPlatform") -> None:
+    def __init__(self, platform: FakeNemoPlatform) -> None:
         self._platform = platform
         self.state = platform._state
 
@@ -100,7 +100,7 @@ class FakeNemoPlatform:
 
     # ------------------------------------------------------------------ lifecycle of the server
 
-    def start(self) -> "FakeNemoPlatform":
+    def start(self) -> FakeNemoPlatform:
         if self._server is not None:
             return self
         self._server = FakeHTTPServer(self.app)
@@ -121,7 +121,7 @@ class FakeNemoPlatform:
         self._server = self._thread = None
         self._stopped_server = server
 
-    def __enter__(self) -> "FakeNemoPlatform":
+    def __enter__(self) -> FakeNemoPlatform:
         return self.start()
 
     def __exit__(self, *exc) -> None:

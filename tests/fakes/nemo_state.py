@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -81,7 +81,7 @@ class Clock:
         return real_seconds / self.scale if self.scale > 0 else real_seconds
 
     def iso(self, t: float) -> str:
-        return datetime.fromtimestamp(self._wall0 + t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return datetime.fromtimestamp(self._wall0 + t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.nemo_platform import Fault, FakeNemoPlatform, FaultPlan
+from tests.fakes.nemo_platform import FakeNemoPlatform, Fault, FaultPlan
 
 HP = {"training_type": "sft", "finetuning_type": "lora", "epochs": 2, "batch_size": 4, "learning_rate": 0.0001,
       "lora": {"adapter_dim": 8, "alpha": 16, "adapter_dropout": 0.1}}
@@ -358,7 +358,7 @@ def test_entity_store_pagination_filters_and_duplicates(fake):
     assert call(f"{url}/datasets?page=0")[0] == 422
     _, body, _ = call(f"{url}/datasets?filter[namespace]=ns1&sort=-created_at&page_size=100")
     assert len(body["data"]) == 11 and body["data"][0]["name"] == "d21"
-    status, model, _ = call(f"{url}/models", "POST", {"name": "m@v1", "namespace": "ns1", "base_model": "b"})
+    status, _, _ = call(f"{url}/models", "POST", {"name": "m@v1", "namespace": "ns1", "base_model": "b"})
     assert status == 200 and call(f"{url}/models/ns1/m%40v1")[1]["name"] == "m@v1"
     assert call(f"{url}/models/ns1/unknown")[0] == 404
     assert len(fake.creations("dataset")) == 23 and len(fake.creations("namespace")) == 1
@@ -512,7 +512,7 @@ def test_job_fails_and_job_stalls_faults():
 def test_slow_model_sync_and_deployment_fails():
     plan = FaultPlan([Fault("slow_model_sync", seconds=500), Fault("deployment_fails", detail="ImagePullBackOff")])
     with FakeNemoPlatform(faults=plan, time_scale=0) as fake:
-        status, dep, _ = deploy_base(fake, name="broken")
+        deploy_base(fake, name="broken")
         fake.advance(60)
         _, dep, _ = call(f"{fake.nemo_url}/v1/deployment/model-deployments/meta/broken")
         assert dep["status_details"]["status"] == "failed" and "ImagePullBackOff" in dep["status_details"]["description"]

@@ -37,7 +37,7 @@ def test_loss_mask_covers_only_assistant_replies(base_dir, toy_rows):
     ids, labels = encode_chat(tokenizer, messages, 512)
     full = tokenizer.apply_chat_template(messages, tokenize=False)
     assert ids == tokenizer(full, add_special_tokens=False)["input_ids"]
-    trained = tokenizer.decode([t for t, lab in zip(ids, labels) if lab != -100])
+    trained = tokenizer.decode([t for t, lab in zip(ids, labels, strict=True) if lab != -100])
     assert trained == messages[2]["content"] + "<|im_end|>" + "Yes.<|im_end|>"
     short_ids, short_labels = encode_chat(tokenizer, messages, 10)
     assert len(short_ids) == len(short_labels) == 10
@@ -62,7 +62,7 @@ def test_bad_rows_are_rejected(base_dir, tmp_path, toy_rows):
         train_lora(base_dir, [{"messages": [{"role": "user", "content": "hi"}]}], [], LoraTrainingConfig(),
                    tmp_path / "a")
     with pytest.raises(InvalidInputError, match="row 2"):
-        train_lora(base_dir, toy_rows(1) + [{"text": "x"}], [], LoraTrainingConfig(), tmp_path / "a")
+        train_lora(base_dir, [*toy_rows(1), {"text": "x"}], [], LoraTrainingConfig(), tmp_path / "a")
     assert not (tmp_path / "a").exists()
 
 

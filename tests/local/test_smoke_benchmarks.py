@@ -31,7 +31,7 @@ def test_layouts_match_the_real_benchmarks(tmp_path):
     for row in squad:
         assert list(row) == ["id", "title", "context", "question", "answers"]
         assert row["title"].startswith("Synthetic_")
-        for text, start in zip(row["answers"]["text"], row["answers"]["answer_start"]):
+        for text, start in zip(row["answers"]["text"], row["answers"]["answer_start"], strict=True):
             assert row["context"][start:start + len(text)] == text
     for row in trivia:
         assert list(row["answer"]) == ["value", "aliases", "normalized_aliases"]

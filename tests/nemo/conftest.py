@@ -77,7 +77,7 @@ def _unknown_keys(tp, value, path: str) -> list[str]:
             if key in hints:
                 bad += _unknown_keys(hints[key], item, f"{path}.{key}")
         return bad
-    if origin in (dict, typing.Dict) and isinstance(value, dict):
+    if origin is dict and isinstance(value, dict):
         args = typing.get_args(tp)
         return [b for k, v in value.items() for b in _unknown_keys(args[1], v, f"{path}[{k}]")] if args else []
     args = typing.get_args(tp)

@@ -11,8 +11,17 @@ import pytest
 from steps import platforms
 from steps.errors import NotFoundError, PlatformNotAvailableError, StepFailedError
 from steps.nemo import settings
-from steps.nemo.client import (backoff, call_idempotent, get_logger, install_log_redaction, is_transient,
-                               iterate_pages, nemo_client, platform_error, retry_after)
+from steps.nemo.client import (
+    backoff,
+    call_idempotent,
+    get_logger,
+    install_log_redaction,
+    is_transient,
+    iterate_pages,
+    nemo_client,
+    platform_error,
+    retry_after,
+)
 from tests.nemo.conftest import HF_SECRET, NGC_SECRET, assert_no_secrets
 
 
@@ -39,10 +48,10 @@ def test_the_nemo_ports_need_their_endpoints(nemo_env, monkeypatch):
     for var in ("NEMO_URL", "NDS_URL", "NIM_URL"):
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(PlatformNotAvailableError, match="NEMO_URL"):
-        platforms.build().customizer
+        _ = platforms.build().customizer
     monkeypatch.setenv("NEMO_URL", "http://nemo.test")
     with pytest.raises(PlatformNotAvailableError, match="NDS_URL"):
-        platforms.build().datastore
+        _ = platforms.build().datastore
     with pytest.raises(PlatformNotAvailableError, match="NIM_URL"):
         platforms.build().inference.chat_model("meta/llama-3.2-1b-instruct")
 

@@ -8,8 +8,8 @@ import signal
 import pytest
 from pydantic import ValidationError
 
-from steps.errors import StepFailedError
 from steps.contracts import LoraHyperparameters, job_key
+from steps.errors import StepFailedError
 from steps.nemo.customizer import NemoCustomizer, nemo_hyperparameters
 from steps.nemo.settings import Timing
 from tests.nemo.conftest import assert_sdk_body
@@ -52,9 +52,10 @@ CONFIG = {"name": "llama-3.2-1b-instruct@v1.0.0+A100", "namespace": "meta", "max
                                 "micro_batch_size": 1}]}
 OTHER = dict(CONFIG, name="other", target={"name": "x", "namespace": "meta", "base_model": "meta/other",
                                            "model_path": "x", "num_parameters": 1, "precision": "bf16-mixed"})
+COMPLETED = status("completed", 20, 100.0)
 
 
-def setup_platform(stub, jobs=(), statuses=(status("completed", 20, 100.0),), head=REV):
+def setup_platform(stub, jobs=(), statuses=(COMPLETED,), head=REV):
     stub.on("GET", r"/v1/customization/configs", page([OTHER, CONFIG]))
     stub.on("GET", r"/v1/customization/jobs", page(list(jobs)))
     stub.on("GET", r"/v1/hf/api/datasets/llmops/bills", (200, {"id": "llmops/bills", "sha": head}))
@@ -173,7 +174,7 @@ def test_status_polls_are_retried_on_5xx_and_429(stub):
 def test_no_progress_fails_after_the_stall_timeout(stub):
     setup_platform(stub, statuses=[status("pending", logs=[
         {"updated_at": "2025-01-01T00:00:00Z", "message": "NotEnoughResources", "detail": None}])])
-    with pytest.raises(StepFailedError, match="no progress for .*NotEnoughResources"):
+    with pytest.raises(StepFailedError, match=r"no progress for .*NotEnoughResources"):
         customizer(timing=Timing(poll=1, stall=30, cap=60000)).run("bill-lora", BASE, URI, HP)
 
 
@@ -230,7 +231,7 @@ def test_no_config_for_the_base_model_fails_clearly(stub):
 
 def test_a_dataset_head_that_moved_on_is_refused_before_any_job(stub):
     setup_platform(stub, head="b" * 40)
-    with pytest.raises(StepFailedError, match="head is b+, not a+"):
+    with pytest.raises(StepFailedError, match=r"head is b+, not a+"):
         customizer().run("bill-lora", BASE, URI, HP)
     assert not stub.seen("POST", r"/v1/customization/jobs")
 

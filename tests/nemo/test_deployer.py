@@ -40,7 +40,7 @@ def test_creates_a_deployment_waits_until_ready_and_listed_then_reuses_it(make_f
 
 def test_a_failed_deployment_raises_with_its_description(make_fake):
     make_fake(faults=[fault("deployment_fails", detail="ImagePullBackOff: nvcr.io denied")])
-    with pytest.raises(StepFailedError, match="failed: .*ImagePullBackOff: nvcr.io denied"):
+    with pytest.raises(StepFailedError, match=r"failed: .*ImagePullBackOff: nvcr\.io denied"):
         NemoDeployer(timing=FAST).ensure_base(BASE)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -38,9 +39,9 @@ def test_a_benchmark_is_one_sdk_valid_job_whose_results_become_a_score(make_fake
     assert score.benchmark == "gsm8k" and score.metric == "exact_match__strict-match"
     assert score.n == 50 and score.stderr is not None and 0 <= score.score <= 1
     assert set(score.metrics) == {"exact_match__strict-match", "exact_match__flexible-extract"}
-    raw = json.loads(open(score.samples_file).read())
+    raw = json.loads(Path(score.samples_file).read_text())
     assert raw["job_id"] == created.key and "tasks" in raw["results"]
-    assert_no_secrets(caplog.text, open(score.samples_file).read(), score.model_dump_json())
+    assert_no_secrets(caplog.text, Path(score.samples_file).read_text(), score.model_dump_json())
 
     again = evaluator().run_benchmark("gsm8k", "standard", BASE, "", 50, tmp_path, num_fewshot=5)
     assert again.score == score.score and len(fake.creations("evaluation_job")) == 1

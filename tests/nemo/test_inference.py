@@ -91,7 +91,7 @@ def test_tool_call_arguments_are_parsed_from_an_object_or_a_string(make_fake):
 def test_models_lists_what_nim_serves_and_waiting_for_a_missing_model_times_out(make_fake):
     make_fake(nim_base_models=[BASE])
     assert [m["id"] for m in NimChatModel(BASE).models()["data"]] == [BASE]
-    with pytest.raises(StepFailedError, match="llmops/late@cust-1.*not finished after"):
+    with pytest.raises(StepFailedError, match=r"llmops/late@cust-1.*not finished after"):
         wait_for_model("llmops/late@cust-1", Timing(poll=2, stall=50, cap=50))
 
 

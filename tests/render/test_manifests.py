@@ -10,8 +10,8 @@ import yaml
 
 from workflows import render
 from workflows.manifest_checks import metadata_errors, schema_errors
-from workflows.reference_checks import reference_errors
 from workflows.pipeline import NAME
+from workflows.reference_checks import reference_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 RENDERED_FOLDERS = [render.TEMPLATES_OUT / "cluster-workflow-templates", render.TEMPLATES_OUT / "workflow-templates",

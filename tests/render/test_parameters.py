@@ -69,7 +69,7 @@ def test_workflow_template_parameters_are_exactly_those_of_the_run_spec_schema(p
     assert {k: v for k, v in defaults.items() if k not in ("platform", "run_spec_hash")} == empty
     # Enums: exactly the Literal and bool fields; an optional one also allows "" (unset).
     enums = {p["name"]: p["enum"] for p in rendered if "enum" in p}
-    assert enums == {"platform": [""] + choices(Platform), "dataset_task": choices(Task),
+    assert enums == {"platform": ["", *choices(Platform)], "dataset_task": choices(Task),
                      "require_approval": ["true", "false"], "guardrails_check": ["true", "false"]}
 
 

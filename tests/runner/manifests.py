@@ -10,7 +10,15 @@ import copy
 import functools
 from typing import Any
 
-from hera.workflows import ClusterWorkflowTemplate, Parameter, RetryStrategy, Script, SecretEnv, Suspend, WorkflowTemplate
+from hera.workflows import (
+    ClusterWorkflowTemplate,
+    Parameter,
+    RetryStrategy,
+    Script,
+    SecretEnv,
+    Suspend,
+    WorkflowTemplate,
+)
 from hera.workflows import models as m
 
 from tests.runner import fixture_steps as steps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def test_with_items_and_with_param_fan_out(make_runner) -> None:
     assert result.node("items").type == "TaskGroup"
     assert json.loads(result.node("items").outputs["total"]) == ["101", "102"]
     steps = sorted((n for n in result.nodes.values() if n.type == "Pod" and n.attempts), key=lambda n: n.started)
-    assert all(a.finished <= b.started for a, b in zip(steps, steps[1:]))
+    assert all(a.finished <= b.started for a, b in itertools.pairwise(steps))
     assert result.nodes[f"{name}.each(0:label:x0,n:0)"].phase == "Skipped"
     assert result.nodes[f"{name}.each(1:label:x1,n:1)"].outputs == {"total": "2"}
     assert result.node("sum").outputs["text"] == '["2"]'

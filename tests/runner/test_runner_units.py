@@ -51,7 +51,7 @@ def test_depends_expressions() -> None:
 def test_durations() -> None:
     assert parse_duration("10s", "x") == 10 and parse_duration("1m30s", "x") == 90 and parse_duration("24h", "x") == 86400
     assert parse_duration("2", "x") == 2 and parse_duration(5, "x") == 5 and parse_duration("100ms", "x") == pytest.approx(0.1)
-    with pytest.raises(RunnerError, match="memoize.maxAge: '1 day' is not a duration"):
+    with pytest.raises(RunnerError, match=r"memoize\.maxAge: '1 day' is not a duration"):
         parse_duration("1 day", "memoize.maxAge")
 
 

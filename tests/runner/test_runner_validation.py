@@ -53,7 +53,7 @@ def test_rejects_retry_expression_and_template_defaults(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedFieldError, match=r"spec.templates\[4\].retryStrategy.expression: retryStrategy.expression"):
         _run(tmp_path, wt, cwt=cwt)
     wt2 = workflow_template("bad2", [task("one", "add", {"a": "1"})], templateDefaults={"timeout": "1m"})
-    with pytest.raises(UnsupportedFieldError, match="spec.templateDefaults: 'templateDefaults' is not supported"):
+    with pytest.raises(UnsupportedFieldError, match=r"spec\.templateDefaults: 'templateDefaults' is not supported"):
         _run(tmp_path, wt2)
     wf = workflow("bad2")
     wf["spec"]["volumes"] = []

@@ -101,7 +101,7 @@ def test_prepare_data_uploads_once_and_rejects_bad_rows(ws, state, tmp_path):
 
     bad = tmp_path / "bad.jsonl"
     lines = BILLS.read_text().splitlines()
-    bad.write_text("\n".join(lines[:3] + ["{not json"] + lines[3:6]) + "\n")
+    bad.write_text("\n".join([*lines[:3], "{not json", *lines[3:6]]) + "\n")
     before = sorted((ws / "datastore").rglob("*"))
     with pytest.raises(InvalidInputError, match=rf"{bad}:4: not valid JSON"):
         prepare_data(step_inputs(PrepareDataInput, mlflow_run_id=state["run"], dataset_source=str(bad),
@@ -125,7 +125,7 @@ def test_prepare_data_takes_the_test_split_from_a_test_source(ws, state, tmp_pat
     assert counts["testing"] == 20 and counts["training"] + counts["validation"] == 60
     child = tracking.client().search_runs(
         [tracking.client().get_run(state["run"]).info.experiment_id],
-        filter_string="params.test_source = '%s'" % test,
+        filter_string=f"params.test_source = '{test}'",
     )
     assert len(child) == 1 and child[0].data.params["source"] == str(source)
     with pytest.raises(InvalidInputError, match="set test_fraction to 0"):
@@ -197,7 +197,7 @@ def test_business_eval_scores_held_out_rows(ws, state, target):
 def test_business_eval_rejects_a_headline_the_task_does_not_compute(ws, state):
     from steps.business_eval import BusinessEvalInput, business_eval
 
-    with pytest.raises(InvalidInputError, match="headline metric 'bleu'.*all_fields_exact"):
+    with pytest.raises(InvalidInputError, match=r"headline metric 'bleu'.*all_fields_exact"):
         business_eval(step_inputs(BusinessEvalInput, mlflow_run_id=state["run"], target="base",
                                   dataset_uri=state["dataset"], business_headline="bleu"))
 
@@ -231,6 +231,12 @@ def test_gate_verdict_follows_policy(ws, state):
     assert tracking.client().get_run(state["run"]).data.tags["llmops.gate.decision"] == "pass"
     too_few = _gate(state, min_business_gain=-1.0, max_regression=1.0, min_samples=1000)
     assert too_few.decision == "block"
+
+
+def test_gate_blocks_on_a_policy_benchmark_that_did_not_run(ws, state):
+    missing = _gate(state, min_business_gain=-1.0, max_regression=1.0,
+                    max_regression_per_benchmark=json.dumps({"not-run": 0.01}))
+    assert missing.decision == "block" and "not-run: no base score" in missing.report
 
 
 def test_rollout_promotes_champion_and_keeps_previous(ws, state):

@@ -10,11 +10,27 @@ from workflows.argo.depends import DependsRef, depends_field, parse_depends, tas
 from workflows.argo.errors import ExpressionError, ManifestError
 from workflows.argo.expressions import evaluate_when, parse_when
 from workflows.argo.references import (
-    Kind, Reference, has_tags, parse_reference, references_in, replace_tags, sole_reference, tags,
+    Kind,
+    Reference,
+    has_tags,
+    parse_reference,
+    references_in,
+    replace_tags,
+    sole_reference,
+    tags,
 )
 from workflows.argo.templates import (
-    Manifests, TemplateCall, call_of, field_name_problem, find_template, input_parameters, manifest_label,
-    output_parameters, parameters_by_name, ref_owner, templates_by_name,
+    Manifests,
+    TemplateCall,
+    call_of,
+    field_name_problem,
+    find_template,
+    input_parameters,
+    manifest_label,
+    output_parameters,
+    parameters_by_name,
+    ref_owner,
+    templates_by_name,
 )
 
 

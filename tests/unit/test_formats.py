@@ -27,7 +27,7 @@ def test_bill_training_example_layout():
     extras = ["; ".join(f"{i['description']} {i['amount']:.2f}" for i in b["line_items"][1:-1]) or "no extra charges"
               for b in raw["bills"]]
     assert lines[1:-1] == [f"{b['amount']:.2f} {b['currency']} | {b['bill_id']} | {b['bill_date']} | {extra}"
-                           for b, extra in zip(raw["bills"], extras)]
+                           for b, extra in zip(raw["bills"], extras, strict=True)]
     assert any(extra != "no extra charges" for extra in extras) and "Taxes" not in user["content"]
     assert lines[-1] == f"Question: Hi, this is <NAME_1>. I was charged {raw['bills'][1]['amount']:.2f} USD, why?"
     assert assistant["role"] == "assistant"
@@ -40,7 +40,7 @@ def test_bill_training_example_layout():
 def test_evaluation_reference_round_trips_to_expected_for_every_record():
     raws = generate_bill_records(60, seed=8)
     models = validate_records(list(enumerate(raws, start=1)), "bill-json", "s")
-    for raw, model in zip(raws, models):
+    for raw, model in zip(raws, models, strict=True):
         anonymised, _ = anonymize_record(model, "bill-json")
         example = to_evaluation_example(anonymised, "bill-json")
         assert [m["role"] for m in example["messages"]] == ["system", "user"]

@@ -55,7 +55,7 @@ def test_every_split_gets_a_group_when_there_are_few(groups):
 
 
 def test_too_few_groups_and_bad_fractions_are_input_errors():
-    with pytest.raises(InvalidInputError, match="at least 3 groups.*got 2 group\\(s\\) in 4 row\\(s\\)"):
+    with pytest.raises(InvalidInputError, match=r"at least 3 groups.*got 2 group\(s\) in 4 row\(s\)"):
         split_records(_rows(2, 2), key, 0.1, 0.1, seed=0)
     for val, test in ((0.0, 0.1), (0.1, 1.0), (0.5, 0.5), (-0.1, 0.2)):
         with pytest.raises(InvalidInputError, match="fraction"):
@@ -70,7 +70,7 @@ def test_external_test_splits_into_training_and_validation_only():
     for seed in range(10):  # two groups are enough: one each
         few = split_records(_rows(2), key, 0.1, 0.0, seed=seed, external_test=True)
         assert few["training"] and few["validation"] and not few["testing"]
-    with pytest.raises(InvalidInputError, match="at least 2 groups.*training and validation"):
+    with pytest.raises(InvalidInputError, match=r"at least 2 groups.*training and validation"):
         split_records(_rows(1), key, 0.1, 0.0, seed=0, external_test=True)
     with pytest.raises(InvalidInputError, match="test_fraction must be 0"):
         split_records(rows, key, 0.1, 0.2, seed=0, external_test=True)

@@ -7,7 +7,7 @@ so a persisted table can be resumed in another process.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from workflows.argo.depends import Depends, task_depends
@@ -23,7 +23,7 @@ Event = tuple[str, str, str]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Engine:

@@ -170,7 +170,12 @@ def _pump(stream: IO[bytes] | None, log: IO[str], lock: threading.Lock, secrets:
 def _wait(proc: subprocess.Popen[bytes], start: float, deadline_s: float | None, cancel: Cancel) -> str | None:
     """Wait for exit; kill the process group on deadline or cancel and return why, else None."""
     done = threading.Event()
-    threading.Thread(target=lambda: (proc.wait(), done.set()), daemon=True).start()
+
+    def watch() -> None:
+        proc.wait()
+        done.set()
+
+    threading.Thread(target=watch, daemon=True).start()
     while not done.wait(0.1):
         reason = None
         if cancel.event.is_set():

@@ -15,7 +15,13 @@ from typing import Any
 import yaml
 
 from workflows.argo.templates import (
-    Manifests, call_of, find_template, input_parameters, output_parameters, ref_owner, template_names,
+    Manifests,
+    call_of,
+    find_template,
+    input_parameters,
+    output_parameters,
+    ref_owner,
+    template_names,
 )
 from workflows.local_runner.errors import InputError, RunnerError, UnsupportedFieldError
 from workflows.local_runner.fields import TEMPLATE_OWNER, WORKFLOW, check, template_kind

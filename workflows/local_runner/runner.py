@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,14 @@ from workflows.local_runner.inputs import resolve_inputs
 from workflows.local_runner.manifests import TemplateIndex, resolve_workflow
 from workflows.local_runner.memo import MemoCache
 from workflows.local_runner.results import NodeTiming, RunResult, RunTimings, workflow_failures
-from workflows.local_runner.scripts import deadline_seconds, memo_settings, output_specs, resolve_env, retry_plan, script_entrypoint
+from workflows.local_runner.scripts import (
+    deadline_seconds,
+    memo_settings,
+    output_specs,
+    resolve_env,
+    retry_plan,
+    script_entrypoint,
+)
 from workflows.local_runner.state import RunState, RunStore
 from workflows.local_runner.substitution import RuntimeScope, WorkflowVars
 from workflows.local_runner.validate import validate_run
@@ -66,7 +73,7 @@ class LocalRunner:
         if store.exists():
             raise RunnerError(f"a run named {resolved.name!r} already exists in {store.directory}; delete it or use generateName")
         validate_run(index, resolved)
-        created = datetime.now(timezone.utc).replace(microsecond=0)
+        created = datetime.now(UTC).replace(microsecond=0)
         limit = min(self.parallelism, resolved.parallelism or self.parallelism)
         state = RunState(
             workflow_name=resolved.name, uid=str(uuid.uuid4()), namespace=resolved.namespace, created=created,
@@ -258,7 +265,7 @@ def _work(job: ScriptJob, cancel: Cancel, done: queue.Queue[tuple[str, JobOutcom
     """Worker thread body: always reports back, so the main loop never waits for a lost step."""
     try:
         outcome = run_job(job, cancel)
-    except Exception as err:  # noqa: BLE001 - any runner-side failure becomes the node's Error
+    except Exception as err:
         outcome = JobOutcome("Error", f"the local runner could not run the step: {type(err).__name__}: {err}")
     done.put((job.node_name, outcome))
 

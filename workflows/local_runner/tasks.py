@@ -12,7 +12,13 @@ from workflows.argo.expressions import evaluate_when
 from workflows.local_runner.inputs import MISSING
 from workflows.local_runner.results import NodeResult
 from workflows.local_runner.substitution import (
-    NO_ITEM, MissingOutput, RuntimeScope, TaskView, WorkflowVars, substitute, text_of,
+    NO_ITEM,
+    MissingOutput,
+    RuntimeScope,
+    TaskView,
+    WorkflowVars,
+    substitute,
+    text_of,
 )
 
 

@@ -51,8 +51,8 @@ class StaticScope:
                 return PLACEHOLDER
         if ref.kind in INPUT_KINDS and self.inputs is not None:
             if ref.kind is Kind.INPUT_PARAMETER and ref.name not in self.inputs:
-                known = ", ".join(sorted(self.inputs)) or "none"
-                raise LookupError(f"the template declares no input {ref.name!r} (inputs: {known})")
+                declared = ", ".join(sorted(self.inputs)) or "none"
+                raise LookupError(f"the template declares no input {ref.name!r} (inputs: {declared})")
             return PLACEHOLDER
         if ref.kind in TASK_KINDS and self.tasks is not None:
             return self._task(ref)
