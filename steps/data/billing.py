@@ -37,10 +37,48 @@ CHANGE_REASONS = ("none", "roaming", "late_fee", "plan_upgrade", "device_install
 CURRENCY = "USD"
 FOUND_FRACTION = 0.75
 
-_FIRST = ("Maria", "James", "Aisha", "Chen", "Olga", "Pedro", "Fatima", "Liam", "Noa", "Ravi",
-          "Sofia", "Kenji", "Amara", "Lucas", "Ingrid", "Tomas", "Leila", "Mateo", "Hana", "Omar")
-_LAST = ("Garcia", "Okafor", "Lindqvist", "Tanaka", "Novak", "Haddad", "Moreau", "Kowalski",
-         "Patel", "Silva", "Jensen", "Rossi", "Nguyen", "Abebe", "Fischer", "Costa", "Ibrahim", "Walsh")
+_FIRST = (
+    "Maria",
+    "James",
+    "Aisha",
+    "Chen",
+    "Olga",
+    "Pedro",
+    "Fatima",
+    "Liam",
+    "Noa",
+    "Ravi",
+    "Sofia",
+    "Kenji",
+    "Amara",
+    "Lucas",
+    "Ingrid",
+    "Tomas",
+    "Leila",
+    "Mateo",
+    "Hana",
+    "Omar",
+)
+_LAST = (
+    "Garcia",
+    "Okafor",
+    "Lindqvist",
+    "Tanaka",
+    "Novak",
+    "Haddad",
+    "Moreau",
+    "Kowalski",
+    "Patel",
+    "Silva",
+    "Jensen",
+    "Rossi",
+    "Nguyen",
+    "Abebe",
+    "Fischer",
+    "Costa",
+    "Ibrahim",
+    "Walsh",
+)
 _DOMAINS = ("example.com", "example.net", "example.org")
 _PLANS = (("Basic 5GB", 25.0, 40.0), ("Unlimited", 45.0, 70.0), ("Unlimited Plus", 70.0, 110.0))
 _EXTRA = {  # change_reason -> (line item description, min amount, max amount)
@@ -65,28 +103,44 @@ _DATE_TEMPLATES = (
 # change_reason: (templates quoting the amount, templates quoting the date).
 _CHARGE_TEMPLATES = {
     "roaming": (
-        ("There is a charge for using my phone abroad on the bill of {amount} {currency}. Why?",
-         "I was travelling last month. Is that why I was billed {amount} {currency}?"),
-        ("Why am I paying for international calls on my bill from {date}? I was only overseas for a week.",
-         "My {date} bill has charges from my trip to another country, can you explain?"),
+        (
+            "There is a charge for using my phone abroad on the bill of {amount} {currency}. Why?",
+            "I was travelling last month. Is that why I was billed {amount} {currency}?",
+        ),
+        (
+            "Why am I paying for international calls on my bill from {date}? I was only overseas for a week.",
+            "My {date} bill has charges from my trip to another country, can you explain?",
+        ),
     ),
     "late_fee": (
-        ("Why is there a penalty on my bill of {amount} {currency}? I thought I paid on time.",
-         "I was charged {amount} {currency}, does that include a fee for paying late?"),
-        ("I got charged extra for an overdue payment on the bill dated {date}. Why?",
-         "Is there a penalty on my {date} bill because my payment was delayed?"),
+        (
+            "Why is there a penalty on my bill of {amount} {currency}? I thought I paid on time.",
+            "I was charged {amount} {currency}, does that include a fee for paying late?",
+        ),
+        (
+            "I got charged extra for an overdue payment on the bill dated {date}. Why?",
+            "Is there a penalty on my {date} bill because my payment was delayed?",
+        ),
     ),
     "plan_upgrade": (
-        ("I switched to a bigger plan. Is that why my bill was {amount} {currency}?",
-         "What is the partial-month charge for my new plan on the bill of {amount} {currency}?"),
-        ("I changed plans in the middle of the month, is that why my {date} bill is higher?",
-         "Why does my bill from {date} charge me for part of a month on the new plan?"),
+        (
+            "I switched to a bigger plan. Is that why my bill was {amount} {currency}?",
+            "What is the partial-month charge for my new plan on the bill of {amount} {currency}?",
+        ),
+        (
+            "I changed plans in the middle of the month, is that why my {date} bill is higher?",
+            "Why does my bill from {date} charge me for part of a month on the new plan?",
+        ),
     ),
     "device_installment": (
-        ("Is the payment for my new phone included in the bill of {amount} {currency}?",
-         "Why does my bill of {amount} {currency} include a charge for the handset I bought?"),
-        ("My {date} bill has a monthly payment for my phone, how is it calculated?",
-         "Why is there a handset payment on the bill dated {date}?"),
+        (
+            "Is the payment for my new phone included in the bill of {amount} {currency}?",
+            "Why does my bill of {amount} {currency} include a charge for the handset I bought?",
+        ),
+        (
+            "My {date} bill has a monthly payment for my phone, how is it calculated?",
+            "Why is there a handset payment on the bill dated {date}?",
+        ),
     ),
 }
 CHARGE_QUESTION_FRACTION = 0.9  # of found bills with an extra charge; the rest get a generic question
@@ -154,14 +208,16 @@ def monthly_bills(rng: random.Random, numbers: list[int]) -> list[dict[str, Any]
             if amount not in seen_amounts:  # a quoted amount must identify one bill
                 break
         seen_amounts.add(amount)
-        bills.append({
-            "bill_id": f"B-{number}",
-            "bill_date": _add_months(start, month).isoformat(),
-            "amount": amount,
-            "currency": CURRENCY,
-            "line_items": items,
-            "change_reason": reason,
-        })
+        bills.append(
+            {
+                "bill_id": f"B-{number}",
+                "bill_date": _add_months(start, month).isoformat(),
+                "amount": amount,
+                "currency": CURRENCY,
+                "line_items": items,
+                "change_reason": reason,
+            }
+        )
     return bills
 
 
@@ -219,13 +275,15 @@ def generate_bill_records(n: int, seed: int) -> list[dict[str, Any]]:
         del indexes[:count]
         bills = monthly_bills(rng, numbers)
         question, expected = _question(rng, customer, bills)
-        records.append({
-            "record_id": f"synthetic-{seed}-{i:05d}",
-            "customer": customer,
-            "bills": bills,
-            "question": question,
-            "expected": expected,
-        })
+        records.append(
+            {
+                "record_id": f"synthetic-{seed}-{i:05d}",
+                "customer": customer,
+                "bills": bills,
+                "question": question,
+                "expected": expected,
+            }
+        )
     return records
 
 

@@ -94,6 +94,7 @@ def anonymize_text(
 
     text = _CARD.sub(card, text)
     text = _PHONE.sub(lambda m: state.replace("phone", _digits(m.group(0))[-10:]), text)
+
     def name(key: str) -> Callable[[re.Match[str]], str]:
         return lambda _match: state.replace("name", key)
 
@@ -106,11 +107,13 @@ def _customer_placeholders(customer: Customer, state: Placeholders) -> Customer:
     def mask(kind: str, value: str, key: str) -> str:
         return value if not value or _PLACEHOLDER.match(value) else state.get(kind, key)
 
-    return customer.model_copy(update={
-        "name": mask("name", customer.name, " ".join(customer.name.split()).casefold()),
-        "email": mask("email", customer.email, customer.email.lower()),
-        "phone": mask("phone", customer.phone, _digits(customer.phone)[-10:]),
-    })
+    return customer.model_copy(
+        update={
+            "name": mask("name", customer.name, " ".join(customer.name.split()).casefold()),
+            "email": mask("email", customer.email, customer.email.lower()),
+            "phone": mask("phone", customer.phone, _digits(customer.phone)[-10:]),
+        }
+    )
 
 
 def anonymize_record(record: Record | dict[str, Any], task: str) -> tuple[Record, dict[str, int]]:

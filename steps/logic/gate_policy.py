@@ -131,8 +131,16 @@ def decide(policy: GatePolicy, base: list[Score], candidate: list[Score]) -> Gat
                         f"exceeds the allowed {-threshold:.4f}"
                     )
         reasons.extend(failures)
-        rows.append(GateRow(
-            name=name, kind=kind, base=b.value if b else None, candidate=c.value if c else None,
-            delta=delta, threshold=threshold, ci95=ci95, passed=not failures,
-        ))
+        rows.append(
+            GateRow(
+                name=name,
+                kind=kind,
+                base=b.value if b else None,
+                candidate=c.value if c else None,
+                delta=delta,
+                threshold=threshold,
+                ci95=ci95,
+                passed=not failures,
+            )
+        )
     return GateDecision(passed=not reasons, reasons=reasons, rows=rows)

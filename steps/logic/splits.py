@@ -67,8 +67,8 @@ def _by_rank(units: dict[str, float], validation_fraction: float, test_fraction:
         else:
             n_validation -= 1
     assignment = dict.fromkeys(ranked[:n_test], "testing")
-    assignment.update(dict.fromkeys(ranked[n_test:n_test + n_validation], "validation"))
-    assignment.update(dict.fromkeys(ranked[n_test + n_validation:], "training"))
+    assignment.update(dict.fromkeys(ranked[n_test : n_test + n_validation], "validation"))
+    assignment.update(dict.fromkeys(ranked[n_test + n_validation :], "training"))
     return assignment
 
 

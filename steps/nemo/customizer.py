@@ -31,9 +31,14 @@ ENDED_BADLY = frozenset({"failed", "cancelled", "cancelling"})
 METRICS = ("train_loss", "val_loss")
 # LoRA hyperparameter -> (section, NeMo field); section None = top level of `hyperparameters`.
 HYPERPARAMETERS = {
-    "rank": ("lora", "adapter_dim"), "alpha": ("lora", "alpha"), "dropout": ("lora", "adapter_dropout"),
-    "epochs": (None, "epochs"), "learning_rate": (None, "learning_rate"), "batch_size": (None, "batch_size"),
-    "max_steps": (None, "max_steps"), "seed": (None, "seed"),
+    "rank": ("lora", "adapter_dim"),
+    "alpha": ("lora", "alpha"),
+    "dropout": ("lora", "adapter_dropout"),
+    "epochs": (None, "epochs"),
+    "learning_rate": (None, "learning_rate"),
+    "batch_size": (None, "batch_size"),
+    "max_steps": (None, "max_steps"),
+    "seed": (None, "seed"),
 }
 INT_FIELDS = frozenset({"adapter_dim", "alpha", "epochs", "batch_size", "max_steps", "seed"})
 
@@ -70,9 +75,14 @@ def failure_detail(details: Any) -> str:
 
 
 class NemoCustomizer:
-    def __init__(self, client: Any = None, timing: settings.Timing | None = None,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                 datastore: NemoDatastore | None = None) -> None:
+    def __init__(
+        self,
+        client: Any = None,
+        timing: settings.Timing | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        datastore: NemoDatastore | None = None,
+    ) -> None:
         self.client = client or nemo_client()
         self.timing = timing or settings.CUSTOMIZATION
         self.sleep, self.clock = sleep, clock
@@ -94,14 +104,17 @@ class NemoCustomizer:
         if pinned:
             return pinned
         seen, matches = [], []
-        configs = iterate_pages(self.client.customization.configs.list, what="list customization configs",
-                                filter={"target_base_model": base_model, "finetuning_type": "lora",
-                                        "training_type": "sft"})
+        configs = iterate_pages(
+            self.client.customization.configs.list,
+            what="list customization configs",
+            filter={"target_base_model": base_model, "finetuning_type": "lora", "training_type": "sft"},
+        )
         for config in configs:
             ref = f"{config.namespace}/{config.name}" if config.namespace else str(config.name)
             seen.append(ref)
             if _targets(config, base_model) and any(
-                    o.training_type == "sft" and o.finetuning_type == "lora" for o in config.training_options or []):
+                o.training_type == "sft" and o.finetuning_type == "lora" for o in config.training_options or []
+            ):
                 matches.append(ref)
         if not matches:
             raise StepFailedError(
@@ -114,8 +127,9 @@ class NemoCustomizer:
     def find_jobs(self, key: str, output_model: str) -> list[Any]:
         """Jobs carrying this content key and output model, newest first."""
         found = []
-        for job in iterate_pages(self.client.customization.jobs.list, what="list customization jobs",
-                                 sort="-created_at"):
+        for job in iterate_pages(
+            self.client.customization.jobs.list, what="list customization jobs", sort="-created_at"
+        ):
             fields = job.custom_fields or {}
             if fields.get(KEY_FIELD) == key and fields.get(OUTPUT_FIELD) == output_model:
                 found.append(job)
@@ -123,8 +137,14 @@ class NemoCustomizer:
 
     # -- the port ---------------------------------------------------------------------------------
 
-    def run(self, output_model: str, base_model: str, dataset_uri: str, hyperparameters: LoraHyperparameters,
-            on_metrics: MetricsCallback | None = None) -> CustomizationJob:
+    def run(
+        self,
+        output_model: str,
+        base_model: str,
+        dataset_uri: str,
+        hyperparameters: LoraHyperparameters,
+        on_metrics: MetricsCallback | None = None,
+    ) -> CustomizationJob:
         """The completed LoRA job for this content: found, followed, or created and followed."""
         namespace, dataset_name, revision = parse_uri(dataset_uri)
         output = output_model if "/" in output_model else f"{namespace}/{output_model}"
@@ -141,13 +161,20 @@ class NemoCustomizer:
                 if job is None:
                     self._check_dataset_head(namespace, dataset_name, revision, dataset_uri)
                     job = self._create(
-                        key, output, base_model, dataset_uri, body_hp, attempt=len(jobs) + 1,
-                        dataset={"name": dataset_name, "namespace": namespace})
+                        key,
+                        output,
+                        base_model,
+                        dataset_uri,
+                        body_hp,
+                        attempt=len(jobs) + 1,
+                        dataset={"name": dataset_name, "namespace": namespace},
+                    )
                 job_id = str(job.id)
                 if _job_status(job) != "completed":
                     self._follow(job_id, on_metrics)
-                    job = call_idempotent(self.client.customization.jobs.retrieve, job_id,
-                                          what=f"get customization job {job_id}")
+                    job = call_idempotent(
+                        self.client.customization.jobs.retrieve, job_id, what=f"get customization job {job_id}"
+                    )
             except Terminated:
                 terminated = True
                 if threading.current_thread() is threading.main_thread():
@@ -166,8 +193,12 @@ class NemoCustomizer:
                     log.info("found customization job %s (%s) for this content", job.id, _job_status(job))
                     return job
         for job in jobs[:1]:
-            log.warning("previous customization job %s for this content ended %s: %s; starting a new one",
-                        job.id, _job_status(job), failure_detail(job.status_details))
+            log.warning(
+                "previous customization job %s for this content ended %s: %s; starting a new one",
+                job.id,
+                _job_status(job),
+                failure_detail(job.status_details),
+            )
         return None
 
     def _check_dataset_head(self, namespace: str, name: str, revision: str, uri: str) -> None:
@@ -182,24 +213,34 @@ class NemoCustomizer:
                 "(or use a distinct dataset_name per run spec)"
             )
 
-    def _create(self, key: str, output: str, base_model: str, dataset_uri: str, hp: dict, attempt: int,
-                dataset: dict) -> Any:
+    def _create(
+        self, key: str, output: str, base_model: str, dataset_uri: str, hp: dict, attempt: int, dataset: dict
+    ) -> Any:
         config = self.find_config(base_model)
         out_ns, _, out_name = output.partition("/")
         body = {
-            "config": config, "dataset": dataset, "hyperparameters": hp, "output_model": output,
-            "name": f"{out_name}-{key}-{attempt}", "namespace": out_ns,
+            "config": config,
+            "dataset": dataset,
+            "hyperparameters": hp,
+            "output_model": output,
+            "name": f"{out_name}-{key}-{attempt}",
+            "namespace": out_ns,
             "description": f"llmops LoRA of {base_model} on {dataset_uri}",
             "custom_fields": {KEY_FIELD: key, OUTPUT_FIELD: output, DATASET_FIELD: dataset_uri},
         }
+
         def create() -> Any:
             job = self.client.with_options(max_retries=0).customization.jobs.create(**body)
             log.info("created customization job %s -> %s", job.id, job.output_model)
             return job
 
-        return create_once(create, lambda: self._pick_live(self.find_jobs(key, output)),
-                           what=f"create customization job for {output}", poll=self.timing.scaled().poll,
-                           sleep=self.sleep)
+        return create_once(
+            create,
+            lambda: self._pick_live(self.find_jobs(key, output)),
+            what=f"create customization job for {output}",
+            poll=self.timing.scaled().poll,
+            sleep=self.sleep,
+        )
 
     @staticmethod
     def _pick_live(jobs: list[Any]) -> Any:
@@ -208,22 +249,31 @@ class NemoCustomizer:
     def _follow(self, job_id: str, on_metrics: MetricsCallback | None) -> Any:
         watch = Watch(self.timing, f"customization job {job_id}", clock=self.clock)
         emitted: dict[str, int] = {}
-        hint = ("the job is left as it is: re-run the step to follow it, or cancel it "
-                f"(POST /v1/customization/jobs/{job_id}/cancel)")
+        hint = (
+            "the job is left as it is: re-run the step to follow it, or cancel it "
+            f"(POST /v1/customization/jobs/{job_id}/cancel)"
+        )
         while True:
-            details = call_idempotent(self.client.customization.jobs.status, job_id,
-                                      what=f"status of customization job {job_id}")
+            details = call_idempotent(
+                self.client.customization.jobs.status, job_id, what=f"status of customization job {job_id}"
+            )
             status = str(details.status)
             self._emit(details, emitted, on_metrics)
             if status == "completed":
                 return details
             if status in ENDED_BADLY:
-                raise StepFailedError(settings.redact(
-                    f"customization job {job_id} {status}: {failure_detail(details)}; fix the cause and re-run "
-                    "the step (a new job is created)"))
+                raise StepFailedError(
+                    settings.redact(
+                        f"customization job {job_id} {status}: {failure_detail(details)}; fix the cause and re-run "
+                        "the step (a new job is created)"
+                    )
+                )
             watch.advance(status, details.steps_completed, details.percentage_done)
-            watch.check(f"{details.steps_completed or 0} steps, {details.percentage_done or 0:.0f}% done, "
-                        f"last log {failure_detail(details)!r}", hint)
+            watch.check(
+                f"{details.steps_completed or 0} steps, {details.percentage_done or 0:.0f}% done, "
+                f"last log {failure_detail(details)!r}",
+                hint,
+            )
             self.sleep(watch.poll)
 
     @staticmethod
@@ -245,27 +295,41 @@ class NemoCustomizer:
     def cancel(self, job_id: str) -> None:
         """Ask the Customizer to cancel a job (POST /v1/customization/jobs/{id}/cancel); best effort."""
         try:
-            call_idempotent(self.client.customization.jobs.cancel, job_id, what=f"cancel customization job {job_id}",
-                            attempts=3)
+            call_idempotent(
+                self.client.customization.jobs.cancel, job_id, what=f"cancel customization job {job_id}", attempts=3
+            )
             log.warning("cancelled customization job %s", job_id)
         except API_ERRORS as exc:
             log.error("could not cancel customization job %s: %s", job_id, describe(exc))
 
-    def _result(self, job: Any, base_model: str, dataset_uri: str,
-                hyperparameters: LoraHyperparameters) -> CustomizationJob:
+    def _result(
+        self, job: Any, base_model: str, dataset_uri: str, hyperparameters: LoraHyperparameters
+    ) -> CustomizationJob:
         adapter_id = str(job.output_model or "")
         if not adapter_id:
             raise StepFailedError(f"customization job {job.id} completed without an output model")
         if "@" not in adapter_id:
             adapter_id = f"{adapter_id}@{job.id}"  # the server's naming when no version was given
         details = job.status_details
-        result = {} if details is None else {
-            "steps": details.steps_completed, "epochs": details.epochs_completed, "seconds": details.elapsed_time,
-            "train_loss": details.train_loss, "val_loss": details.val_loss, "best_epoch": details.best_epoch,
-        }
+        result = (
+            {}
+            if details is None
+            else {
+                "steps": details.steps_completed,
+                "epochs": details.epochs_completed,
+                "seconds": details.elapsed_time,
+                "train_loss": details.train_loss,
+                "val_loss": details.val_loss,
+                "best_epoch": details.best_epoch,
+            }
+        )
         return CustomizationJob(
-            job_id=str(job.id), adapter_id=adapter_id, status="completed", base_model=base_model,
-            dataset_uri=dataset_uri, hyperparameters=hyperparameters.model_dump(mode="json"),
+            job_id=str(job.id),
+            adapter_id=adapter_id,
+            status="completed",
+            base_model=base_model,
+            dataset_uri=dataset_uri,
+            hyperparameters=hyperparameters.model_dump(mode="json"),
             result={k: v for k, v in result.items() if v is not None},
         )
 

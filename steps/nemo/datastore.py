@@ -97,6 +97,7 @@ class NemoDatastore:
 
     def _hub(self, method: str, *args: Any, what: str, **kwargs: Any) -> Any:
         """An HfApi call, retried on transient failures; lazy listings are read inside the retry."""
+
         def call() -> Any:
             result = getattr(self.api, method)(*args, **kwargs)
             return list(result) if isinstance(result, Iterator) else result
@@ -127,16 +128,18 @@ class NemoDatastore:
         repo_id = f"{namespace}/{name}"
         self.ensure_namespace(namespace)
         try:
-            self._hub("create_repo", repo_id, repo_type="dataset", exist_ok=True,
-                      what=f"create Data Store repo {repo_id}")
+            self._hub(
+                "create_repo", repo_id, repo_type="dataset", exist_ok=True, what=f"create Data Store repo {repo_id}"
+            )
         except API_ERRORS as exc:
             raise platform_error(exc, f"create Data Store repo {repo_id}") from None
         revision, created = self._commit(repo_id, files)
         self.entity_store.ensure_dataset(namespace, name, f"hf://datasets/{namespace}/{name}")
         uri = f"hf://datasets/{namespace}/{name}@{revision}"
         log.info("dataset %s %s", uri, "committed" if created else "already present")
-        return DatasetRef(namespace=namespace, name=name, revision=revision, uri=uri, files=sorted(files),
-                          created=created)
+        return DatasetRef(
+            namespace=namespace, name=name, revision=revision, uri=uri, files=sorted(files), created=created
+        )
 
     def _commit(self, repo_id: str, files: dict[str, bytes]) -> tuple[str, bool]:
         """(revision, created): one commit with every file, unless the head already holds exactly them."""
@@ -152,7 +155,9 @@ class NemoDatastore:
             try:
                 with hub_online():
                     info = self.api.create_commit(
-                        repo_id, operations, repo_type="dataset",
+                        repo_id,
+                        operations,
+                        repo_type="dataset",
                         commit_message=f"llmops dataset content {content_key}",
                         commit_description=f"{len(files)} files; content key {content_key}",
                     )
@@ -182,8 +187,16 @@ class NemoDatastore:
         if head is None:
             return None, {}
         try:
-            entries = list(self._hub("list_repo_tree", repo_id, repo_type="dataset", revision=head, recursive=True,
-                                     what=f"list files of {repo_id}@{head}"))
+            entries = list(
+                self._hub(
+                    "list_repo_tree",
+                    repo_id,
+                    repo_type="dataset",
+                    revision=head,
+                    recursive=True,
+                    what=f"list files of {repo_id}@{head}",
+                )
+            )
         except API_ERRORS as exc:
             raise platform_error(exc, f"list files of Data Store repo {repo_id}@{head}") from None
         stored = {e.path: e for e in entries if hasattr(e, "blob_id") and not _hidden(e.path)}
@@ -231,14 +244,23 @@ class NemoDatastore:
         if target.is_dir():
             return target
         try:
-            entries = list(self._hub("list_repo_tree", repo_id, repo_type="dataset", revision=revision,
-                                     recursive=True, what=f"list files of {uri}"))
+            entries = list(
+                self._hub(
+                    "list_repo_tree",
+                    repo_id,
+                    repo_type="dataset",
+                    revision=revision,
+                    recursive=True,
+                    what=f"list files of {uri}",
+                )
+            )
         except API_ERRORS as exc:
             if status_of(exc) == 404:
                 known = self.list_revisions(namespace, name)
                 hint = f"known revisions: {', '.join(known)}" if known else "the dataset has no revision"
                 raise NotFoundError(
-                    f"dataset {uri} not found in the Data Store ({hint}); run prepare-data first") from None
+                    f"dataset {uri} not found in the Data Store ({hint}); run prepare-data first"
+                ) from None
             raise platform_error(exc, f"list files of {uri}") from None
         paths = sorted(e.path for e in entries if hasattr(e, "blob_id") and not _hidden(e.path))
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,14 +22,14 @@ from tests.fakes.nemo_state import ApiError
 @dataclass
 class RequestRecord:
     method: str
-    path: str                   # as sent, without the query string (percent-encoding kept)
-    query: dict[str, str]       # last value wins for repeated keys
-    json_body: Any | None       # parsed JSON body, None if absent / not JSON
-    status: int | None = None   # None while in flight; 0 when the connection was reset
-    ts: float = 0.0             # time.time() at arrival
+    path: str  # as sent, without the query string (percent-encoding kept)
+    query: dict[str, str]  # last value wins for repeated keys
+    json_body: Any | None  # parsed JSON body, None if absent / not JSON
+    status: int | None = None  # None while in flight; 0 when the connection was reset
+    ts: float = 0.0  # time.time() at arrival
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     form: dict[str, str] | None = None  # form-encoded body, if any
-    fault: str | None = None    # kind of the request-level fault that answered it
+    fault: str | None = None  # kind of the request-level fault that answered it
 
 
 @dataclass
@@ -45,8 +45,9 @@ class Request:
 
     def json_object(self) -> dict:
         if not isinstance(self.json, dict):
-            raise ApiError(422, [{"loc": ["body"], "msg": "Input should be a valid JSON object",
-                                  "type": "model_attributes_type"}])
+            raise ApiError(
+                422, [{"loc": ["body"], "msg": "Input should be a valid JSON object", "type": "model_attributes_type"}]
+            )
         return self.json
 
 
@@ -55,8 +56,8 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    reset: bool = False              # close with RST, send nothing
-    delay: float = 0.0               # real seconds to wait before sending (stop-aware)
+    reset: bool = False  # close with RST, send nothing
+    delay: float = 0.0  # real seconds to wait before sending (stop-aware)
 
 
 def json_response(obj: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -187,8 +188,9 @@ class FakeHTTPServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
 
     def process_request(self, request, client_address) -> None:
-        t = threading.Thread(target=self._run_request, args=(request, client_address),
-                             name="fake-nemo-conn", daemon=True)
+        t = threading.Thread(
+            target=self._run_request, args=(request, client_address), name="fake-nemo-conn", daemon=True
+        )
         with self._track_lock:
             self._conn_threads.add(t)
         t.start()

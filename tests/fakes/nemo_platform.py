@@ -61,9 +61,20 @@ class _Context:
 
 
 class FakeNemoPlatform:
-    def __init__(self, faults: FaultPlan | list[Fault] | None = None, time_scale: float = 0.01, chat_model=None, *,
-                 score_fn=None, delays: dict | None = None, nim_base_models=(), customization_configs=None,
-                 strict_customization: bool = True, seed: int = 0, hf_tree_page_size: int = 1000) -> None:
+    def __init__(
+        self,
+        faults: FaultPlan | list[Fault] | None = None,
+        time_scale: float = 0.01,
+        chat_model=None,
+        *,
+        score_fn=None,
+        delays: dict | None = None,
+        nim_base_models=(),
+        customization_configs=None,
+        strict_customization: bool = True,
+        seed: int = 0,
+        hf_tree_page_size: int = 1000,
+    ) -> None:
         """
         chat_model: None (deterministic echo), an object with `create(messages, max_tokens, temperature, stop
             [, tools, tool_choice]) -> OpenAI chat.completion dict`, a dict {model_id | "*": such object},
@@ -104,8 +115,9 @@ class FakeNemoPlatform:
         if self._server is not None:
             return self
         self._server = FakeHTTPServer(self.app)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-nemo-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-nemo-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -241,5 +253,6 @@ class FakeNemoPlatform:
         except ApiError as err:
             return json_response(err.body, err.status, err.headers)
         except Exception as exc:  # a bug in the fake: make it visible to the test
-            return json_response({"detail": f"fake platform error: {exc!r}",
-                                  "traceback": traceback.format_exc()[-4000:]}, 500)
+            return json_response(
+                {"detail": f"fake platform error: {exc!r}", "traceback": traceback.format_exc()[-4000:]}, 500
+            )

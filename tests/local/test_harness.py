@@ -8,8 +8,9 @@ from steps.local import harness
 
 @pytest.mark.parametrize("benchmark", harness.BENCHMARKS)
 def test_each_benchmark_runs_offline_on_the_smoke_sets(benchmark, base_dir, smoke_dir, tmp_path):
-    score = harness.run_benchmark(benchmark, smoke_dir, base_dir, None, limit=3, output_dir=tmp_path,
-                                  max_gen_toks=16, batch_size=4)
+    score = harness.run_benchmark(
+        benchmark, smoke_dir, base_dir, None, limit=3, output_dir=tmp_path, max_gen_toks=16, batch_size=4
+    )
     assert score.benchmark == benchmark and score.metric == harness.HEADLINE[benchmark]
     assert score.n == 3 and 0.0 <= score.score <= 1.0
     assert score.metrics[score.metric] == score.score
@@ -33,8 +34,9 @@ def test_each_benchmark_runs_offline_on_the_smoke_sets(benchmark, base_dir, smok
 
 def test_adapter_is_evaluated_through_peft(base_dir, smoke_dir, trained_adapter, tmp_path):
     adapter_dir = trained_adapter[0]
-    score = harness.run_benchmark("triviaqa", smoke_dir, base_dir, adapter_dir, limit=2, output_dir=tmp_path,
-                                  max_gen_toks=8)
+    score = harness.run_benchmark(
+        "triviaqa", smoke_dir, base_dir, adapter_dir, limit=2, output_dir=tmp_path, max_gen_toks=8
+    )
     assert score.n == 2
     results = json.loads((tmp_path / "results_triviaqa.json").read_text())
     assert results["config"]["model_args"]["peft"] == str(adapter_dir.resolve())

@@ -61,14 +61,14 @@ def assert_no_secrets(*texts: object) -> None:
 
 # ------------------------------------------------------------------ the SDK's request types as the contract
 
+
 def _unknown_keys(tp, value, path: str) -> list[str]:
     """Keys of `value` that the SDK type `tp` does not declare (recursing through TypedDicts and containers)."""
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
         return _unknown_keys(typing.get_args(tp)[0], value, path)
     if origin is typing.Union:
-        options = [_unknown_keys(arg, value, path) for arg in typing.get_args(tp)
-                   if _fits(arg, value)]
+        options = [_unknown_keys(arg, value, path) for arg in typing.get_args(tp) if _fits(arg, value)]
         return min(options, key=len) if options else []
     if typing.is_typeddict(tp) and isinstance(value, dict):
         hints = typing.get_type_hints(tp, include_extras=True)
@@ -105,6 +105,7 @@ def assert_sdk_body(params_type, body: dict) -> None:
 
 
 # ------------------------------------------------------------------ the other engineer's fake platform
+
 
 @pytest.fixture
 def make_fake(nemo_env, monkeypatch):

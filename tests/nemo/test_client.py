@@ -31,8 +31,9 @@ def status_error(code: int, headers: dict | None = None) -> httpx.HTTPStatusErro
     return httpx.HTTPStatusError(f"HTTP {code}", request=request, response=response)
 
 
-@pytest.mark.parametrize("var, getter", [("NEMO_URL", settings.nemo_url), ("NDS_URL", settings.nds_url),
-                                         ("NIM_URL", settings.nim_url)])
+@pytest.mark.parametrize(
+    "var, getter", [("NEMO_URL", settings.nemo_url), ("NDS_URL", settings.nds_url), ("NIM_URL", settings.nim_url)]
+)
 def test_a_missing_endpoint_names_its_variable(nemo_env, monkeypatch, var, getter):
     monkeypatch.delenv(var, raising=False)
     with pytest.raises(PlatformNotAvailableError, match=var):
@@ -132,8 +133,9 @@ def test_transient_classification_and_retry_after_forms(nemo_env):
 
 def test_platform_errors_say_what_failed_without_secrets(nemo_env):
     request = httpx.Request("POST", "http://nemo.test/x")
-    leaky = httpx.HTTPStatusError(f"bad token {HF_SECRET}", request=request,
-                                  response=httpx.Response(404, request=request))
+    leaky = httpx.HTTPStatusError(
+        f"bad token {HF_SECRET}", request=request, response=httpx.Response(404, request=request)
+    )
     error = platform_error(leaky, f"create thing with {NGC_SECRET}")
     assert isinstance(error, NotFoundError) and "create thing" in str(error)
     assert_no_secrets(str(error))

@@ -36,11 +36,11 @@ def test_read_jsonl_rejects_non_objects_and_missing_files(tmp_path: Path):
 def test_validation_collects_every_error_with_line_and_field():
     good = generate_bill_records(4, seed=1)
     rows = [copy.deepcopy(r) for r in good]
-    rows[0]["bills"][1]["amount"] = "a lot"          # type error, nested
-    rows[1]["unexpected"] = 1                         # extra field
-    del rows[2]["question"]                           # missing field
-    rows[2]["bills"][0]["bill_date"] = "2024-13-01"   # impossible date, same line
-    rows[3]["record_id"] = rows[0]["record_id"]        # duplicate id
+    rows[0]["bills"][1]["amount"] = "a lot"  # type error, nested
+    rows[1]["unexpected"] = 1  # extra field
+    del rows[2]["question"]  # missing field
+    rows[2]["bills"][0]["bill_date"] = "2024-13-01"  # impossible date, same line
+    rows[3]["record_id"] = rows[0]["record_id"]  # duplicate id
     with pytest.raises(InvalidInputError) as info:
         validate_records(list(zip([10, 11, 12, 13], rows, strict=True)), "bill-json", "bills.jsonl")
     message = str(info.value)

@@ -26,8 +26,11 @@ def test_split_is_deterministic_grouped_and_order_independent():
     assert _membership(split_records(shuffled, key, 0.1, 0.2, seed=42)) == _membership(first)
     assert sum(len(v) for v in first.values()) == len(rows)
     groups = {name: {r["group"] for r in part} for name, part in first.items()}
-    assert not (groups["training"] & groups["validation"] or groups["training"] & groups["testing"]
-                or groups["validation"] & groups["testing"])
+    assert not (
+        groups["training"] & groups["validation"]
+        or groups["training"] & groups["testing"]
+        or groups["validation"] & groups["testing"]
+    )
     assert _membership(split_records(rows, key, 0.1, 0.2, seed=43)) != _membership(first)
     # input order is kept inside each split
     assert first["training"] == [r for r in rows if r in first["training"]]

@@ -17,7 +17,10 @@ from workflows.argo.errors import ExpressionError
 Scalar = bool | float | str
 # Ordering operators; `_eval_when` checks first that both sides are numbers or both are strings.
 _ORDERINGS: dict[str, Callable[[float | str, float | str], object]] = {
-    "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge,
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
 }
 Node = tuple  # ("or"|"and", l, r) | ("not", x) | ("cmp", op, l, r) | ("lit", v) | ("ref", task, prop | None)
 

@@ -46,8 +46,14 @@ class Engine:
     def start(self, name: str, display_name: str, template: Template, inputs: dict[str, str], error: str = "") -> None:
         """Create a root node (the entrypoint, or the exit handler); with `error`, it is created in phase Error."""
         node = NodeResult(
-            name=name, display_name=display_name, type=NODE_TYPES[template.kind], template=template.name,
-            template_owner=template.owner, inputs=inputs, phase="Error" if error else "Pending", message=error,
+            name=name,
+            display_name=display_name,
+            type=NODE_TYPES[template.kind],
+            template=template.name,
+            template_owner=template.owner,
+            inputs=inputs,
+            phase="Error" if error else "Pending",
+            message=error,
         )
         self._add(node)
         if not error:
@@ -73,7 +79,9 @@ class Engine:
         node.phase, node.started = "Running", utcnow()
         self._event(node)
 
-    def finish(self, name: str, phase: str, message: str = "", outputs: dict[str, str] | None = None, **extra: Any) -> None:
+    def finish(
+        self, name: str, phase: str, message: str = "", outputs: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         node = self.nodes[name]
         node.phase, node.message = phase, message
         if outputs is not None:
@@ -214,8 +222,18 @@ class Engine:
             changed = True
             if not satisfied:
                 target = self.index.resolve_task(template.owner, task, template.path)
-                self._add(self._node_for(dag, task, target, f"{dag.name}.{task['name']}", str(task["name"]), dag.name,
-                                         phase="Omitted", message=f"depends '{depends.text}' is false"))
+                self._add(
+                    self._node_for(
+                        dag,
+                        task,
+                        target,
+                        f"{dag.name}.{task['name']}",
+                        str(task["name"]),
+                        dag.name,
+                        phase="Omitted",
+                        message=f"depends '{depends.text}' is false",
+                    )
+                )
                 continue
             self._create_task(dag, template, index, task)
         if changed or any(not self.nodes[c].complete for c in dag.children):
@@ -223,10 +241,26 @@ class Engine:
         self._complete_dag(dag, template, handled)
         return True
 
-    def _node_for(self, dag: NodeResult, task: dict[str, Any], target: Template, name: str, display: str,
-                  parent: str, **fields: Any) -> NodeResult:
-        return NodeResult(name=name, display_name=display, type=NODE_TYPES[target.kind], template=target.name,
-                          template_owner=target.owner, parent=parent, task=str(task["name"]), **fields)
+    def _node_for(
+        self,
+        dag: NodeResult,
+        task: dict[str, Any],
+        target: Template,
+        name: str,
+        display: str,
+        parent: str,
+        **fields: Any,
+    ) -> NodeResult:
+        return NodeResult(
+            name=name,
+            display_name=display,
+            type=NODE_TYPES[target.kind],
+            template=target.name,
+            template_owner=target.owner,
+            parent=parent,
+            task=str(task["name"]),
+            **fields,
+        )
 
     def _create_task(self, dag: NodeResult, template: Template, index: int, task: dict[str, Any]) -> None:
         where = f"{template.path}.dag.tasks[{index}]"
@@ -240,17 +274,38 @@ class Engine:
         if items is None:
             self._instantiate(dag, task, where, target, name, display, NO_ITEM, dag.name, None)
             return
-        group = NodeResult(name=name, display_name=display, type="TaskGroup", template=target.name,
-                           template_owner=target.owner, parent=dag.name, task=display, phase="Running", started=utcnow())
+        group = NodeResult(
+            name=name,
+            display_name=display,
+            type="TaskGroup",
+            template=target.name,
+            template_owner=target.owner,
+            parent=dag.name,
+            task=display,
+            phase="Running",
+            started=utcnow(),
+        )
         self._add(group)
         if not items:
             self.finish(name, "Skipped", "Skipped, empty params")
         for k, item in enumerate(items):
             label = item_label(item)
-            self._instantiate(dag, task, where, target, f"{name}({k}:{label})", f"{display}({k}:{label})", item, name, k)
+            self._instantiate(
+                dag, task, where, target, f"{name}({k}:{label})", f"{display}({k}:{label})", item, name, k
+            )
 
-    def _instantiate(self, dag: NodeResult, task: dict[str, Any], where: str, target: Template, name: str,
-                     display: str, item: Any, parent: str, index: int | None) -> None:
+    def _instantiate(
+        self,
+        dag: NodeResult,
+        task: dict[str, Any],
+        where: str,
+        target: Template,
+        name: str,
+        display: str,
+        item: Any,
+        parent: str,
+        index: int | None,
+    ) -> None:
         node = self._node_for(dag, task, target, name, display, parent, index=index)
         scope = dag_scope(self.nodes, self.wf, dag, item)
         try:
@@ -260,8 +315,9 @@ class Engine:
                 node.outputs = default_outputs(target)
                 self._add(node)
                 return
-            node.inputs = resolve_inputs(target, task_arguments(task, scope, where), RuntimeScope(self.wf),
-                                         f"task {display!r}")
+            node.inputs = resolve_inputs(
+                target, task_arguments(task, scope, where), RuntimeScope(self.wf), f"task {display!r}"
+            )
         except (RunnerError, MissingOutput) as err:
             node.phase, node.message = "Error", str(err)
             self._add(node)

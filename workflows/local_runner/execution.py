@@ -155,7 +155,9 @@ def _attempt(
     return "Succeeded", "", outputs, result, interval
 
 
-def _pump(stream: IO[bytes] | None, log: IO[str], lock: threading.Lock, secrets: list[str], keep: Callable[[str], None]) -> None:
+def _pump(
+    stream: IO[bytes] | None, log: IO[str], lock: threading.Lock, secrets: list[str], keep: Callable[[str], None]
+) -> None:
     if stream is None:
         return
     for raw in iter(stream.readline, b""):

@@ -115,9 +115,7 @@ SPEC_COMMON: dict[str, Rule] = {
     "activeDeadlineSeconds": LEAF,
     **SPEC_NOOPS,
 }
-TEMPLATE_OWNER = Obj(
-    {"apiVersion": LEAF, "kind": LEAF, "metadata": METADATA, "spec": Obj(SPEC_COMMON)}
-)
+TEMPLATE_OWNER = Obj({"apiVersion": LEAF, "kind": LEAF, "metadata": METADATA, "spec": Obj(SPEC_COMMON)})
 WORKFLOW = Obj(
     {
         "apiVersion": LEAF,
@@ -150,12 +148,19 @@ _INPUTS = Obj(
 
 def _outputs(value_from: Mapping[str, Rule]) -> Obj:
     parameter = Obj(
-        {"name": LEAF, "valueFrom": Obj({**value_from, "default": LEAF}), "globalName": LEAF, "description": Noop("UI documentation")}
+        {
+            "name": LEAF,
+            "valueFrom": Obj({**value_from, "default": LEAF}),
+            "globalName": LEAF,
+            "description": Noop("UI documentation"),
+        }
     )
     return Obj(
         {
             "parameters": ListOf(parameter),
-            "artifacts": Reject("output artifacts are not supported by the local runner; return a path or URI as a parameter"),
+            "artifacts": Reject(
+                "output artifacts are not supported by the local runner; return a path or URI as a parameter"
+            ),
         }
     )
 
@@ -254,6 +259,8 @@ def template_kind(body: Any, path: str) -> str:
     kind = kinds[0]
     for key in body:
         if key not in TEMPLATE_SCHEMAS[kind].fields and any(key in s.fields for s in TEMPLATE_SCHEMAS.values()):
-            raise UnsupportedFieldError(f"{path}.{key}", f"'{key}' is not supported on {kind} templates by the local runner")
+            raise UnsupportedFieldError(
+                f"{path}.{key}", f"'{key}' is not supported on {kind} templates by the local runner"
+            )
     check(body, TEMPLATE_SCHEMAS[kind], path)
     return kind

@@ -125,7 +125,8 @@ def resolve_workflow(
     if ref is not None:
         if "templates" in spec:
             raise UnsupportedFieldError(
-                "Workflow spec.templates", "inline templates next to workflowTemplateRef are not supported by the local runner"
+                "Workflow spec.templates",
+                "inline templates next to workflowTemplateRef are not supported by the local runner",
             )
         owner = ref_owner(ref)
         if owner not in index.manifests:

@@ -84,8 +84,14 @@ class RunResult(BaseModel):
 def workflow_failures(nodes: dict[str, NodeResult]) -> str:
     """`{{workflow.failures}}`: JSON list of the failed step and suspend nodes."""
     items = [
-        {"displayName": n.display_name, "message": n.message, "templateName": n.template, "phase": n.phase,
-         "podName": n.name, "finishedAt": n.finished.isoformat() if n.finished else ""}
+        {
+            "displayName": n.display_name,
+            "message": n.message,
+            "templateName": n.template,
+            "phase": n.phase,
+            "podName": n.name,
+            "finishedAt": n.finished.isoformat() if n.finished else "",
+        }
         for n in nodes.values()
         if n.phase in FAILED and n.type in ("Pod", "Suspend")
     ]

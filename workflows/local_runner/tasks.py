@@ -57,8 +57,9 @@ def task_arguments(task: dict[str, Any], scope: RuntimeScope, where: str) -> dic
     given: dict[str, Any] = {}
     for k, param in enumerate(((task.get("arguments") or {}).get("parameters")) or []):
         try:
-            given[str(param["name"])] = substitute(text_of(param.get("value", "")), scope,
-                                                   f"{where}.arguments.parameters[{k}].value")
+            given[str(param["name"])] = substitute(
+                text_of(param.get("value", "")), scope, f"{where}.arguments.parameters[{k}].value"
+            )
         except MissingOutput:
             given[str(param["name"])] = MISSING
     return given
