@@ -233,7 +233,8 @@ def town_paragraph(rng: random.Random, town: str, province: str) -> tuple[str, l
         ("its", "its "),
         (
             "landmark",
-            f"{rng.choice(('copper', 'stone', 'painted', 'floating'))} {rng.choice(('bridges', 'towers', 'gardens', 'markets'))}",
+            f"{rng.choice(('copper', 'stone', 'painted', 'floating'))} "
+            f"{rng.choice(('bridges', 'towers', 'gardens', 'markets'))}",
         ),
         " and for its annual ",
         ("festival", f"{rng.choice(('lantern', 'harvest', 'music', 'kite'))} festival"),

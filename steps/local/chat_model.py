@@ -95,13 +95,13 @@ class LocalChatModel:
         prompts = [self._prompt_ids(messages) for messages in conversations]
         # Longest first so each batch has similar lengths; results go back to the input order.
         order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
-        results: list[dict | None] = [None] * len(prompts)
+        results: dict[int, dict] = {}
         for start in range(0, len(order), max(1, batch_size)):
             chunk = order[start : start + max(1, batch_size)]
             outputs = self._generate([prompts[i] for i in chunk], max_tokens, temperature, stop, seed)
             for i, (content, completion_tokens, finish) in zip(chunk, outputs, strict=True):
                 results[i] = self._completion(content, len(prompts[i]), completion_tokens, finish)
-        return results  # type: ignore[return-value]
+        return [results[i] for i in range(len(prompts))]
 
     def _prompt_ids(self, messages: list[dict]) -> list[int]:
         if not messages or any(not isinstance(m, dict) or "role" not in m for m in messages):

@@ -112,7 +112,10 @@ def seed(ctx, configs=None) -> None:
 
 def _validate_job(ctx, body: dict) -> tuple[dict, list]:
     errors: list = []
-    err = lambda loc, msg, typ="value_error": errors.append((("body", *loc), msg, typ))  # noqa: E731
+
+    def err(loc, msg, typ="value_error"):
+        errors.append((("body", *loc), msg, typ))
+
     strict = ctx.strict_customization
     for f in ("config", "dataset", "hyperparameters") + (("output_model",) if strict else ()):
         if body.get(f) in (None, "", {}):
@@ -344,7 +347,10 @@ def routes(router, ctx) -> None:
             defaults={"enabled": True, "status": "ready"},
         ),
     )
-    add = lambda methods, pattern, fn: router.add(methods, pattern, lambda req, m: fn(ctx, req, m))  # noqa: E731
+
+    def add(methods, pattern, fn):
+        return router.add(methods, pattern, lambda req, m: fn(ctx, req, m))
+
     add("POST", r"/v1/customization/jobs", job_create)
     add("GET", r"/v1/customization/jobs", job_list)
     add("GET", r"/v1/customization/jobs/(?P<id>[^/]+)", lambda c, r, m: _job(c, m).view(c.clock.now()))

@@ -123,7 +123,10 @@ class CustomizationJob:
         status = self.status_at(t)
         frac = self.fraction(t)
         steps = self.total if status == "completed" else int(frac * self.total)
-        step_t = lambda s: iso(self.t_running + self.run * s / self.total)  # noqa: E731
+
+        def step_t(s):
+            return iso(self.t_running + self.run * s / self.total)
+
         train = [
             {"step": s, "value": self._train_loss(s, self.total), "timestamp": step_t(s)}
             for s in range(self.log_every, steps + 1, self.log_every)

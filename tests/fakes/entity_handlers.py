@@ -40,7 +40,9 @@ def _missing(body: dict, required) -> list:
 
 
 def register_crud(router, ctx, c: Collection) -> None:
-    store = lambda: getattr(ctx.state, c.store)  # noqa: E731
+    def store():
+        return getattr(ctx.state, c.store)
+
     view = (lambda obj: c.view(ctx, obj)) if c.view else (lambda obj: obj)
     key_of = (lambda obj: obj["id"]) if c.keyed_by_id else (lambda obj: (obj["namespace"], obj["name"]))
     item = r"/(?P<name>[^/]+)" if c.keyed_by_id else r"/(?P<ns>[^/]+)/(?P<name>[^/]+)"

@@ -362,7 +362,10 @@ def routes(router, ctx) -> None:
             validate=_validate_target,
         ),
     )
-    add = lambda methods, pattern, fn: router.add(methods, pattern, lambda req, m: fn(ctx, req, m))  # noqa: E731
+
+    def add(methods, pattern, fn):
+        return router.add(methods, pattern, lambda req, m: fn(ctx, req, m))
+
     add("POST", r"/v1/evaluation/jobs", job_create)
     add("GET", r"/v1/evaluation/jobs", job_list)
     add("GET", r"/v1/evaluation/jobs/(?P<id>[^/]+)", lambda c, r, m: _job(c, m).view(c.clock.now()))

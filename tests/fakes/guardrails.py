@@ -53,7 +53,10 @@ def check_messages(config: dict, messages: list) -> dict:
     data = config.get("data") or {}
     rails = data.get("rails") or {}
     terms = [t.lower() for t in data.get("blocked_terms") or BLOCKED_TERMS]
-    blocked = lambda text: any(t in str(text or "").lower() for t in terms)  # noqa: E731
+
+    def blocked(text):
+        return any(t in str(text or "").lower() for t in terms)
+
     user_text = " ".join(str(x.get("content") or "") for x in messages if x.get("role") == "user")
     rails_status, activated = {}, []
     for flow in (rails.get("input") or {}).get("flows") or ["self check input"]:
@@ -101,7 +104,9 @@ def guardrail_chat(ctx, req, m):
 
 
 def routes(router, ctx) -> None:
-    add = lambda methods, pattern, fn: router.add(methods, pattern, lambda req, m: fn(ctx, req, m))  # noqa: E731
+    def add(methods, pattern, fn):
+        return router.add(methods, pattern, lambda req, m: fn(ctx, req, m))
+
     register_crud(
         router, ctx, Collection("guardrail_config", "Guardrail config", "guardrail_configs", "/v1/guardrail/configs")
     )

@@ -320,7 +320,9 @@ def hf_resolve(ctx, req, m):
 
 
 def routes(router, ctx) -> None:
-    add = lambda methods, pattern, fn: router.add(methods, pattern, lambda req, m: fn(ctx, req, m))  # noqa: E731
+    def add(methods, pattern, fn):
+        return router.add(methods, pattern, lambda req, m: fn(ctx, req, m))
+
     add("POST", r"/v1/datastore/namespaces", ds_namespace_create)
     add("GET", r"/v1/datastore/namespaces", ds_namespace_list)
     add("GET", r"/v1/datastore/namespaces/(?P<ns>[^/]+)", ds_namespace_get)

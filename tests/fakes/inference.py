@@ -255,7 +255,9 @@ def chat_completion(ctx, body: dict):
 
 
 def routes(router, ctx) -> None:
-    add = lambda methods, pattern, fn: router.add(methods, pattern, lambda req, m: fn(ctx, req, m))  # noqa: E731
+    def add(methods, pattern, fn):
+        return router.add(methods, pattern, lambda req, m: fn(ctx, req, m))
+
     add("POST", r"/v1/deployment/model-deployments", deployment_create)
     add("GET", r"/v1/deployment/model-deployments", deployment_list)
     item = r"/v1/deployment/model-deployments/(?P<ns>[^/]+)/(?P<name>[^/]+)"

@@ -282,7 +282,9 @@ def test_evaluation_job_lifecycle_and_result_shape(fake):
 
 
 def test_evaluation_referenced_config_target_score_fn_and_unserved_model():
-    score_fn = lambda model, task, metric, score, n: 0.9 if "@" in model else 0.5  # noqa: E731
+    def score_fn(model, task, metric, score, n):
+        return 0.9 if "@" in model else 0.5
+
     with FakeNemoPlatform(time_scale=0, score_fn=score_fn, nim_base_models=["llmops/tiny-llama"]) as fake:
         url = fake.nemo_url
         assert (
@@ -455,15 +457,11 @@ def test_guardrail_configs_and_checks(fake):
     assert call(f"{url}/configs/ns1/toolcalling", "PATCH", {"description": "v2"})[1]["description"] == "v2"
     names = [c["name"] for c in call(f"{url}/configs?page_size=100")[1]["data"]]
     assert {"default", "self-check", "toolcalling"} <= set(names)
-    check = lambda text: call(
-        f"{url}/checks",
-        "POST",
-        {
-            "model": "m",
-            "messages": [{"role": "user", "content": text}],  # noqa: E731
-            "guardrails": {"config_id": "ns1/toolcalling"},
-        },
-    )[1]
+
+    def check(text):
+        body = {"model": "m", "messages": [{"role": "user", "content": text}]}
+        return call(f"{url}/checks", "POST", body | {"guardrails": {"config_id": "ns1/toolcalling"}})[1]
+
     assert check("hello")["status"] == "success"
     blocked = check("this is forbidden")
     assert blocked["status"] == "blocked"

@@ -53,7 +53,10 @@ def test_depends_expressions() -> None:
         "c": ("Skipped", []),
         "g": ("Failed", ["Succeeded", "Failed"]),
     }
-    check = lambda text: parse_depends(text).evaluate(phases.__getitem__)  # noqa: E731
+
+    def check(text):
+        return parse_depends(text).evaluate(phases.__getitem__)
+
     assert check("a && c") and not check("a && b") and check("b.Failed") and check("!b.Succeeded && (a || b)")
     assert check("g.AnySucceeded") and not check("g.AllFailed") and not check("a.Daemoned") and check("c.Skipped")
     assert parse_depends("a && (b.Failed || c.Errored)").failure_handled() == {"b", "c"}
@@ -108,7 +111,8 @@ def test_memo_cache_max_age_and_threads(tmp_path: Path) -> None:
     cache = MemoCache(tmp_path)
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: cache.put("cm", f"k{i}", {"v": str(i)}, None), range(40)))
-    assert all(cache.get("cm", f"k{i}", None).outputs == {"v": str(i)} for i in range(40))  # type: ignore[union-attr]
+    entries = [cache.get("cm", f"k{i}", None) for i in range(40)]
+    assert all(entry is not None and entry.outputs == {"v": str(i)} for i, entry in enumerate(entries))
     data = json.loads(cache.path("cm").read_text())
     data["k0"]["created"] = time.time() - 120
     cache.path("cm").write_text(json.dumps(data))

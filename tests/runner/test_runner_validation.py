@@ -91,7 +91,8 @@ def test_non_runner_script_is_rejected(tmp_path: Path) -> None:
         (
             [task("one", "add", {"a": "{{workflow.parameters.nope}}"})],
             UnresolvedReferenceError,
-            "arguments.parameters[0].value: cannot resolve '{{workflow.parameters.nope}}': no workflow parameter named 'nope'",
+            "arguments.parameters[0].value: cannot resolve '{{workflow.parameters.nope}}': "
+            "no workflow parameter named 'nope'",
         ),
         (
             [task("one", "add", {"a": "{{tasks.ghost.outputs.parameters.total}}"})],

@@ -14,7 +14,8 @@ def test_scores_on_crafted_predictions():
         '  {"bill_found": "true", "bill_id": "B-25455", "bill_date": "2025-02-09", "change_reason": "roaming"}\n',
         '```json\n{"bill_found": true, "bill_id": " B-25455 ", "bill_date": "2025-02-09", '
         '"change_reason": "roaming"}\n```',  # fenced, bool
-        '{"bill_found": "true", "bill_id": "B-25456", "bill_date": "2025-02-09", "change_reason": "roaming"}',  # wrong id
+        # wrong id
+        '{"bill_found": "true", "bill_id": "B-25456", "bill_date": "2025-02-09", "change_reason": "roaming"}',
         '{"bill_found": "true", "bill_id": "B-25455", "bill_date": "2025-02-09"',  # invalid JSON
         'Answer: {"bill_found": "false", "bill_id": "", "bill_date": ""}',  # text around: invalid
         '{"bill_found": "False", "bill_id": "", "bill_date": "", "change_reason": "none"}',  # exact after normalisation

@@ -90,8 +90,9 @@ class Parser:
         if not self.tokens:
             raise ExpressionError("empty expression")
         node = self.parse_or()
-        if self.peek() is not None:
-            raise ExpressionError(f"unexpected {self.peek().text!r}")  # type: ignore[union-attr]
+        extra = self.peek()
+        if extra is not None:
+            raise ExpressionError(f"unexpected {extra.text!r}")
         return node
 
     def parse_or(self) -> Node:

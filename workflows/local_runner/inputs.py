@@ -39,7 +39,8 @@ def resolve_inputs(template: Template, given: dict[str, Any], defaults_scope: Sc
                     "an output of a skipped task it references has no default" if name in given else "it has no default"
                 )
                 raise InputError(
-                    f"{who}: required input {name!r} of template {template.name!r} is missing ({why}); pass it in arguments.parameters"
+                    f"{who}: required input {name!r} of template {template.name!r} is missing ({why}); "
+                    "pass it in arguments.parameters"
                 )
             value = substitute(text_of(fallback), defaults_scope, f"{template.path}.inputs.parameters[{index}]")
         check_enum(param, text_of(value), who)

@@ -64,7 +64,8 @@ def output_specs(template: Template, scope: Scope) -> list[OutputSpec]:
         if not file.startswith(prefix):
             raise UnsupportedFieldError(
                 f"{path}.path",
-                f"{file!r}: the local runner reads output parameters only from under {prefix} (hera__outputs_directory)",
+                f"{file!r}: the local runner reads output parameters only from under {prefix} "
+                "(hera__outputs_directory)",
             )
         default = (
             substitute_value(text_of(value_from["default"]), scope, f"{path}.default")
