@@ -25,34 +25,14 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import lru_cache
 
+from steps.basemodel.decontamination import CorpusStats, Decontamination
 from steps.basemodel.tokenizer_corpus import general_text
 from steps.data import smoke_benchmarks as smoke
+from steps.data.smoke_squad import town_paragraph
+from steps.data.smoke_words import invented_word
 from steps.local.chat_format import chatml
-
-
-@dataclass(frozen=True)
-class Decontamination:
-    """What the corpus must never contain: evaluated questions and SQuAD titles."""
-
-    questions: frozenset[str] = field(default_factory=frozenset)
-    squad_titles: frozenset[str] = field(default_factory=frozenset)
-
-    @classmethod
-    def from_smoke_sets(cls, seed: int = smoke.DEFAULT_SEED, n: int = smoke.SMOKE_ROWS) -> Decontamination:
-        questions = {row["question"] for row in smoke.gsm8k_rows(seed, n, "test")}
-        questions |= {row["question"] for row in smoke.triviaqa_rows(seed, n)}
-        squad = smoke.squad_rows(seed, n)
-        questions |= {row["question"] for row in squad}
-        return cls(frozenset(questions), frozenset(row["title"] for row in squad))
-
-
-@dataclass
-class CorpusStats:
-    documents: dict[str, int] = field(default_factory=dict)
-    skipped_contaminated: int = 0
 
 
 def _arithmetic(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> str:
@@ -106,11 +86,11 @@ def _facts(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> st
 
 def _reading(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> str:
     while True:
-        town, province = smoke.invented_word(rng), smoke.invented_word(rng)
+        town, province = invented_word(rng), invented_word(rng)
         if town == province or f"Synthetic_{town}" in clean.squad_titles:
             stats.skipped_contaminated += 1
             continue
-        context, questions = smoke.town_paragraph(rng, town, province)
+        context, questions = town_paragraph(rng, town, province)
         chosen = [(q, answers) for q, answers in rng.sample(questions, rng.randint(2, 4)) if q not in clean.questions]
         text = f"Title: Synthetic_{town}\n\nBackground: {context}"
         for question, answers in chosen:
@@ -245,7 +225,7 @@ def _exchange(rng: random.Random, clean: Decontamination, stats: CorpusStats) ->
     if kind == 3:
         name = rng.choice(_TOOLS)
         arguments = {
-            "query": smoke.invented_word(rng),
+            "query": invented_word(rng),
             "date": f"20{rng.randint(10, 30)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
             "limit": rng.randint(1, 50),
         }
@@ -260,7 +240,7 @@ def _exchange(rng: random.Random, clean: Decontamination, stats: CorpusStats) ->
                 f"{rng.choice('ABCKRT')}-{rng.randint(10_000, 99_999)}",
                 f"20{rng.randint(10, 30)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
                 f"{rng.randint(1, 999)}.{rng.randint(0, 99):02d}",
-                smoke.invented_word(rng),
+                invented_word(rng),
             )
         )
         for _ in range(rng.randint(2, 6))

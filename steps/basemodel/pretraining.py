@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from steps.basemodel.pretrain_corpus import CorpusStats, Decontamination, documents
+from steps.basemodel.decontamination import CorpusStats, Decontamination
+from steps.basemodel.pretrain_corpus import documents
 from steps.errors import StepFailedError
 from steps.local.chat_format import ENDOFTEXT
 from steps.logic.lr_schedule import warmup_cosine

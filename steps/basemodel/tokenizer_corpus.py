@@ -11,6 +11,8 @@ import json
 import random
 
 from steps.data import smoke_benchmarks as smoke
+from steps.data.smoke_squad import squad_rows
+from steps.data.smoke_words import invented_word
 
 # About 1,100 common English words (rank order roughly by frequency), so the BPE learns real words.
 _COMMON_WORDS = """
@@ -246,7 +248,7 @@ def _tool_call(rng: random.Random) -> str:
     call = {
         "name": rng.choice(_TOOLS),
         "arguments": {
-            "city": smoke.invented_word(rng),
+            "city": invented_word(rng),
             "date": _date(rng),
             "amount": float(_amount(rng)),
             "limit": rng.randint(1, 50),
@@ -267,7 +269,7 @@ def _gsm8k(rng: random.Random) -> str:
 
 def _squad_and_trivia(seed: int, n: int) -> list[str]:
     texts = []
-    for row in smoke.squad_rows(seed, n):
+    for row in squad_rows(seed, n):
         texts.append(
             f"Title: {row['title']}\n\nBackground: {row['context']}\n\nQuestion: {row['question']}"
             f"\n\nAnswer: {row['answers']['text'][0]}"

@@ -27,6 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from steps.data.bill_customers import invented_customer, luhn_card
 from steps.errors import InvalidInputError, LlmopsError
 
 SYNTHETIC_NOTICE = (
@@ -37,49 +38,6 @@ CHANGE_REASONS = ("none", "roaming", "late_fee", "plan_upgrade", "device_install
 CURRENCY = "USD"
 FOUND_FRACTION = 0.75
 
-_FIRST = (
-    "Maria",
-    "James",
-    "Aisha",
-    "Chen",
-    "Olga",
-    "Pedro",
-    "Fatima",
-    "Liam",
-    "Noa",
-    "Ravi",
-    "Sofia",
-    "Kenji",
-    "Amara",
-    "Lucas",
-    "Ingrid",
-    "Tomas",
-    "Leila",
-    "Mateo",
-    "Hana",
-    "Omar",
-)
-_LAST = (
-    "Garcia",
-    "Okafor",
-    "Lindqvist",
-    "Tanaka",
-    "Novak",
-    "Haddad",
-    "Moreau",
-    "Kowalski",
-    "Patel",
-    "Silva",
-    "Jensen",
-    "Rossi",
-    "Nguyen",
-    "Abebe",
-    "Fischer",
-    "Costa",
-    "Ibrahim",
-    "Walsh",
-)
-_DOMAINS = ("example.com", "example.net", "example.org")
 _PLANS = (("Basic 5GB", 25.0, 40.0), ("Unlimited", 45.0, 70.0), ("Unlimited Plus", 70.0, 110.0))
 _EXTRA = {  # change_reason -> (line item description, min amount, max amount)
     "roaming": ("International roaming", 8.0, 160.0),
@@ -161,33 +119,6 @@ def _add_months(day: date, months: int) -> date:
     return date(total // 12, total % 12 + 1, day.day)  # day <= 28, always valid
 
 
-def _luhn_card(rng: random.Random) -> str:
-    digits = [4] + [rng.randrange(10) for _ in range(14)]
-    total = 0
-    for i, d in enumerate(reversed(digits)):  # the check digit will sit right of these
-        doubled = d * 2 if i % 2 == 0 else d
-        total += doubled - 9 if doubled > 9 else doubled
-    digits.append((10 - total % 10) % 10)
-    text = "".join(map(str, digits))
-    return " ".join(text[i : i + 4] for i in range(0, 16, 4))
-
-
-def _phone(rng: random.Random) -> str:
-    area, line = rng.randrange(201, 990), rng.randrange(100)
-    style = rng.randrange(3)
-    if style == 0:
-        return f"({area}) 555-01{line:02d}"
-    if style == 1:
-        return f"{area}-555-01{line:02d}"
-    return f"+1 {area} 555 01{line:02d}"
-
-
-def _customer(rng: random.Random, account_id: str) -> dict[str, str]:
-    first, last = rng.choice(_FIRST), rng.choice(_LAST)
-    email = f"{first}.{last}{rng.randrange(10, 100)}@{rng.choice(_DOMAINS)}".lower()
-    return {"name": f"{first} {last}", "email": email, "phone": _phone(rng), "account_id": account_id}
-
-
 def monthly_bills(rng: random.Random, numbers: list[int]) -> list[dict[str, Any]]:
     """One customer's consecutive monthly bills (one per bill number), each with line items and change_reason."""
     plan, low, high = rng.choice(_PLANS)
@@ -246,7 +177,7 @@ def _question(rng: random.Random, customer: dict[str, str], bills: list[dict[str
         value = {"date": day}
     text = rng.choice(templates).format(**value, **customer)
     if rng.random() < 0.1:
-        text += _CARD_SUFFIX.format(card=_luhn_card(rng))
+        text += _CARD_SUFFIX.format(card=luhn_card(rng))
     expected = {
         "bill_found": found,
         "bill_id": target["bill_id"] if found else "",
@@ -270,7 +201,7 @@ def generate_bill_records(n: int, seed: int) -> list[dict[str, Any]]:
         while account in accounts:
             account = f"ACC-{rng.randrange(10**7, 10**8)}"
         accounts.add(account)
-        customer = _customer(rng, account)
+        customer = invented_customer(rng, account)
         numbers = [_bill_number(stripe, index) for index in indexes[:count]]
         del indexes[:count]
         bills = monthly_bills(rng, numbers)

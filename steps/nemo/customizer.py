@@ -16,10 +16,18 @@ from collections.abc import Callable
 from typing import Any
 
 from steps.contracts import CustomizationJob, LoraHyperparameters, MetricsCallback, job_key
-from steps.errors import InvalidInputError, StepFailedError
+from steps.errors import StepFailedError
 from steps.logic.dataset_files import check_name
 from steps.nemo import settings
 from steps.nemo.client import API_ERRORS, call_idempotent, create_once, describe, get_logger, iterate_pages, nemo_client
+from steps.nemo.customization_jobs import (
+    completed_job,
+    emit_new_metrics,
+    failure_detail,
+    job_status,
+    nemo_hyperparameters,
+    targets_base_model,
+)
 from steps.nemo.datastore import NemoDatastore, parse_uri
 from steps.nemo.polling import Terminated, Watch, sigterm_raises
 
@@ -28,50 +36,6 @@ log = get_logger(__name__)
 KEY_FIELD, OUTPUT_FIELD, DATASET_FIELD = "llmops_job_key", "llmops_output_model", "llmops_dataset_uri"
 ACTIVE = frozenset({"created", "pending", "running", "unknown"})
 ENDED_BADLY = frozenset({"failed", "cancelled", "cancelling"})
-METRICS = ("train_loss", "val_loss")
-# LoRA hyperparameter -> (section, NeMo field); section None = top level of `hyperparameters`.
-HYPERPARAMETERS = {
-    "rank": ("lora", "adapter_dim"),
-    "alpha": ("lora", "alpha"),
-    "dropout": ("lora", "adapter_dropout"),
-    "epochs": (None, "epochs"),
-    "learning_rate": (None, "learning_rate"),
-    "batch_size": (None, "batch_size"),
-    "max_steps": (None, "max_steps"),
-    "seed": (None, "seed"),
-}
-INT_FIELDS = frozenset({"adapter_dim", "alpha", "epochs", "batch_size", "max_steps", "seed"})
-
-
-def nemo_hyperparameters(hp: LoraHyperparameters) -> dict[str, Any]:
-    """The Customizer `hyperparameters` body for the LoRA hyperparameters."""
-    body: dict[str, Any] = {"training_type": "sft", "finetuning_type": "lora"}
-    for key, value in sorted(hp.model_dump().items()):
-        if value is None:
-            continue
-        section, field = HYPERPARAMETERS[key]
-        if field in INT_FIELDS:
-            if float(value) != int(value):
-                raise InvalidInputError(f"hyperparameter {key}={value!r} must be a whole number on NeMo Customizer")
-            value = int(value)
-        (body.setdefault(section, {}) if section else body)[field] = value
-    return body
-
-
-def _job_status(job: Any) -> str:
-    return str(job.status or getattr(job.status_details, "status", None) or "unknown")
-
-
-def failure_detail(details: Any) -> str:
-    """The reason a job failed: the last status log with a detail, else the last message."""
-    logs = list(getattr(details, "status_logs", None) or [])
-    for entry in reversed(logs):
-        if entry.detail:
-            return str(entry.detail)
-    for entry in reversed(logs):
-        if entry.message:
-            return str(entry.message)
-    return "no detail in the job's status logs"
 
 
 class NemoCustomizer:
@@ -112,7 +76,7 @@ class NemoCustomizer:
         for config in configs:
             ref = f"{config.namespace}/{config.name}" if config.namespace else str(config.name)
             seen.append(ref)
-            if _targets(config, base_model) and any(
+            if targets_base_model(config, base_model) and any(
                 o.training_type == "sft" and o.finetuning_type == "lora" for o in config.training_options or []
             ):
                 matches.append(ref)
@@ -170,7 +134,7 @@ class NemoCustomizer:
                         dataset={"name": dataset_name, "namespace": namespace},
                     )
                 job_id = str(job.id)
-                if _job_status(job) != "completed":
+                if job_status(job) != "completed":
                     self._follow(job_id, on_metrics)
                     job = call_idempotent(
                         self.client.customization.jobs.retrieve, job_id, what=f"get customization job {job_id}"
@@ -184,19 +148,19 @@ class NemoCustomizer:
         if terminated:
             signal.raise_signal(signal.SIGTERM)  # the restored handler (default: terminate) takes it from here
             raise StepFailedError(f"stopped by SIGTERM; customization job {job_id or '(none yet)'} was cancelled")
-        return self._result(job, base_model, dataset_uri, hyperparameters)
+        return completed_job(job, base_model, dataset_uri, hyperparameters)
 
     def _pick(self, jobs: list[Any]) -> Any:
         for wanted in ({"completed"}, ACTIVE):
             for job in jobs:
-                if _job_status(job) in wanted:
-                    log.info("found customization job %s (%s) for this content", job.id, _job_status(job))
+                if job_status(job) in wanted:
+                    log.info("found customization job %s (%s) for this content", job.id, job_status(job))
                     return job
         for job in jobs[:1]:
             log.warning(
                 "previous customization job %s for this content ended %s: %s; starting a new one",
                 job.id,
-                _job_status(job),
+                job_status(job),
                 failure_detail(job.status_details),
             )
         return None
@@ -244,7 +208,7 @@ class NemoCustomizer:
 
     @staticmethod
     def _pick_live(jobs: list[Any]) -> Any:
-        return next((j for j in jobs if _job_status(j) == "completed" or _job_status(j) in ACTIVE), None)
+        return next((j for j in jobs if job_status(j) == "completed" or job_status(j) in ACTIVE), None)
 
     def _follow(self, job_id: str, on_metrics: MetricsCallback | None) -> Any:
         watch = Watch(self.timing, f"customization job {job_id}", clock=self.clock)
@@ -258,7 +222,7 @@ class NemoCustomizer:
                 self.client.customization.jobs.status, job_id, what=f"status of customization job {job_id}"
             )
             status = str(details.status)
-            self._emit(details, emitted, on_metrics)
+            emit_new_metrics(details, emitted, on_metrics)
             if status == "completed":
                 return details
             if status in ENDED_BADLY:
@@ -276,22 +240,6 @@ class NemoCustomizer:
             )
             self.sleep(watch.poll)
 
-    @staticmethod
-    def _emit(details: Any, emitted: dict[str, int], on_metrics: MetricsCallback | None) -> None:
-        """Send every not-yet-seen train_loss / val_loss point, grouped by step, in step order."""
-        values = getattr(getattr(details, "metrics", None), "metrics", None)
-        if on_metrics is None or values is None:
-            return
-        by_step: dict[int, dict[str, float]] = {}
-        for name in METRICS:
-            for point in getattr(values, name, None) or []:
-                if point.step is None or point.value is None or point.step <= emitted.get(name, -1):
-                    continue
-                by_step.setdefault(int(point.step), {})[name] = float(point.value)
-                emitted[name] = max(emitted.get(name, -1), int(point.step))
-        for step in sorted(by_step):
-            on_metrics(step, by_step[step])
-
     def cancel(self, job_id: str) -> None:
         """Ask the Customizer to cancel a job (POST /v1/customization/jobs/{id}/cancel); best effort."""
         try:
@@ -301,47 +249,3 @@ class NemoCustomizer:
             log.warning("cancelled customization job %s", job_id)
         except API_ERRORS as exc:
             log.error("could not cancel customization job %s: %s", job_id, describe(exc))
-
-    def _result(
-        self, job: Any, base_model: str, dataset_uri: str, hyperparameters: LoraHyperparameters
-    ) -> CustomizationJob:
-        adapter_id = str(job.output_model or "")
-        if not adapter_id:
-            raise StepFailedError(f"customization job {job.id} completed without an output model")
-        if "@" not in adapter_id:
-            adapter_id = f"{adapter_id}@{job.id}"  # the server's naming when no version was given
-        details = job.status_details
-        result = (
-            {}
-            if details is None
-            else {
-                "steps": details.steps_completed,
-                "epochs": details.epochs_completed,
-                "seconds": details.elapsed_time,
-                "train_loss": details.train_loss,
-                "val_loss": details.val_loss,
-                "best_epoch": details.best_epoch,
-            }
-        )
-        return CustomizationJob(
-            job_id=str(job.id),
-            adapter_id=adapter_id,
-            status="completed",
-            base_model=base_model,
-            dataset_uri=dataset_uri,
-            hyperparameters=hyperparameters.model_dump(mode="json"),
-            result={k: v for k, v in result.items() if v is not None},
-        )
-
-
-def _targets(config: Any, base_model: str) -> bool:
-    """Whether a customization config's target is `base_model` (target object, `ns/name[@v]` string, or name)."""
-    target = config.target
-    if target is None:
-        return str(config.name or "").split("@")[0] == base_model
-    if isinstance(target, str):
-        return target.split("@")[0] == base_model
-    names = {getattr(target, "base_model", None)}
-    if target.name:
-        names.add(f"{target.namespace}/{target.name}".split("@")[0] if target.namespace else target.name.split("@")[0])
-    return base_model in names and getattr(target, "enabled", True) is not False

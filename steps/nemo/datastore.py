@@ -9,7 +9,6 @@ Reads download a revision once into `<workspace>/nemo-datastore/<ns>/<name>/<com
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import shutil
@@ -34,6 +33,7 @@ from steps.nemo.client import (
     platform_error,
     status_of,
 )
+from steps.nemo.hub import git_blob_id, hub_online
 
 log = get_logger(__name__)
 _URI = re.compile(r"^hf://datasets/([^/@]+)/([^/@]+)@([0-9a-fA-F]{7,64})$")
@@ -47,28 +47,6 @@ def parse_uri(uri: str) -> tuple[str, str, str]:
         raise InvalidInputError(f"{uri!r} is not a Data Store dataset URI; expected {URI_FORM}")
     namespace, name, revision = match.groups()
     return check_name("namespace", namespace), check_name("name", name), revision
-
-
-def git_blob_id(content: bytes) -> str:
-    """The git object id of a file (what the Hub API lists as a file's `oid`)."""
-    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
-
-
-@contextlib.contextmanager
-def hub_online():
-    """Let huggingface_hub talk to the Data Store even when HF_HUB_OFFLINE is set, with telemetry off.
-
-    Offline mode exists to keep jobs away from huggingface.co; the Data Store is an in-cluster service.
-    Telemetry stays off so that nothing (e.g. the user-agent's registry fetch) goes to huggingface.co.
-    """
-    from huggingface_hub import constants
-
-    saved = constants.HF_HUB_OFFLINE, constants.HF_HUB_DISABLE_TELEMETRY
-    constants.HF_HUB_OFFLINE, constants.HF_HUB_DISABLE_TELEMETRY = False, True
-    try:
-        yield
-    finally:
-        constants.HF_HUB_OFFLINE, constants.HF_HUB_DISABLE_TELEMETRY = saved
 
 
 class NemoDatastore:

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from steps.errors import InvalidInputError, NotFoundError
-from steps.local import harness
+from steps.local import harness, lm_eval_tasks
 
 
 @pytest.mark.parametrize("benchmark", harness.BENCHMARKS)
@@ -46,9 +46,9 @@ def test_gsm8k_shots_shrink_to_fit_a_short_context(base_dir, smoke_dir):
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    assert harness.gsm8k_fewshot_that_fits(tokenizer, 2048, 64, smoke_dir, 3) == 5
-    assert harness.gsm8k_fewshot_that_fits(tokenizer, 260, 64, smoke_dir, 3) in (1, 2, 3)
-    assert harness.gsm8k_fewshot_that_fits(tokenizer, 100, 64, smoke_dir, 3) == 0
+    assert lm_eval_tasks.gsm8k_fewshot_that_fits(tokenizer, 2048, 64, smoke_dir, 3) == 5
+    assert lm_eval_tasks.gsm8k_fewshot_that_fits(tokenizer, 260, 64, smoke_dir, 3) in (1, 2, 3)
+    assert lm_eval_tasks.gsm8k_fewshot_that_fits(tokenizer, 100, 64, smoke_dir, 3) == 0
 
 
 def test_unknown_benchmark_and_missing_files(base_dir, smoke_dir, tmp_path):
@@ -61,7 +61,7 @@ def test_unknown_benchmark_and_missing_files(base_dir, smoke_dir, tmp_path):
 
 
 def test_squad_yaml_points_at_the_project_scorer(smoke_dir, tmp_path):
-    config = harness.task_config("squad", smoke_dir, 32, 0, tmp_path)
-    text = harness.write_task_yaml(config, tmp_path).read_text()
+    config = lm_eval_tasks.task_config("squad", smoke_dir, 32, 0, tmp_path)
+    text = lm_eval_tasks.write_task_yaml(config, tmp_path).read_text()
     assert "process_results: !function steps.local.benchmark_metrics.squad_process_results" in text
     assert str(smoke_dir.resolve() / "squad.jsonl") in text

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 from steps.contracts import LoraHyperparameters, job_key
 from steps.errors import StepFailedError
-from steps.nemo.customizer import NemoCustomizer, nemo_hyperparameters
+from steps.nemo.customization_jobs import nemo_hyperparameters
+from steps.nemo.customizer import NemoCustomizer
 from steps.nemo.settings import Timing
 from tests.nemo.conftest import assert_sdk_body
 

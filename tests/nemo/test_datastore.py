@@ -8,7 +8,8 @@ import logging
 import pytest
 
 from steps.errors import InvalidInputError, NotFoundError
-from steps.nemo.datastore import NemoDatastore, git_blob_id, parse_uri
+from steps.nemo.datastore import NemoDatastore, parse_uri
+from steps.nemo.hub import git_blob_id
 from tests.nemo.conftest import HF_SECRET, assert_no_secrets, fault
 
 FILES = {

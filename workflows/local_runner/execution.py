@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import threading
@@ -201,3 +202,12 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def run_and_report(job: ScriptJob, cancel: Cancel, done: queue.Queue[tuple[str, JobOutcome]]) -> None:
+    """Worker thread body: always reports back, so the main loop never waits for a lost step."""
+    try:
+        outcome = run_job(job, cancel)
+    except Exception as err:
+        outcome = JobOutcome("Error", f"the local runner could not run the step: {type(err).__name__}: {err}")
+    done.put((job.node_name, outcome))

@@ -7,6 +7,7 @@ field checks (allow-lists and the table of accepted no-op fields live in `fields
 from __future__ import annotations
 
 import copy
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,14 @@ class ResolvedWorkflow:
     parameters: dict[str, str]
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
+
+
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes generateName suffix alphabet
+
+
+def generate_name(prefix: str) -> str:
+    """A name from `generateName`: the prefix and five random characters, as Kubernetes makes it."""
+    return prefix + "".join(secrets.choice(_NAME_ALPHABET) for _ in range(5))
 
 
 def resolve_workflow(
