@@ -33,8 +33,12 @@ render: $(STAMP)
 model: $(STAMP)
 	$(BIN)/llmops model build
 
+# Style, types, then the rendered manifests. ruff and mypy read their settings from pyproject.toml.
 SCHEMAS ?= $(wildcard ../shared/schemas)
 lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/llmops lint $(if $(SCHEMAS),--schemas $(SCHEMAS))
 
 mlflow-ui: $(STAMP)

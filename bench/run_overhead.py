@@ -32,8 +32,13 @@ def start_up_cost(repeats: int = 5) -> float:
         times = []
         for _ in range(repeats):
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "hera.workflows.runner", "-e", "bench.noop_step:noop", str(args)],
-                           check=True, env=env, cwd=ROOT, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "hera.workflows.runner", "-e", "bench.noop_step:noop", str(args)],
+                check=True,
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+            )
             times.append(time.perf_counter() - t)
     return statistics.median(times)
 
@@ -52,8 +57,15 @@ def main() -> None:
     parser.add_argument("--workspace", default=None, help="default: a fresh temporary folder")
     args = parser.parse_args()
     workspace = Path(args.workspace or tempfile.mkdtemp(prefix="llmops-bench-"))
-    os.environ.update({"LLMOPS_WORKSPACE": str(workspace), "LLMOPS_PROJECT_DIR": str(ROOT),
-                       "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"})
+    os.environ.update(
+        {
+            "LLMOPS_WORKSPACE": str(workspace),
+            "LLMOPS_PROJECT_DIR": str(ROOT),
+            "HF_HUB_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+            "TOKENIZERS_PARALLELISM": "false",
+        }
+    )
     os.chdir(ROOT)
     spec = Path(args.spec)
 
@@ -65,14 +77,20 @@ def main() -> None:
         t = result.timings
         procs = sum(n.attempts for n in result.nodes.values() if n.type == "Pod" and not n.memoized)
         orchestration = t.overhead_s + procs * start
-        print(f"{label}: {result.phase}, wall {wall:.1f} s (runner {t.total_s:.1f} s); "
-              f"{procs} step processes, summed step time {t.subprocess_s:.1f} s, busy {t.busy_s:.1f} s, "
-              f"runner-only {t.overhead_s:.1f} s")
-        print(f"{label}: orchestration = {t.overhead_s:.1f} s runner-only + {procs} x {start:.2f} s start-up "
-              f"= {orchestration:.1f} s = {orchestration / wall:.1%} of wall; "
-              f"start-up share of summed step time {procs * start / max(t.subprocess_s, 1e-9):.1%}")
+        print(
+            f"{label}: {result.phase}, wall {wall:.1f} s (runner {t.total_s:.1f} s); "
+            f"{procs} step processes, summed step time {t.subprocess_s:.1f} s, busy {t.busy_s:.1f} s, "
+            f"runner-only {t.overhead_s:.1f} s"
+        )
+        print(
+            f"{label}: orchestration = {t.overhead_s:.1f} s runner-only + {procs} x {start:.2f} s start-up "
+            f"= {orchestration:.1f} s = {orchestration / wall:.1%} of wall; "
+            f"start-up share of summed step time {procs * start / max(t.subprocess_s, 1e-9):.1%}"
+        )
         slowest = sorted(t.nodes.items(), key=lambda kv: -kv[1].subprocess_s)[:5]
-        print(f"{label}: slowest steps: " + ", ".join(f"{k.split('.', 1)[-1]} {v.subprocess_s:.1f} s" for k, v in slowest))
+        print(
+            f"{label}: slowest steps: " + ", ".join(f"{k.split('.', 1)[-1]} {v.subprocess_s:.1f} s" for k, v in slowest)
+        )
     print(f"step process start-up (no-op step, median of 5): {start:.2f} s")
     print(f"warm/cold wall ratio: {warm_s / cold_s:.2f}; warm target <= 180 s: {'met' if warm_s <= 180 else 'missed'}")
 

@@ -59,7 +59,9 @@ GPU_NODE_SELECTOR = {"nvidia.com/gpu.present": "true"}
 
 # Infrastructure hiccups (evicted pod, node lost) are retried by Argo; application errors are
 # not: a bad dataset stays bad, and job-creating steps find their existing job on re-run.
-TRANSIENT = RetryStrategy(limit=3, retry_policy="OnError", backoff=m.Backoff(duration="10s", factor=2, maxDuration="5m"))
+TRANSIENT = RetryStrategy(
+    limit=3, retry_policy="OnError", backoff=m.Backoff(duration="10s", factor=2, maxDuration="5m")
+)
 
 
 def memoize(key: str, max_age: str = "168h") -> m.Memoize:

@@ -9,14 +9,38 @@ from hera.workflows import ClusterWorkflowTemplate, Env, Script
 
 from components.common import (
     ANNOTATIONS,
-    GPU, GPU_NODE_SELECTOR, GPU_TOLERATIONS, IMAGE, LABELS, MEDIUM, STEP_ENV, TRANSIENT, cwt_name,
+    GPU,
+    GPU_NODE_SELECTOR,
+    GPU_TOLERATIONS,
+    IMAGE,
+    LABELS,
+    MEDIUM,
+    STEP_ENV,
+    TRANSIENT,
+    cwt_name,
 )
 from steps.customize import customize
 
 with ClusterWorkflowTemplate(name=cwt_name("customize"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
-    Script(name="customize", source=customize, constructor="runner", image=IMAGE, env=STEP_ENV,
-           resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=86400)
-    Script(name="customize-in-pod", source=customize, constructor="runner", image=IMAGE,
-           env=[e for e in STEP_ENV if e.name != "LLMOPS_PLATFORM"] + [Env(name="LLMOPS_PLATFORM", value="local")],
-           resources=GPU, tolerations=GPU_TOLERATIONS, node_selector=GPU_NODE_SELECTOR,
-           retry_strategy=TRANSIENT, active_deadline_seconds=86400)
+    Script(
+        name="customize",
+        source=customize,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=MEDIUM,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=86400,
+    )
+    Script(
+        name="customize-in-pod",
+        source=customize,
+        constructor="runner",
+        image=IMAGE,
+        env=[e for e in STEP_ENV if e.name != "LLMOPS_PLATFORM"] + [Env(name="LLMOPS_PLATFORM", value="local")],
+        resources=GPU,
+        tolerations=GPU_TOLERATIONS,
+        node_selector=GPU_NODE_SELECTOR,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=86400,
+    )

@@ -6,5 +6,13 @@ from components.common import ANNOTATIONS, IMAGE, LABELS, MEDIUM, STEP_ENV, TRAN
 from steps.prepare_data import prepare_data
 
 with ClusterWorkflowTemplate(name=cwt_name("data"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
-    Script(name="prepare-data", source=prepare_data, constructor="runner", image=IMAGE, env=STEP_ENV,
-           resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=3600)
+    Script(
+        name="prepare-data",
+        source=prepare_data,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=MEDIUM,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=3600,
+    )

@@ -18,8 +18,24 @@ BENCHMARK_KEY = (
 )
 
 with ClusterWorkflowTemplate(name=cwt_name("evaluation"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
-    Script(name="benchmark", source=benchmark, constructor="runner", image=IMAGE, env=STEP_ENV,
-           resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=14400,
-           memoize=memoize(BENCHMARK_KEY))
-    Script(name="business-eval", source=business_eval, constructor="runner", image=IMAGE, env=STEP_ENV,
-           resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=14400)
+    Script(
+        name="benchmark",
+        source=benchmark,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=MEDIUM,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=14400,
+        memoize=memoize(BENCHMARK_KEY),
+    )
+    Script(
+        name="business-eval",
+        source=business_eval,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=MEDIUM,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=14400,
+    )

@@ -6,5 +6,13 @@ from components.common import ANNOTATIONS, IMAGE, LABELS, SMALL, STEP_ENV, TRANS
 from steps.gate import gate
 
 with ClusterWorkflowTemplate(name=cwt_name("gate"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
-    Script(name="gate", source=gate, constructor="runner", image=IMAGE, env=STEP_ENV,
-           resources=SMALL, retry_strategy=TRANSIENT, active_deadline_seconds=600)
+    Script(
+        name="gate",
+        source=gate,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=SMALL,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=600,
+    )

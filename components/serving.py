@@ -10,11 +10,43 @@ from steps.wait_for_adapter import wait_for_adapter
 
 with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
     # NIM start-up pulls multi-GB images and weights: deadlines are generous.
-    Script(name="deploy-base", source=deploy_base, constructor="runner", image=IMAGE, env=STEP_ENV,
-           resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=5400)
-    Script(name="wait-for-adapter", source=wait_for_adapter, constructor="runner", image=IMAGE,
-           env=STEP_ENV, resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=3600)
-    Script(name="rollout", source=rollout, constructor="runner", image=IMAGE, env=STEP_ENV,
-           resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=1800)
-    Script(name="guardrails", source=guardrails, constructor="runner", image=IMAGE, env=STEP_ENV,
-           resources=MEDIUM, retry_strategy=TRANSIENT, active_deadline_seconds=1800)
+    Script(
+        name="deploy-base",
+        source=deploy_base,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=MEDIUM,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=5400,
+    )
+    Script(
+        name="wait-for-adapter",
+        source=wait_for_adapter,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=MEDIUM,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=3600,
+    )
+    Script(
+        name="rollout",
+        source=rollout,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=MEDIUM,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=1800,
+    )
+    Script(
+        name="guardrails",
+        source=guardrails,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=MEDIUM,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=1800,
+    )

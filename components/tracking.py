@@ -7,7 +7,23 @@ from steps.finalize import finalize
 from steps.open_run import open_run
 
 with ClusterWorkflowTemplate(name=cwt_name("tracking"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
-    Script(name="open-run", source=open_run, constructor="runner", image=IMAGE, env=STEP_ENV,
-           resources=SMALL, retry_strategy=TRANSIENT, active_deadline_seconds=600)
-    Script(name="finalize", source=finalize, constructor="runner", image=IMAGE, env=STEP_ENV,
-           resources=SMALL, retry_strategy=TRANSIENT, active_deadline_seconds=600)
+    Script(
+        name="open-run",
+        source=open_run,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=SMALL,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=600,
+    )
+    Script(
+        name="finalize",
+        source=finalize,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=SMALL,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=600,
+    )

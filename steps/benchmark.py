@@ -24,14 +24,18 @@ class BenchmarkInput(TrackedInput):
     benchmark_limit: Annotated[int, Parameter(description="Items to score (0 = all)")]
     benchmark_data: Annotated[
         str,
-        Parameter(description="Benchmark data: 'smoke' (synthetic sets built by the project) or the name "
-                  "of a folder under <workspace>/benchmarks holding the JSONL files"),
+        Parameter(
+            description="Benchmark data: 'smoke' (synthetic sets built by the project) or the name "
+            "of a folder under <workspace>/benchmarks holding the JSONL files"
+        ),
     ]
     benchmark_fewshot: Annotated[int, Parameter(description="Few-shot examples (-1 = the task default)")]
 
 
 class BenchmarkOutput(Output):
-    scores: Annotated[str, Parameter(name="scores", description="JSON score: benchmark, target, metric, score, stderr, n")]
+    scores: Annotated[
+        str, Parameter(name="scores", description="JSON score: benchmark, target, metric, score, stderr, n")
+    ]
 
 
 def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
@@ -41,14 +45,30 @@ def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
     name = f"benchmark-{inputs.benchmark}-{inputs.target}"
     with platform.tracker.step_run(inputs.mlflow_run_id, name) as mlflow, tempfile.TemporaryDirectory() as out:
         score = platform.evaluator.run_benchmark(
-            inputs.benchmark, inputs.benchmark_data, inputs.base_model, inputs.adapter_id,
-            inputs.benchmark_limit or None, Path(out),
+            inputs.benchmark,
+            inputs.benchmark_data,
+            inputs.base_model,
+            inputs.adapter_id,
+            inputs.benchmark_limit or None,
+            Path(out),
             num_fewshot=None if inputs.benchmark_fewshot < 0 else inputs.benchmark_fewshot,
         )
-        mlflow.log_params({"benchmark": inputs.benchmark, "target": inputs.target, "limit": inputs.benchmark_limit,
-                           "data": inputs.benchmark_data, "adapter_id": inputs.adapter_id})
-        mlflow.log_metrics({"score": score.score, "n": score.n, **{
-            k.replace(",", "."): v for k, v in score.metrics.items() if isinstance(v, (int, float))}})
+        mlflow.log_params(
+            {
+                "benchmark": inputs.benchmark,
+                "target": inputs.target,
+                "limit": inputs.benchmark_limit,
+                "data": inputs.benchmark_data,
+                "adapter_id": inputs.adapter_id,
+            }
+        )
+        mlflow.log_metrics(
+            {
+                "score": score.score,
+                "n": score.n,
+                **{k.replace(",", "."): v for k, v in score.metrics.items() if isinstance(v, (int, float))},
+            }
+        )
         if score.samples_file:
             mlflow.log_artifact(score.samples_file, "samples")
     result = score.model_dump(exclude={"samples_file", "metrics"}) | {"target": inputs.target}

@@ -40,9 +40,12 @@ def score(task: str, predictions: list[str], references: list[str]) -> tuple[dic
         scores = bill_metrics.score_bill_predictions(predictions, references, BILL_ANSWER_KEYS[task])
         metrics = scores.metrics() | {f"{name}_stderr": err for name, err in scores.stderr.items()}
         return metrics, [row.model_dump() for row in scores.rows]
-    hits = [p.strip() == r.strip() for p, r in zip(predictions, references)]
+    hits = [p.strip() == r.strip() for p, r in zip(predictions, references, strict=False)]
     p = sum(hits) / len(hits)
-    rows = [{"prediction": a, "reference": b, "exact_match": h} for a, b, h in zip(predictions, references, hits)]
+    rows = [
+        {"prediction": a, "reference": b, "exact_match": h}
+        for a, b, h in zip(predictions, references, hits, strict=False)
+    ]
     return {"exact_match": p, "exact_match_stderr": (p * (1 - p) / len(hits)) ** 0.5}, rows
 
 
@@ -78,12 +81,27 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
     predictions = [reply["choices"][0]["message"]["content"] for reply in replies]
     metrics, per_row = score(inputs.dataset_task, predictions, [r["reference"] for r in rows])
     with platform.tracker.step_run(inputs.mlflow_run_id, f"business-eval-{inputs.target}") as mlflow:
-        mlflow.log_params({"target": inputs.target, "task": inputs.dataset_task, "adapter_id": inputs.adapter_id,
-                           "n": len(rows), "headline": headline})
+        mlflow.log_params(
+            {
+                "target": inputs.target,
+                "task": inputs.dataset_task,
+                "adapter_id": inputs.adapter_id,
+                "n": len(rows),
+                "headline": headline,
+            }
+        )
         mlflow.log_metrics(metrics)
-        mlflow.log_dict([r | {"record_id": s.get("record_id", "")} for r, s in zip(per_row, rows)],
-                        f"eval/{inputs.target}_rows.json")
-    result = {"target": inputs.target, "metric": headline, "score": metrics[headline],
-              "stderr": metrics.get(f"{headline}_stderr"), "n": len(rows), "metrics": metrics}
+        mlflow.log_dict(
+            [r | {"record_id": s.get("record_id", "")} for r, s in zip(per_row, rows, strict=True)],
+            f"eval/{inputs.target}_rows.json",
+        )
+    result = {
+        "target": inputs.target,
+        "metric": headline,
+        "score": metrics[headline],
+        "stderr": metrics.get(f"{headline}_stderr"),
+        "n": len(rows),
+        "metrics": metrics,
+    }
     print(f"business [{inputs.target}] {headline} = {metrics[headline]:.4f} (n={len(rows)})")
     return BusinessEvalOutput(scores=json.dumps(result, sort_keys=True))

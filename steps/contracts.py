@@ -140,8 +140,14 @@ class EntityRegistry(Protocol):
 
 @runtime_checkable
 class Customizer(Protocol):
-    def run(self, output_model: str, base_model: str, dataset_uri: str, hyperparameters: LoraHyperparameters,
-            on_metrics: MetricsCallback | None = None) -> CustomizationJob: ...
+    def run(
+        self,
+        output_model: str,
+        base_model: str,
+        dataset_uri: str,
+        hyperparameters: LoraHyperparameters,
+        on_metrics: MetricsCallback | None = None,
+    ) -> CustomizationJob: ...
 
     def adapter_files(self, adapter_id: str) -> Path | None:
         """The adapter's weights as files (rollout logs them to MLflow); None where they stay remote."""
@@ -165,12 +171,24 @@ class ChatModel(Protocol):
 
     def models(self) -> dict[str, Any]: ...
 
-    def create(self, messages: list[dict[str, Any]], max_tokens: int = 128, temperature: float = 0.0,
-               stop: list[str] | None = None, seed: int | None = None) -> dict[str, Any]: ...
+    def create(
+        self,
+        messages: list[dict[str, Any]],
+        max_tokens: int = 128,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]: ...
 
-    def create_batch(self, conversations: list[list[dict[str, Any]]], max_tokens: int = 128,
-                     temperature: float = 0.0, stop: list[str] | None = None, batch_size: int = 16,
-                     seed: int | None = None) -> list[dict[str, Any]]: ...
+    def create_batch(
+        self,
+        conversations: list[list[dict[str, Any]]],
+        max_tokens: int = 128,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        batch_size: int = 16,
+        seed: int | None = None,
+    ) -> list[dict[str, Any]]: ...
 
 
 @runtime_checkable
@@ -182,16 +200,25 @@ class Inference(Protocol):
 
 @runtime_checkable
 class Evaluator(Protocol):
-    def run_benchmark(self, benchmark: str, data: str, base_model: str, adapter_id: str, limit: int | None,
-                      output_dir: Path, num_fewshot: int | None = None) -> BenchmarkScore: ...
+    def run_benchmark(
+        self,
+        benchmark: str,
+        data: str,
+        base_model: str,
+        adapter_id: str,
+        limit: int | None,
+        output_dir: Path,
+        num_fewshot: int | None = None,
+    ) -> BenchmarkScore: ...
 
 
 @runtime_checkable
 class Guardrails(Protocol):
     def ensure_config(self, adapter_id: str) -> GuardrailConfigRef: ...
 
-    def check(self, adapter_id: str, messages: list[dict[str, Any]],
-              config_id: str | None = None) -> GuardrailCheck: ...
+    def check(
+        self, adapter_id: str, messages: list[dict[str, Any]], config_id: str | None = None
+    ) -> GuardrailCheck: ...
 
     def guard(self, adapter_id: str, messages: list[dict[str, Any]]) -> GuardrailCheck: ...
 
@@ -202,8 +229,9 @@ class Tracker(Protocol):
 
     def find_parent(self, workflow_uid: str) -> str | None: ...
 
-    def step_run(self, parent_run_id: str, step: str,
-                 tags: dict[str, str] | None = None) -> AbstractContextManager[Any]: ...
+    def step_run(
+        self, parent_run_id: str, step: str, tags: dict[str, str] | None = None
+    ) -> AbstractContextManager[Any]: ...
 
     def set_parent_tags(self, parent_run_id: str, tags: dict[str, str]) -> None: ...
 
@@ -217,8 +245,14 @@ class Tracker(Protocol):
 
 
 PORTS: dict[str, type] = {
-    "datastore": Datastore, "entity_registry": EntityRegistry, "customizer": Customizer, "deployer": Deployer,
-    "inference": Inference, "evaluator": Evaluator, "guardrails": Guardrails, "tracker": Tracker,
+    "datastore": Datastore,
+    "entity_registry": EntityRegistry,
+    "customizer": Customizer,
+    "deployer": Deployer,
+    "inference": Inference,
+    "evaluator": Evaluator,
+    "guardrails": Guardrails,
+    "tracker": Tracker,
 }
 
 
@@ -234,4 +268,3 @@ class Platform(Protocol):
     evaluator: Evaluator
     guardrails: Guardrails
     tracker: Tracker
-

@@ -31,8 +31,13 @@ class CustomizeOutput(Output):
 
 def hyperparameters(inputs: CustomizeInput) -> LoraHyperparameters:
     return LoraHyperparameters(
-        rank=inputs.lora_rank, alpha=inputs.lora_alpha, dropout=inputs.lora_dropout, epochs=inputs.epochs,
-        learning_rate=inputs.learning_rate, batch_size=inputs.batch_size, max_steps=inputs.max_steps or None,
+        rank=inputs.lora_rank,
+        alpha=inputs.lora_alpha,
+        dropout=inputs.lora_dropout,
+        epochs=inputs.epochs,
+        learning_rate=inputs.learning_rate,
+        batch_size=inputs.batch_size,
+        max_steps=inputs.max_steps or None,
         seed=inputs.train_seed,
     )
 

@@ -24,6 +24,4 @@ def deploy_base(inputs: DeployBaseInput) -> DeployBaseOutput:
     with platform.tracker.step_run(inputs.mlflow_run_id, "deploy-base") as mlflow:
         mlflow.log_params({"base_model": inputs.base_model, "endpoint": deployment.endpoint})
     print(f"base model {deployment.model_id} ready at {deployment.endpoint}")
-    return DeployBaseOutput(
-        model_id=deployment.model_id, model_key=deployment.model_key, endpoint=deployment.endpoint
-    )
+    return DeployBaseOutput(model_id=deployment.model_id, model_key=deployment.model_key, endpoint=deployment.endpoint)

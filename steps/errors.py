@@ -16,5 +16,6 @@ class NotFoundError(LlmopsError):
 class PlatformNotAvailableError(LlmopsError):
     """The selected platform (LLMOPS_PLATFORM) cannot serve this port."""
 
+
 class StepFailedError(LlmopsError):
     """A step's own work failed (training diverged, a job failed, a gate check could not run)."""

@@ -10,9 +10,7 @@ from steps import platforms, settings, tracking
 class FinalizeInput(Input):
     workflow_uid: Annotated[str, Parameter(description="Argo workflow uid")]
     workflow_name: Annotated[str, Parameter(description="Argo workflow name")]
-    workflow_status: Annotated[
-        str, Parameter(description="{{workflow.status}}: Succeeded, Failed or Error")
-    ]
+    workflow_status: Annotated[str, Parameter(description="{{workflow.status}}: Succeeded, Failed or Error")]
 
 
 class FinalizeOutput(Output):
@@ -23,8 +21,13 @@ def report(parent, children) -> str:
     """Markdown run report: identity tags, each step's status, and the gate comparison metrics."""
     tags, metrics = parent.data.tags, parent.data.metrics
     lines = [f"# Run {tags.get(tracking.WORKFLOW_NAME_TAG, parent.info.run_id)}", ""]
-    for key in ("llmops.run_spec", "llmops.base_model", "llmops.dataset_revision",
-                "llmops.gate.decision", "llmops.released_version"):
+    for key in (
+        "llmops.run_spec",
+        "llmops.base_model",
+        "llmops.dataset_revision",
+        "llmops.gate.decision",
+        "llmops.released_version",
+    ):
         lines.append(f"- {key}: {tags.get(key, '-')}")
     lines += ["", "| step | status |", "|---|---|"]
     lines += [f"| {c.info.run_name} | {c.info.status} |" for c in sorted(children, key=lambda c: c.info.start_time)]
@@ -32,8 +35,10 @@ def report(parent, children) -> str:
     if names:
         lines += ["", "| metric | base | candidate | delta |", "|---|---|---|---|"]
         for n in names:
-            lines.append(f"| {n} | {metrics.get('base.' + n, float('nan')):.4f} | "
-                         f"{metrics.get('candidate.' + n, float('nan')):.4f} | {metrics.get('delta.' + n, float('nan')):+.4f} |")
+            lines.append(
+                f"| {n} | {metrics.get('base.' + n, float('nan')):.4f} | "
+                f"{metrics.get('candidate.' + n, float('nan')):.4f} | {metrics.get('delta.' + n, float('nan')):+.4f} |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -64,11 +64,12 @@ def gate(inputs: GateInput) -> GateOutput:
     )
     decision = decide(policy, base, candidate)
     verdict = "pass" if decision.passed else "block"
-    metrics = {}
+    # A score that one side did not report has no value to log; the decision's reasons already name it.
+    metrics: dict[str, float] = {}
     for row in decision.rows:
-        metrics[f"base.{row.name}"] = row.base
-        metrics[f"candidate.{row.name}"] = row.candidate
-        metrics[f"delta.{row.name}"] = row.delta
+        for key, value in (("base", row.base), ("candidate", row.candidate), ("delta", row.delta)):
+            if value is not None:
+                metrics[f"{key}.{row.name}"] = value
     report = summary_table(decision)
     with platform.tracker.step_run(inputs.mlflow_run_id, "gate") as mlflow:
         mlflow.log_params({"policy": policy.model_dump_json()})

@@ -40,8 +40,10 @@ def guardrails(inputs: GuardrailsInput) -> GuardrailsOutput:
     replies = model.create_batch(prompts, max_tokens=inputs.business_max_tokens)
     rails = platform.guardrails
     config = rails.ensure_config(inputs.adapter_id)
-    results = [rails.check(inputs.adapter_id, p + [reply["choices"][0]["message"]], config.config_id)
-               for p, reply in zip(prompts, replies)]
+    results = [
+        rails.check(inputs.adapter_id, [*p, reply["choices"][0]["message"]], config.config_id)
+        for p, reply in zip(prompts, replies, strict=True)
+    ]
     blocked = [r for r in results if not r.allowed]
     summary = {"config_id": config.config_id, "config": config.action, "checked": len(results), "blocked": len(blocked)}
     with platform.tracker.step_run(inputs.mlflow_run_id, "guardrails") as mlflow:
@@ -51,6 +53,8 @@ def guardrails(inputs: GuardrailsInput) -> GuardrailsOutput:
     print(f"guardrails {config.config_id} ({config.action}): {len(results) - len(blocked)}/{len(results)} allowed")
     if blocked:
         first = ", ".join(f"{k}={v}" for k, v in blocked[0].rails.items())
-        raise StepFailedError(f"guardrails blocked {len(blocked)} of {len(results)} answers of {inputs.adapter_id} "
-                              f"(first: {first}); see the guardrails run in MLflow")
+        raise StepFailedError(
+            f"guardrails blocked {len(blocked)} of {len(results)} answers of {inputs.adapter_id} "
+            f"(first: {first}); see the guardrails run in MLflow"
+        )
     return GuardrailsOutput(checked=json.dumps(summary, sort_keys=True))

@@ -22,6 +22,4 @@ def choices(closed_set: object) -> list[str]:
 class TrackedInput(Input):
     """Inputs of a step that logs into the workflow's MLflow parent run."""
 
-    mlflow_run_id: Annotated[
-        str, Parameter(description="MLflow parent run of this workflow (output of open-run)")
-    ]
+    mlflow_run_id: Annotated[str, Parameter(description="MLflow parent run of this workflow (output of open-run)")]

@@ -25,8 +25,10 @@ class OpenRunInput(Input):
     base_model: Annotated[str, Parameter(description="Base model id")]
     platform: Annotated[
         PlatformOrUnset,
-        Parameter(description="Platform the run needs; empty: the one this environment is configured with",
-                  enum=choices(PlatformOrUnset)),
+        Parameter(
+            description="Platform the run needs; empty: the one this environment is configured with",
+            enum=choices(PlatformOrUnset),
+        ),
     ]
 
 

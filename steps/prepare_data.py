@@ -32,8 +32,10 @@ class PrepareDataInput(TrackedInput):
     ]
     dataset_test_source: Annotated[
         str,
-        Parameter(description="Raw records used as the whole test split (customers not in dataset_source); "
-                              "empty: test rows are drawn from dataset_source"),
+        Parameter(
+            description="Raw records used as the whole test split (customers not in dataset_source); "
+            "empty: test rows are drawn from dataset_source"
+        ),
     ]
     split_seed: Annotated[int, Parameter(description="Seed of the deterministic split")]
 
@@ -61,13 +63,14 @@ def resolve_source(source: str) -> Path:
 SHOWN_KEYS = 5
 
 
-def _load(path: Path, task: str, need: str) -> tuple[list, dict[str, int]]:
+def _load(path: Path, task: str, need: str) -> tuple[list[records.Record], dict[str, int]]:
     """Validated, anonymised records of one raw JSONL file and the PII replaced per kind."""
     rows = records.read_jsonl(path)
     if not rows:
         raise InvalidInputError(f"{path}: no records; {need}")
     valid = records.validate_records(rows, task, str(path))
-    anonymised, pii = [], {}
+    anonymised: list[records.Record] = []
+    pii: dict[str, int] = {}
     for record in valid:
         clean, counts = anonymize.anonymize_record(record, task)
         anonymised.append(clean)
@@ -103,9 +106,7 @@ def build_splits(
     """
     if test_path is None:
         anonymised, pii = _load(path, task, "the dataset needs at least 3 rows")
-        parts = splits.split_records(
-            anonymised, formats.group_key(task), validation_fraction, test_fraction, seed
-        )
+        parts = splits.split_records(anonymised, formats.group_key(task), validation_fraction, test_fraction, seed)
     else:
         if test_fraction != 0:
             raise InvalidInputError(
@@ -132,8 +133,9 @@ def _jsonl(rows: list[dict]) -> bytes:
     return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows).encode()
 
 
-def prepare_splits(source: str, task: str, validation_fraction: float, test_fraction: float, seed: int,
-                   test_source: str = "") -> tuple[dict[str, list[dict]], dict[str, int]]:
+def prepare_splits(
+    source: str, task: str, validation_fraction: float, test_fraction: float, seed: int, test_source: str = ""
+) -> tuple[dict[str, list[dict]], dict[str, int]]:
     """The split files of a dataset and the PII replaced, from its sources; raises before anything is written.
 
     The one check of a dataset: prepare-data runs it, and `llmops run` runs it as a preflight.
@@ -144,15 +146,27 @@ def prepare_splits(source: str, task: str, validation_fraction: float, test_frac
 
 def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
     platform = platforms.build()
-    files, pii = prepare_splits(inputs.dataset_source, inputs.dataset_task, inputs.validation_fraction,
-                                inputs.test_fraction, inputs.split_seed, inputs.dataset_test_source)
+    files, pii = prepare_splits(
+        inputs.dataset_source,
+        inputs.dataset_task,
+        inputs.validation_fraction,
+        inputs.test_fraction,
+        inputs.split_seed,
+        inputs.dataset_test_source,
+    )
     counts = {name.split("/")[0]: len(rows) for name, rows in files.items()}
     with platform.tracker.step_run(inputs.mlflow_run_id, "prepare-data") as mlflow:
         ref = platform.datastore.put_dataset(
             inputs.dataset_namespace, inputs.dataset_name, {k: _jsonl(v) for k, v in files.items()}
         )
-        mlflow.log_params({"source": inputs.dataset_source, "test_source": inputs.dataset_test_source,
-                           "task": inputs.dataset_task, "split_seed": inputs.split_seed})
+        mlflow.log_params(
+            {
+                "source": inputs.dataset_source,
+                "test_source": inputs.dataset_test_source,
+                "task": inputs.dataset_task,
+                "split_seed": inputs.split_seed,
+            }
+        )
         mlflow.log_metrics({f"rows_{k}": v for k, v in counts.items()})
         mlflow.log_metrics({f"pii_replaced_{k}": v for k, v in pii.items()})
         mlflow.set_tags({"dataset.uri": ref.uri, "dataset.revision": ref.revision})

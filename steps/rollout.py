@@ -66,13 +66,18 @@ def rollout(inputs: RolloutInput) -> RolloutOutput:
             if files is not None:  # weights we hold go into MLflow; remote ones are referenced
                 mlflow.log_artifacts(str(files), "adapter")
             version = client.create_model_version(
-                name, source=f"runs:/{run_id}/adapter" if files is not None else uri, run_id=run_id,
+                name,
+                source=f"runs:/{run_id}/adapter" if files is not None else uri,
+                run_id=run_id,
                 tags={"adapter_id": inputs.adapter_id, "base_model": inputs.base_model, "adapter_uri": uri},
             )
         previous = promote(client, name, str(version.version))
-        mlflow.set_tags({"adapter_id": inputs.adapter_id, "model_version": version.version,
-                         "previous_champion": previous or ""})
+        mlflow.set_tags(
+            {"adapter_id": inputs.adapter_id, "model_version": version.version, "previous_champion": previous or ""}
+        )
     platform.tracker.set_parent_tags(inputs.mlflow_run_id, {"llmops.released_version": f"{name}/{version.version}"})
-    print(f"released {inputs.adapter_id} as {name} v{version.version} (@{CHAMPION}); "
-          f"{'now served' if newly_served else 'already served'}; previous champion: {previous or 'none'}")
+    print(
+        f"released {inputs.adapter_id} as {name} v{version.version} (@{CHAMPION}); "
+        f"{'now served' if newly_served else 'already served'}; previous champion: {previous or 'none'}"
+    )
     return RolloutOutput(model_version=str(version.version))

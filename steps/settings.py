@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+
 def workspace() -> Path:
     path = Path(os.environ.get("LLMOPS_WORKSPACE", ".llmops")).resolve()
     path.mkdir(parents=True, exist_ok=True)

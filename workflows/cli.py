@@ -77,8 +77,11 @@ def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2):
     workspace = settings.workspace()
     workflow = render.run_workflow(spec, git_commit=_git_commit())
     workflow["metadata"]["name"] = summary.unused_name(workspace / "runs", workflow["metadata"]["name"])
-    print(f"running {workflow['metadata']['name']} (run spec {path}) on the {platforms.configured()} platform "
-          "with the local runner", flush=True)
+    print(
+        f"running {workflow['metadata']['name']} (run spec {path}) on the {platforms.configured()} platform "
+        "with the local runner",
+        flush=True,
+    )
     return make_runner(workspace, parallelism, auto_approve).run(workflow)
 
 
@@ -115,7 +118,9 @@ def cmd_lint(args: argparse.Namespace) -> int:
     problems = lint(schemas)
     for problem in problems:
         print(problem)
-    checked = "references, freshness" + (f", CRD schemas from {schemas}" if schemas else " (no --schemas: CRD schemas skipped)")
+    checked = "references, freshness" + (
+        f", CRD schemas from {schemas}" if schemas else " (no --schemas: CRD schemas skipped)"
+    )
     print(f"{len(problems)} problem(s); checked {checked}")
     return EXIT_FAILED if problems else 0
 
@@ -128,9 +133,11 @@ def cmd_model_build(args: argparse.Namespace) -> int:
     print(f"building {args.name} (seed {args.seed}) into {out}; pre-training takes minutes", flush=True)
     info = build_base_model(args.name, args.seed, out, evaluate=not args.no_eval)
     pretrain = info["pretrain"]
-    print(f"built {out}: {info['parameters']:,} parameters, recipe {info['recipe_hash'][:12]}, "
-          f"{info['build_seconds']:.0f} s ({pretrain.get('tokens', 0):,} pre-training tokens, "
-          f"final loss {pretrain.get('final_loss', float('nan')):.3f})")
+    print(
+        f"built {out}: {info['parameters']:,} parameters, recipe {info['recipe_hash'][:12]}, "
+        f"{info['build_seconds']:.0f} s ({pretrain.get('tokens', 0):,} pre-training tokens, "
+        f"final loss {pretrain.get('final_loss', float('nan')):.3f})"
+    )
     for name, score in info.get("benchmarks", {}).items():
         print(f"  {name:<9} {score['metric']} = {score['score']:.3f} (n={score['n']})")
     return 0
@@ -158,7 +165,8 @@ def parser() -> argparse.ArgumentParser:
     model = sub.add_parser("model", help="the local platform's own base models")
     model_sub = model.add_subparsers(dest="model_command", required=True)
     build = model_sub.add_parser(
-        "build", help="build a base model from its recipe (tokenizer, pre-training, smoke benchmarks)")
+        "build", help="build a base model from its recipe (tokenizer, pre-training, smoke benchmarks)"
+    )
     build.add_argument("--name", default="llmops/tiny-llama", help="recipe name (default llmops/tiny-llama)")
     build.add_argument("--seed", type=int, default=0, help="initialisation seed (default 0)")
     build.add_argument("--out", help="output folder (default: the committed weights folder of the recipe)")

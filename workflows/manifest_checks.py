@@ -71,13 +71,18 @@ def _label_errors(where: str, mapping, check_values: bool) -> list[str]:
     errors = []
     for key, value in mapping.items():
         prefix, _, name = str(key).rpartition("/")
-        if (prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN.match(prefix))) or len(name) > 63 \
-                or not LABEL_NAME.match(name):
+        if (
+            (prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN.match(prefix)))
+            or len(name) > 63
+            or not LABEL_NAME.match(name)
+        ):
             errors.append(f"{where}: key {key!r} is not a valid qualified name ([prefix/]name, name <= 63 chars)")
         if not isinstance(value, str):
             errors.append(f"{where}: value of {key!r} must be a string (quote it in YAML), got {value!r}")
         elif check_values and value and (len(value) > 63 or not LABEL_NAME.match(value)):
-            errors.append(f"{where}: value {value!r} of {key!r} is not a valid label value (<= 63 chars, alphanumeric ends)")
+            errors.append(
+                f"{where}: value {value!r} of {key!r} is not a valid label value (<= 63 chars, alphanumeric ends)"
+            )
     return errors
 
 
@@ -91,8 +96,10 @@ def metadata_errors(doc: dict) -> list[str]:
     else:
         limit = 63 if doc.get("kind") in MANIFEST_KINDS else 253
         if len(name) > limit or not DNS_SUBDOMAIN.match(name):
-            errors.append(f"{label}: metadata.name {name!r} must be a DNS-1123 subdomain of at most {limit} characters "
-                          "(lowercase alphanumerics, '-' and '.')")
+            errors.append(
+                f"{label}: metadata.name {name!r} must be a DNS-1123 subdomain of at most {limit} characters "
+                "(lowercase alphanumerics, '-' and '.')"
+            )
     namespace = meta.get("namespace")
     if namespace is not None and (len(namespace) > 63 or not DNS_LABEL.match(namespace)):
         errors.append(f"{label}: metadata.namespace {namespace!r} is not a DNS-1123 label")

@@ -35,13 +35,22 @@ class WorkflowParameter:
 
     def render(self) -> dict[str, Any]:
         """The parameter as `spec.arguments.parameters` lists it (name, value, description, enum)."""
-        return {"name": self.name, "value": self.default, "description": self.description,
-                **({"enum": list(self.enum)} if self.enum else {})}
+        return {
+            "name": self.name,
+            "value": self.default,
+            "description": self.description,
+            **({"enum": list(self.enum)} if self.enum else {}),
+        }
 
 
 IDENTITY = [
-    WorkflowParameter("run_spec_hash", "sha256 of the canonical run spec; empty for manual runs", "", None,
-                      lambda spec: spec.spec_hash()),
+    WorkflowParameter(
+        "run_spec_hash",
+        "sha256 of the canonical run spec; empty for manual runs",
+        "",
+        None,
+        lambda spec: spec.spec_hash(),
+    ),
     WorkflowParameter("git_commit", "Git commit the run spec was read from", "", None, lambda spec: ""),
 ]
 IDENTITY_AFTER = "run_spec_name"
@@ -79,14 +88,16 @@ def _enum(annotation: object) -> tuple[str, ...] | None:
         values = tuple(text(v) for v in get_args(annotation))
     else:
         return None
-    return ("",) + values if optional else values
+    return ("", *values) if optional else values
 
 
 def _default(path: str, field: FieldInfo) -> object:
     if field.is_required():
         if not field.examples:
-            raise TypeError(f"run-spec field {path} is required and a workflow parameter: give it an example "
-                            "(Field(examples=[...])), the default of the Argo UI form")
+            raise TypeError(
+                f"run-spec field {path} is required and a workflow parameter: give it an example "
+                "(Field(examples=[...])), the default of the Argo UI form"
+            )
         return field.examples[0]
     value = field.get_default(call_default_factory=True)
     return None if value is PydanticUndefined else value
@@ -97,9 +108,9 @@ def _leaves(model: type[BaseModel], path: tuple[str, ...] = ()) -> Iterator[tupl
     for name, field in model.model_fields.items():
         section = _section(field.annotation)
         if section is not None:
-            yield from _leaves(section, path + (name,))
+            yield from _leaves(section, (*path, name))
         else:
-            yield path + (name,), field
+            yield (*path, name), field
 
 
 def _value(path: tuple[str, ...], mark: Param) -> Callable[[RunSpec], str]:
@@ -127,8 +138,11 @@ def _generate() -> list[WorkflowParameter]:
         default = _default(where, field)
         if default is None and mark.or_field:
             default = _default(mark.or_field, fields[(mark.or_field,)])
-        out.append(WorkflowParameter(mark.name, field.description, text(default), _enum(field.annotation),
-                                     _value(path, mark), path))
+        out.append(
+            WorkflowParameter(
+                mark.name, field.description, text(default), _enum(field.annotation), _value(path, mark), path
+            )
+        )
         if mark.name == IDENTITY_AFTER:
             out += IDENTITY
     names = [p.name for p in out]

@@ -27,7 +27,7 @@ APPROVAL_SKIPPED = "NOT-REQUIRED"
 
 
 def wp(name: str) -> str:
-    return "{{workflow.parameters.%s}}" % name
+    return "{{workflow.parameters." + name + "}}"
 
 
 def params(*names: str) -> dict[str, str]:
@@ -36,7 +36,7 @@ def params(*names: str) -> dict[str, str]:
 
 
 def out(task: str, name: str) -> str:
-    return "{{tasks.%s.outputs.parameters.%s}}" % (task, name)
+    return "{{tasks." + task + ".outputs.parameters." + name + "}}"
 
 
 def ref(family: str, template: str) -> m.TemplateRef:
@@ -50,8 +50,12 @@ def _benchmarks(target: str, depends: str, adapter_id: str) -> Task:
         with_param=wp("benchmarks"),
         depends=depends,
         arguments={
-            "mlflow_run_id": RUN_ID, "benchmark": "{{item}}", "target": target, **params("base_model"),
-            "model_key": out("deploy-base", "model_key"), "adapter_id": adapter_id,
+            "mlflow_run_id": RUN_ID,
+            "benchmark": "{{item}}",
+            "target": target,
+            **params("base_model"),
+            "model_key": out("deploy-base", "model_key"),
+            "adapter_id": adapter_id,
             **params("benchmark_limit", "benchmark_data", "benchmark_fewshot"),
         },
     )
@@ -63,7 +67,10 @@ def _business(target: str, depends: str, adapter_id: str) -> Task:
         template_ref=ref("evaluation", "business-eval"),
         depends=depends,
         arguments={
-            "mlflow_run_id": RUN_ID, "target": target, **params("base_model"), "adapter_id": adapter_id,
+            "mlflow_run_id": RUN_ID,
+            "target": target,
+            **params("base_model"),
+            "adapter_id": adapter_id,
             "dataset_uri": out("prepare-data", "dataset_uri"),
             **params("dataset_task", "business_limit", "business_max_tokens", "business_headline"),
         },
@@ -82,9 +89,17 @@ with WorkflowTemplate(
 ) as wt:
     Suspend(
         name="approval",
-        inputs=[Parameter(name="approve", default="NO", enum=["YES", "NO"],
-                          description="YES releases the adapter, NO stops the release")],
-        outputs=[Parameter(name="approve", value_from=m.ValueFrom(supplied=m.SuppliedValueFrom(), default=APPROVAL_SKIPPED))],
+        inputs=[
+            Parameter(
+                name="approve",
+                default="NO",
+                enum=["YES", "NO"],
+                description="YES releases the adapter, NO stops the release",
+            )
+        ],
+        outputs=[
+            Parameter(name="approve", value_from=m.ValueFrom(supplied=m.SuppliedValueFrom(), default=APPROVAL_SKIPPED))
+        ],
         duration="72h",
     )
 
@@ -92,8 +107,11 @@ with WorkflowTemplate(
         Task(
             name="finalize",
             template_ref=ref("tracking", "finalize"),
-            arguments={"workflow_uid": "{{workflow.uid}}", "workflow_name": "{{workflow.name}}",
-                       "workflow_status": "{{workflow.status}}"},
+            arguments={
+                "workflow_uid": "{{workflow.uid}}",
+                "workflow_name": "{{workflow.name}}",
+                "workflow_status": "{{workflow.status}}",
+            },
         )
 
     with DAG(name="pipeline"):
@@ -101,7 +119,9 @@ with WorkflowTemplate(
             name="open-run",
             template_ref=ref("tracking", "open-run"),
             arguments={
-                **params("experiment"), "workflow_name": "{{workflow.name}}", "workflow_uid": "{{workflow.uid}}",
+                **params("experiment"),
+                "workflow_name": "{{workflow.name}}",
+                "workflow_uid": "{{workflow.uid}}",
                 **params("run_spec_name", "run_spec_hash", "git_commit", "base_model", "platform"),
             },
         )
@@ -111,8 +131,16 @@ with WorkflowTemplate(
             depends="open-run",
             arguments={
                 "mlflow_run_id": RUN_ID,
-                **params("dataset_source", "dataset_task", "dataset_namespace", "dataset_name", "validation_fraction",
-                         "test_fraction", "dataset_test_source", "split_seed"),
+                **params(
+                    "dataset_source",
+                    "dataset_task",
+                    "dataset_namespace",
+                    "dataset_name",
+                    "validation_fraction",
+                    "test_fraction",
+                    "dataset_test_source",
+                    "split_seed",
+                ),
             },
         )
         Task(
@@ -126,9 +154,20 @@ with WorkflowTemplate(
             template_ref=ref("customize", "customize"),
             depends="prepare-data",
             arguments={
-                "mlflow_run_id": RUN_ID, **params("base_model"), "dataset_uri": out("prepare-data", "dataset_uri"),
-                **params("output_model", "lora_rank", "lora_alpha", "lora_dropout", "epochs", "learning_rate",
-                         "batch_size", "max_steps", "train_seed"),
+                "mlflow_run_id": RUN_ID,
+                **params("base_model"),
+                "dataset_uri": out("prepare-data", "dataset_uri"),
+                **params(
+                    "output_model",
+                    "lora_rank",
+                    "lora_alpha",
+                    "lora_dropout",
+                    "epochs",
+                    "learning_rate",
+                    "batch_size",
+                    "max_steps",
+                    "train_seed",
+                ),
             },
         )
         Task(
@@ -165,11 +204,16 @@ with WorkflowTemplate(
             name="rollout",
             template_ref=ref("serving", "rollout"),
             depends="gate && (approval.Succeeded || approval.Skipped)",
-            when=(f"{out('gate', 'decision')} == pass && "
-                  f"({wp('require_approval')} == false || {out('approval', 'approve')} == YES)"),
+            when=(
+                f"{out('gate', 'decision')} == pass && "
+                f"({wp('require_approval')} == false || {out('approval', 'approve')} == YES)"
+            ),
             arguments={
-                "mlflow_run_id": RUN_ID, **params("base_model"), "adapter_id": adapter,
-                **params("registered_model_name"), "gate_decision": out("gate", "decision"),
+                "mlflow_run_id": RUN_ID,
+                **params("base_model"),
+                "adapter_id": adapter,
+                **params("registered_model_name"),
+                "gate_decision": out("gate", "decision"),
             },
         )
         Task(
@@ -178,7 +222,10 @@ with WorkflowTemplate(
             depends="rollout.Succeeded",
             when=f"{wp('guardrails_check')} == true",
             arguments={
-                "mlflow_run_id": RUN_ID, **params("base_model"), "adapter_id": adapter,
-                "dataset_uri": out("prepare-data", "dataset_uri"), **params("guardrails_limit", "business_max_tokens"),
+                "mlflow_run_id": RUN_ID,
+                **params("base_model"),
+                "adapter_id": adapter,
+                "dataset_uri": out("prepare-data", "dataset_uri"),
+                **params("guardrails_limit", "business_max_tokens"),
             },
         )

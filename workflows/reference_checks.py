@@ -15,8 +15,15 @@ from workflows.argo.depends import task_depends
 from workflows.argo.errors import ManifestError
 from workflows.argo.references import TASK_KINDS, Kind, has_tags, references_in, sole_reference
 from workflows.argo.templates import (
-    MANIFEST_KINDS, Manifests, call_of, field_name_problem, manifest_label, parameters_by_name, ref_owner,
-    split_owner, templates_by_name,
+    MANIFEST_KINDS,
+    Manifests,
+    call_of,
+    field_name_problem,
+    manifest_label,
+    parameters_by_name,
+    ref_owner,
+    split_owner,
+    templates_by_name,
 )
 
 
@@ -41,13 +48,16 @@ class _Checker:
         manifest = self.index.manifests.get(owner)
         if manifest is None:
             known = _names(self.index.names(kind))
-            self.errors.append(f"{where}: templateRef {kind} {name!r} does not exist (known: {known}); "
-                               "fix the name or render/add that template")
+            self.errors.append(
+                f"{where}: templateRef {kind} {name!r} does not exist (known: {known}); "
+                "fix the name or render/add that template"
+            )
             return f"{name}/{template}", None
         target = templates_by_name(manifest).get(template)
         if target is None:
-            self.errors.append(f"{where}: {kind} {name!r} has no template {template!r} "
-                               f"(it has: {_names(templates_by_name(manifest))})")
+            self.errors.append(
+                f"{where}: {kind} {name!r} has no template {template!r} (it has: {_names(templates_by_name(manifest))})"
+            )
         return f"{kind} {name}/{template}", target
 
     def target(self, task: dict, local: dict[str, dict], where: str) -> tuple[str, dict | None]:
@@ -66,13 +76,22 @@ class _Checker:
             return name, None
         return f"template {name}", local[name]
 
-    def arguments(self, where: str, args: dict | None, target_desc: str, inputs: dict[str, dict],
-                  wf_params: dict[str, dict], what: str = "input") -> None:
+    def arguments(
+        self,
+        where: str,
+        args: dict | None,
+        target_desc: str,
+        inputs: dict[str, dict],
+        wf_params: dict[str, dict],
+        what: str = "input",
+    ) -> None:
         given = parameters_by_name(args)
         for name, arg in given.items():
             if name not in inputs:
-                self.errors.append(f"{where}: argument {name!r} is not a declared {what} of {target_desc} "
-                                   f"(declared: {_names(inputs)}); remove it or declare it there")
+                self.errors.append(
+                    f"{where}: argument {name!r} is not a declared {what} of {target_desc} "
+                    f"(declared: {_names(inputs)}); remove it or declare it there"
+                )
                 continue
             enum, value = inputs[name].get("enum"), arg.get("value")
             if not enum or value is None:
@@ -84,45 +103,61 @@ class _Checker:
             source_name = source.name if source and source.kind is Kind.WORKFLOW_PARAMETER else None
             source_enum = (wf_params.get(source_name) or {}).get("enum") if source_name else None
             if source_enum and not {str(e) for e in source_enum} <= {str(e) for e in enum}:
-                self.errors.append(f"{where}: argument {name} takes workflow parameter {source_name!r} whose enum "
-                                   f"{source_enum} allows values outside {enum} of {target_desc}; align the enums")
+                self.errors.append(
+                    f"{where}: argument {name} takes workflow parameter {source_name!r} whose enum "
+                    f"{source_enum} allows values outside {enum} of {target_desc}; align the enums"
+                )
         for name, param in inputs.items():
             if name not in given and "default" not in param and "value" not in param:
-                self.errors.append(f"{where}: required {what} {name!r} of {target_desc} is not given; "
-                                   "pass it as an argument or give it a default")
+                self.errors.append(
+                    f"{where}: required {what} {name!r} of {target_desc} is not given; "
+                    "pass it as an argument or give it a default"
+                )
 
     def template_refs(self, where: str, obj: Any, inputs: dict[str, dict], wf_params: dict[str, dict]) -> None:
         for ref in references_in(obj):
             if ref.kind is Kind.WORKFLOW_PARAMETER and ref.name != "json" and ref.name not in wf_params:
-                self.errors.append(f"{where}: {{{{workflow.parameters.{ref.name}}}}} is not declared in "
-                                   f"spec.arguments.parameters (declared: {_names(wf_params)})")
+                self.errors.append(
+                    f"{where}: {{{{workflow.parameters.{ref.name}}}}} is not declared in "
+                    f"spec.arguments.parameters (declared: {_names(wf_params)})"
+                )
             elif ref.kind is Kind.INPUT_PARAMETER and ref.name not in inputs:
-                self.errors.append(f"{where}: {{{{inputs.parameters.{ref.name}}}}} is not an input of this template "
-                                   f"(inputs: {_names(inputs)})")
+                self.errors.append(
+                    f"{where}: {{{{inputs.parameters.{ref.name}}}}} is not an input of this template "
+                    f"(inputs: {_names(inputs)})"
+                )
 
-    def task_output_refs(self, where: str, obj: Any, targets: dict[str, dict | None],
-                         ancestors: set[str] | None) -> None:
+    def task_output_refs(
+        self, where: str, obj: Any, targets: dict[str, dict | None], ancestors: set[str] | None
+    ) -> None:
         for ref in references_in(obj):
             if ref.kind not in TASK_KINDS:
                 continue
             task = ref.name
             if task not in targets:
-                self.errors.append(f"{where}: {{{{tasks.{task}...}}}} names no task of this DAG "
-                                   f"(tasks: {_names(targets)})")
+                self.errors.append(
+                    f"{where}: {{{{tasks.{task}...}}}} names no task of this DAG (tasks: {_names(targets)})"
+                )
                 continue
             if ancestors is not None and task not in ancestors:
-                self.errors.append(f"{where}: uses the outputs of task {task!r} without depending on it; "
-                                   f"add {task} to depends")
+                self.errors.append(
+                    f"{where}: uses the outputs of task {task!r} without depending on it; add {task} to depends"
+                )
             target = targets[task]
             if target is None:
                 continue
             runs_code = "script" in target or "container" in target
             declared = parameters_by_name(target.get("outputs"))
             if ref.kind is Kind.TASK_PARAMETER and ref.parameter not in declared:
-                hint = f"; a script's return value is {{{{tasks.{task}.outputs.result}}}}" \
-                    if ref.parameter == "result" and runs_code else ""
-                self.errors.append(f"{where}: task {task!r} has no output parameter {ref.parameter!r} "
-                                   f"(declared: {_names(declared)}){hint}")
+                hint = (
+                    f"; a script's return value is {{{{tasks.{task}.outputs.result}}}}"
+                    if ref.parameter == "result" and runs_code
+                    else ""
+                )
+                self.errors.append(
+                    f"{where}: task {task!r} has no output parameter {ref.parameter!r} "
+                    f"(declared: {_names(declared)}){hint}"
+                )
             elif ref.kind is Kind.TASK_RESULT and not runs_code:
                 self.errors.append(f"{where}: task {task!r} runs no script or container, so it has no outputs.result")
 
@@ -182,12 +217,15 @@ class _Checker:
             base = self.index.manifests.get(ref_owner(ref))
             resolved = base is not None
             if base is None:
-                self.errors.append(f"{label}: workflowTemplateRef {kind} {ref.get('name')!r} does not exist "
-                                   f"(known: {_names(self.index.names(kind))})")
+                self.errors.append(
+                    f"{label}: workflowTemplateRef {kind} {ref.get('name')!r} does not exist "
+                    f"(known: {_names(self.index.names(kind))})"
+                )
             else:
                 declared = parameters_by_name(base["spec"].get("arguments"))
-                self.arguments(label, spec.get("arguments"), f"{kind} {ref.get('name')}", declared, {},
-                               what="parameter")
+                self.arguments(
+                    label, spec.get("arguments"), f"{kind} {ref.get('name')}", declared, {}, what="parameter"
+                )
                 local = {**templates_by_name(base), **local}
                 wf_params = {**declared, **wf_params}
                 entrypoint = entrypoint or base["spec"].get("entrypoint")
@@ -215,8 +253,9 @@ class _Checker:
                     sw = f"{where}, step {step.get('name')}"
                     desc, target = self.target(step, local, sw)
                     if target is not None:
-                        self.arguments(sw, step.get("arguments"), desc, parameters_by_name(target.get("inputs")),
-                                       wf_params)
+                        self.arguments(
+                            sw, step.get("arguments"), desc, parameters_by_name(target.get("inputs")), wf_params
+                        )
 
 
 def reference_errors(docs: list[dict]) -> list[str]:

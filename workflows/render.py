@@ -29,7 +29,7 @@ def templates() -> list[dict]:
     docs = [importlib.import_module(f"components.{name}").cwt.to_dict() for name in COMPONENT_MODULES]
     from workflows.pipeline import wt
 
-    return docs + [wt.to_dict()]
+    return [*docs, wt.to_dict()]
 
 
 def run_workflow(spec: runspec.RunSpec, git_commit: str = "") -> dict:
@@ -40,8 +40,11 @@ def run_workflow(spec: runspec.RunSpec, git_commit: str = "") -> dict:
     wf = Workflow(
         name=spec.workflow_name(),
         namespace=NAMESPACE,
-        labels={"app.kubernetes.io/part-of": "llmops", "llmops/run-spec": spec.name,
-                "llmops/spec-hash": spec.spec_hash()[:8]},
+        labels={
+            "app.kubernetes.io/part-of": "llmops",
+            "llmops/run-spec": spec.name,
+            "llmops/spec-hash": spec.spec_hash()[:8],
+        },
         # A finished run is history: Argo CD must never prune or re-create it.
         annotations={"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"},
         workflow_template_ref=m.WorkflowTemplateRef(name=NAME),

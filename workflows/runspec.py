@@ -57,9 +57,11 @@ class Split(Strict):
         0.1, ge=0, lt=1, description="Share of groups (customers) for validation"
     )
     test: Annotated[float, Param("test_fraction")] = Field(
-        0.2, ge=0, lt=1,
+        0.2,
+        ge=0,
+        lt=1,
         description="Share of groups (customers) held out for testing; 0 with a test source "
-                    "(in a run spec: leave dataset.split.test out)",
+        "(in a run spec: leave dataset.split.test out)",
     )
     seed: Annotated[int, Param("split_seed")] = Field(0, description="Seed of the deterministic split")
 
@@ -70,8 +72,9 @@ class Dataset(Strict):
         examples=["examples/bill-explainer/bills.jsonl"],
     )
     test_source: Annotated[str, Param("dataset_test_source")] = Field(
-        "", description="Raw records of other customers (same layout; JSONL path or file:// URI) used as the "
-                        "whole test split, with a test share of 0; empty: the test split is drawn from the source"
+        "",
+        description="Raw records of other customers (same layout; JSONL path or file:// URI) used as the "
+        "whole test split, with a test share of 0; empty: the test split is drawn from the source",
     )
     task: Annotated[Task, Param("dataset_task")] = Field(
         "bill-json", description="Record layout, answer contract and business metrics"
@@ -85,7 +88,7 @@ class Dataset(Strict):
     split: Split = Split()
 
     @model_validator(mode="after")
-    def _test_split(self) -> "Dataset":
+    def _test_split(self) -> Dataset:
         """With test_source the test share of source is 0: split.test left out (or 0), stored as 0."""
         if self.test_source:
             if self.split.test != 0 and "test" in self.split.model_fields_set:
@@ -116,24 +119,26 @@ class Customization(Strict):
     )
     lora: Lora = Lora()
     epochs: Annotated[int, Param("epochs")] = Field(1, ge=1, le=100, description="Training epochs")
-    learning_rate: Annotated[float, Param("learning_rate")] = Field(
-        3e-3, gt=0, le=1, description="Peak learning rate"
-    )
+    learning_rate: Annotated[float, Param("learning_rate")] = Field(3e-3, gt=0, le=1, description="Peak learning rate")
     batch_size: Annotated[int, Param("batch_size")] = Field(8, ge=1, le=1024, description="Batch size")
-    max_steps: Annotated[int, Param("max_steps")] = Field(
-        0, ge=0, description="Cap on training steps (0 = no cap)"
-    )
+    max_steps: Annotated[int, Param("max_steps")] = Field(0, ge=0, description="Cap on training steps (0 = no cap)")
     seed: Annotated[int, Param("train_seed")] = Field(0, description="Training seed")
+
+
+def _all_benchmarks() -> list[Benchmark]:
+    return ["gsm8k", "squad", "triviaqa"]
 
 
 class Benchmarks(Strict):
     suites: Annotated[list[Benchmark], Param("benchmarks")] = Field(
-        default_factory=lambda: ["gsm8k", "squad", "triviaqa"], min_length=1,
+        default_factory=_all_benchmarks,
+        min_length=1,
         description="Regression benchmarks (as a workflow parameter: a JSON list)",
     )
     limit: Annotated[int, Param("benchmark_limit")] = Field(50, ge=0, description="Items per benchmark (0 = all)")
     data: Annotated[str, Param("benchmark_data")] = Field(
-        "smoke", pattern=KEY_PATTERN,
+        "smoke",
+        pattern=KEY_PATTERN,
         description="Benchmark data: 'smoke' (synthetic) or the name of a data set in the workspace",
     )
     num_fewshot: Annotated[int, Param("benchmark_fewshot")] = Field(
@@ -156,9 +161,10 @@ class BusinessEval(Strict):
         64, ge=1, le=4096, description="Generation budget per answer (business evaluation and guardrails check)"
     )
     headline: Annotated[str, Param("business_headline")] = Field(
-        "", pattern=METRIC_PATTERN,
+        "",
+        pattern=METRIC_PATTERN,
         description="Business metric the gate compares (e.g. all_fields_exact); empty: the task's default. "
-                    "The business-eval step checks that the task computes it",
+        "The business-eval step checks that the task computes it",
     )
 
 
@@ -172,7 +178,7 @@ class Gate(Strict):
     max_regression_per_benchmark: Annotated[dict[Benchmark, float], Param("max_regression_per_benchmark")] = Field(
         default_factory=dict,
         description="Gate: maximum drop per benchmark, overriding max_regression (as a workflow parameter: "
-                    "a JSON object)",
+        "a JSON object)",
     )
     min_samples: Annotated[int, Param("min_samples")] = Field(
         20, ge=1, description="Gate: minimum items behind every compared score"
@@ -187,7 +193,8 @@ class Approval(Strict):
 
 class Release(Strict):
     registered_model_name: Annotated[str | None, Param("registered_model_name", or_field="name")] = Field(
-        None, pattern=KEY_PATTERN,
+        None,
+        pattern=KEY_PATTERN,
         description="MLflow registered model that gets the champion alias; default: the run spec name",
     )
 
@@ -209,7 +216,9 @@ class RunSpec(Strict):
     """A run spec. Field order is the order of the workflow parameters (the Argo UI form)."""
 
     name: Annotated[str, Param("run_spec_name")] = Field(
-        pattern=NAME_PATTERN, max_length=40, description="Run spec name (git: workflows/runs/<name>.yaml)",
+        pattern=NAME_PATTERN,
+        max_length=40,
+        description="Run spec name (git: workflows/runs/<name>.yaml)",
         examples=["manual"],
     )
     description: str = ""  # for people; not a workflow parameter
@@ -217,7 +226,7 @@ class RunSpec(Strict):
     platform: Annotated[Platform | None, Param("platform")] = Field(
         None,
         description="Platform the run needs (local or nemo); the run is refused where another one is "
-                    "configured. Empty: the one the environment is configured with (LLMOPS_PLATFORM)",
+        "configured. Empty: the one the environment is configured with (LLMOPS_PLATFORM)",
     )
     base_model: Annotated[str, Param("base_model")] = Field(
         description="Base model id, e.g. llmops/tiny-llama or meta/llama-3.2-1b-instruct",

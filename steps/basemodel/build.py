@@ -33,8 +33,9 @@ def default_output(name: str) -> Path:
     return committed_model_dir(name)
 
 
-def build_base_model(name: str, seed: int, out: Path, evaluate: bool = True,
-                     log: Callable[[str], None] | None = None) -> dict[str, Any]:
+def build_base_model(
+    name: str, seed: int, out: Path, evaluate: bool = True, log: Callable[[str], None] | None = None
+) -> dict[str, Any]:
     """Build the recipe from scratch into `out` (replacing it) and return what `recipe.json` records.
 
     With `evaluate`, the smoke benchmarks (first `SMOKE_ROWS` rows each) are run on the result and
@@ -84,8 +85,12 @@ def _smoke_scores(model_dir: Path, log: Callable[[str], None]) -> dict[str, dict
         write_smoke_sets(data, seed=DEFAULT_SEED, n=SMOKE_ROWS)
         for benchmark in ("gsm8k", "squad", "triviaqa"):
             result = run_benchmark(benchmark, data, model_dir, None, SMOKE_ROWS, Path(tmp) / benchmark)
-            scores[benchmark] = {"metric": result.metric, "score": round(result.score, 4), "n": result.n,
-                                 "smoke_seed": DEFAULT_SEED}
+            scores[benchmark] = {
+                "metric": result.metric,
+                "score": round(result.score, 4),
+                "n": result.n,
+                "smoke_seed": DEFAULT_SEED,
+            }
             log(f"smoke benchmark {benchmark}: {result.metric} = {result.score:.3f} (n={result.n})")
     return scores
 
@@ -98,8 +103,9 @@ def _write_info(out: Path, info: dict[str, Any]) -> None:
     (out / "recipe.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def _build(name: str, recipe: dict[str, Any], seed: int, corpus: list[str], digest: str, out: Path,
-           log: Callable[[str], None]) -> dict[str, Any]:
+def _build(
+    name: str, recipe: dict[str, Any], seed: int, corpus: list[str], digest: str, out: Path, log: Callable[[str], None]
+) -> dict[str, Any]:
     import torch
 
     from steps.settings import torch_threads
@@ -112,9 +118,15 @@ def _build(name: str, recipe: dict[str, Any], seed: int, corpus: list[str], dige
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
     info = {
-        "name": name, "seed": seed, "recipe_hash": digest, "recipe": recipe, "pretrain": pretrained,
-        "parameters": sum(p.numel() for p in model.parameters()), "vocab_size": len(tokenizer),
-        "corpus_docs": len(corpus), "build_seconds": round(time.perf_counter() - started, 1),
+        "name": name,
+        "seed": seed,
+        "recipe_hash": digest,
+        "recipe": recipe,
+        "pretrain": pretrained,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "vocab_size": len(tokenizer),
+        "corpus_docs": len(corpus),
+        "build_seconds": round(time.perf_counter() - started, 1),
         "torch_version": torch.__version__,
     }
     _write_info(out, info)

@@ -25,38 +25,18 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import lru_cache
 
+from steps.basemodel.decontamination import CorpusStats, Decontamination
 from steps.basemodel.tokenizer_corpus import general_text
 from steps.data import smoke_benchmarks as smoke
+from steps.data.smoke_squad import town_paragraph
+from steps.data.smoke_words import invented_word
 from steps.local.chat_format import chatml
 
 
-@dataclass(frozen=True)
-class Decontamination:
-    """What the corpus must never contain: evaluated questions and SQuAD titles."""
-
-    questions: frozenset[str] = field(default_factory=frozenset)
-    squad_titles: frozenset[str] = field(default_factory=frozenset)
-
-    @classmethod
-    def from_smoke_sets(cls, seed: int = smoke.DEFAULT_SEED, n: int = smoke.SMOKE_ROWS) -> "Decontamination":
-        questions = {row["question"] for row in smoke.gsm8k_rows(seed, n, "test")}
-        questions |= {row["question"] for row in smoke.triviaqa_rows(seed, n)}
-        squad = smoke.squad_rows(seed, n)
-        questions |= {row["question"] for row in squad}
-        return cls(frozenset(questions), frozenset(row["title"] for row in squad))
-
-
-@dataclass
-class CorpusStats:
-    documents: dict[str, int] = field(default_factory=dict)
-    skipped_contaminated: int = 0
-
-
 def _arithmetic(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> str:
-    parts = []
+    parts: list[str] = []
     while len(parts) < 6:
         question, answer, _ = smoke.gsm8k_problem(rng)
         if question in clean.questions:
@@ -71,8 +51,12 @@ def _declarative(rng: random.Random, fact: dict[str, str]) -> str:
     sentences = [
         rng.choice((f"The capital city of {country} is {capital}.", f"{capital} is the capital of {country}.")),
         f"The {fact['river']} river flows through {capital}, the capital of {country}.",
-        rng.choice((f"The currency used in {country} is the {fact['currency']}.",
-                    f"People in {country} pay with the {fact['currency']}.")),
+        rng.choice(
+            (
+                f"The currency used in {country} is the {fact['currency']}.",
+                f"People in {country} pay with the {fact['currency']}.",
+            )
+        ),
         f"The first {fact['invention']} was built by {fact['inventor']}, an inventor from {country}.",
     ]
     rng.shuffle(sentences)
@@ -102,11 +86,11 @@ def _facts(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> st
 
 def _reading(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> str:
     while True:
-        town, province = smoke.invented_word(rng), smoke.invented_word(rng)
+        town, province = invented_word(rng), invented_word(rng)
         if town == province or f"Synthetic_{town}" in clean.squad_titles:
             stats.skipped_contaminated += 1
             continue
-        context, questions = smoke.town_paragraph(rng, town, province)
+        context, questions = town_paragraph(rng, town, province)
         chosen = [(q, answers) for q, answers in rng.sample(questions, rng.randint(2, 4)) if q not in clean.questions]
         text = f"Title: Synthetic_{town}\n\nBackground: {context}"
         for question, answers in chosen:
@@ -115,16 +99,26 @@ def _reading(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> 
 
 
 _EXPLAIN = {
-    "none": ("This bill has no extra charges: only the monthly plan and taxes.",
-             "Nothing unusual is on this bill; it is the plan price plus taxes."),
-    "roaming": ("This bill is higher because of international roaming charges.",
-                "The extra cost on this bill comes from using the phone abroad (roaming)."),
-    "late_fee": ("This bill is higher because a late payment fee was added.",
-                 "The previous bill was paid late, so a late fee was charged on this one."),
-    "plan_upgrade": ("This bill is higher because the plan was upgraded during the month.",
-                     "A prorated plan upgrade charge explains the higher amount."),
-    "device_installment": ("This bill is higher because it includes a device installment.",
-                           "Part of this bill pays off a phone bought in installments."),
+    "none": (
+        "This bill has no extra charges: only the monthly plan and taxes.",
+        "Nothing unusual is on this bill; it is the plan price plus taxes.",
+    ),
+    "roaming": (
+        "This bill is higher because of international roaming charges.",
+        "The extra cost on this bill comes from using the phone abroad (roaming).",
+    ),
+    "late_fee": (
+        "This bill is higher because a late payment fee was added.",
+        "The previous bill was paid late, so a late fee was charged on this one.",
+    ),
+    "plan_upgrade": (
+        "This bill is higher because the plan was upgraded during the month.",
+        "A prorated plan upgrade charge explains the higher amount.",
+    ),
+    "device_installment": (
+        "This bill is higher because it includes a device installment.",
+        "Part of this bill pays off a phone bought in installments.",
+    ),
 }
 
 
@@ -144,29 +138,62 @@ def _bills(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> st
 # How customers describe each kind of extra charge, and what it is called on a bill: the domain
 # knowledge the business task builds on (its answers are plain sentences here, never the JSON).
 _CUSTOMER_WORDS = {
-    "roaming": ("I used my phone abroad", "I was travelling overseas", "I made calls from another country",
-                "I was on a trip outside the country", "I used mobile data during my holiday abroad"),
-    "late_fee": ("I paid my last bill late", "my payment was overdue", "my payment was delayed by a week",
-                 "I missed the due date", "there is a penalty for a late payment"),
-    "plan_upgrade": ("I switched to a bigger plan", "I changed plans in the middle of the month",
-                     "I moved to a new plan with more data", "I upgraded my plan", "I got a larger plan"),
-    "device_installment": ("I bought a new phone", "I am paying off my handset", "I got a new phone on a payment plan",
-                           "I pay for my phone every month", "I ordered a new handset"),
+    "roaming": (
+        "I used my phone abroad",
+        "I was travelling overseas",
+        "I made calls from another country",
+        "I was on a trip outside the country",
+        "I used mobile data during my holiday abroad",
+    ),
+    "late_fee": (
+        "I paid my last bill late",
+        "my payment was overdue",
+        "my payment was delayed by a week",
+        "I missed the due date",
+        "there is a penalty for a late payment",
+    ),
+    "plan_upgrade": (
+        "I switched to a bigger plan",
+        "I changed plans in the middle of the month",
+        "I moved to a new plan with more data",
+        "I upgraded my plan",
+        "I got a larger plan",
+    ),
+    "device_installment": (
+        "I bought a new phone",
+        "I am paying off my handset",
+        "I got a new phone on a payment plan",
+        "I pay for my phone every month",
+        "I ordered a new handset",
+    ),
 }
-_CHARGE_NAMES = {"roaming": "International roaming", "late_fee": "Late payment fee",
-                 "plan_upgrade": "Plan upgrade (prorated)", "device_installment": "Device installment"}
+_CHARGE_NAMES = {
+    "roaming": "International roaming",
+    "late_fee": "Late payment fee",
+    "plan_upgrade": "Plan upgrade (prorated)",
+    "device_installment": "Device installment",
+}
 
 
 def _customer_words(rng: random.Random) -> tuple[str, str]:
     reason = rng.choice(sorted(_CUSTOMER_WORDS))
     said = rng.choice(_CUSTOMER_WORDS[reason])
-    ask = rng.choice((f"{said[0].upper()}{said[1:]}. Which charge on my bill is that?",
-                      f"What does a bill show when {said}?", f"{said[0].upper()}{said[1:]}; why is my bill higher?"))
+    ask = rng.choice(
+        (
+            f"{said[0].upper()}{said[1:]}. Which charge on my bill is that?",
+            f"What does a bill show when {said}?",
+            f"{said[0].upper()}{said[1:]}; why is my bill higher?",
+        )
+    )
     return ask, f"That is the {_CHARGE_NAMES[reason].lower()} charge ({reason}). {rng.choice(_EXPLAIN[reason])}"
 
 
-_SYSTEM_PROMPTS = ("You are a helpful assistant.", "Answer briefly.", "You are a support agent of a telecom company.",
-                   "Follow the instructions exactly.")
+_SYSTEM_PROMPTS = (
+    "You are a helpful assistant.",
+    "Answer briefly.",
+    "You are a support agent of a telecom company.",
+    "Follow the instructions exactly.",
+)
 _TOOLS = ("get_weather", "lookup_account", "send_email", "create_ticket", "convert_currency", "search_docs")
 
 
@@ -197,15 +224,27 @@ def _exchange(rng: random.Random, clean: Decontamination, stats: CorpusStats) ->
         return f"{ask}\n{_statement_lines(bill)}", rng.choice(_EXPLAIN[bill["change_reason"]])
     if kind == 3:
         name = rng.choice(_TOOLS)
-        arguments = {"query": smoke.invented_word(rng), "date": f"20{rng.randint(10, 30)}-{rng.randint(1, 12):02d}-"
-                     f"{rng.randint(1, 28):02d}", "limit": rng.randint(1, 50)}
-        ask = (f"Call {name} for {arguments['query']} on {arguments['date']} with limit {arguments['limit']}. "
-               "Reply with the call as JSON.")
+        arguments = {
+            "query": invented_word(rng),
+            "date": f"20{rng.randint(10, 30)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "limit": rng.randint(1, 50),
+        }
+        ask = (
+            f"Call {name} for {arguments['query']} on {arguments['date']} with limit {arguments['limit']}. "
+            "Reply with the call as JSON."
+        )
         return ask, json.dumps({"name": name, "arguments": arguments}, separators=(", ", ": "))
-    values = [rng.choice((f"{rng.choice('ABCKRT')}-{rng.randint(10_000, 99_999)}",
-                          f"20{rng.randint(10, 30)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                          f"{rng.randint(1, 999)}.{rng.randint(0, 99):02d}", smoke.invented_word(rng)))
-              for _ in range(rng.randint(2, 6))]
+    values = [
+        rng.choice(
+            (
+                f"{rng.choice('ABCKRT')}-{rng.randint(10_000, 99_999)}",
+                f"20{rng.randint(10, 30)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                f"{rng.randint(1, 999)}.{rng.randint(0, 99):02d}",
+                invented_word(rng),
+            )
+        )
+        for _ in range(rng.randint(2, 6))
+    ]
     text = " ".join(values)
     return f"{rng.choice(('Repeat exactly:', 'Copy this:', 'Say back:'))} {text}", text
 
@@ -223,13 +262,20 @@ def _general(rng: random.Random, clean: Decontamination, stats: CorpusStats) -> 
 
 
 SKILLS: dict[str, Callable[[random.Random, Decontamination, CorpusStats], str]] = {
-    "arithmetic": _arithmetic, "facts": _facts, "reading": _reading, "bills": _bills, "chat": _chat,
+    "arithmetic": _arithmetic,
+    "facts": _facts,
+    "reading": _reading,
+    "bills": _bills,
+    "chat": _chat,
     "general": _general,
 }
 
 
 def documents(
-    seed: int, mix: dict[str, float], count_tokens: Callable[[str], int], clean: Decontamination,
+    seed: int,
+    mix: dict[str, float],
+    count_tokens: Callable[[str], int],
+    clean: Decontamination,
     stats: CorpusStats | None = None,
 ) -> Iterator[tuple[str, str, int]]:
     """Endless (skill, text, tokens) stream; each next skill is the one furthest below its share."""
@@ -238,7 +284,7 @@ def documents(
         raise ValueError(f"mix needs positive shares of known skills {sorted(SKILLS)}, got {mix}")
     stats = stats if stats is not None else CorpusStats()
     rng = random.Random(f"pretrain-corpus-{seed}")
-    tokens = {skill: 0 for skill in mix}
+    tokens = dict.fromkeys(mix, 0)
     while True:
         skill = min(mix, key=lambda name: (tokens[name] / mix[name], name))
         text = SKILLS[skill](rng, clean, stats)

@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from steps.basemodel.pretrain_corpus import CorpusStats, Decontamination, documents
+from steps.basemodel.decontamination import CorpusStats, Decontamination
+from steps.basemodel.pretrain_corpus import documents
 from steps.errors import StepFailedError
 from steps.local.chat_format import ENDOFTEXT
 from steps.logic.lr_schedule import warmup_cosine
@@ -59,8 +60,11 @@ def packed_rows(tokenizer, spec: PretrainSpec, end_id: int) -> tuple[list[list[i
             break
     rows = [stream[i : i + spec.seq_len] for i in range(0, needed, spec.seq_len)]
     random.Random(f"pretrain-rows-{spec.corpus_seed}").shuffle(rows)
-    info = {"tokens_by_skill": dict(sorted(tokens_by_skill.items())),
-            "documents": dict(sorted(stats.documents.items())), "skipped_contaminated": stats.skipped_contaminated}
+    info = {
+        "tokens_by_skill": dict(sorted(tokens_by_skill.items())),
+        "documents": dict(sorted(stats.documents.items())),
+        "skipped_contaminated": stats.skipped_contaminated,
+    }
     return rows, info
 
 
@@ -74,24 +78,27 @@ def pretrain(model, tokenizer, spec: PretrainSpec, log: Callable[[str], None] | 
     end_id = tokenizer.convert_tokens_to_ids(ENDOFTEXT)
     started = time.perf_counter()
     rows, corpus = packed_rows(tokenizer, spec, end_id)
-    log(f"pre-training corpus: {sum(corpus['tokens_by_skill'].values()):,} tokens {corpus['tokens_by_skill']} "
-        f"({time.perf_counter() - started:.1f} s)")
+    log(
+        f"pre-training corpus: {sum(corpus['tokens_by_skill'].values()):,} tokens {corpus['tokens_by_skill']} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
     data = torch.tensor(rows, dtype=torch.long)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=spec.learning_rate, betas=spec.betas,
-                                  weight_decay=spec.weight_decay)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=spec.learning_rate, betas=spec.betas, weight_decay=spec.weight_decay
+    )
     model.train()
     curve: list[tuple[int, float]] = []
     window: list[float] = []
     train_started = time.perf_counter()
     for step in range(spec.steps):
         for group in optimizer.param_groups:
-            group["lr"] = spec.learning_rate * warmup_cosine(
-                step, spec.warmup_steps, spec.steps, spec.min_lr_ratio)
+            group["lr"] = spec.learning_rate * warmup_cosine(step, spec.warmup_steps, spec.steps, spec.min_lr_ratio)
         batch = data[step * spec.batch_size : (step + 1) * spec.batch_size]
         loss = model(input_ids=batch, labels=batch).loss
         if not torch.isfinite(loss):
-            raise StepFailedError(f"pre-training diverged at step {step + 1}: loss {float(loss)}; "
-                                  "lower the recipe's learning_rate")
+            raise StepFailedError(
+                f"pre-training diverged at step {step + 1}: loss {float(loss)}; lower the recipe's learning_rate"
+            )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -102,11 +109,20 @@ def pretrain(model, tokenizer, spec: PretrainSpec, log: Callable[[str], None] | 
             window.clear()
             elapsed = time.perf_counter() - train_started
             rate = (step + 1) * spec.batch_size * spec.seq_len / elapsed
-            log(f"pre-training step {step + 1}/{spec.steps} loss {curve[-1][1]:.3f} {rate:,.0f} tokens/s "
-                f"eta {elapsed / (step + 1) * (spec.steps - step - 1):.0f} s")
+            log(
+                f"pre-training step {step + 1}/{spec.steps} loss {curve[-1][1]:.3f} {rate:,.0f} tokens/s "
+                f"eta {elapsed / (step + 1) * (spec.steps - step - 1):.0f} s"
+            )
     model.eval()
     seconds = time.perf_counter() - train_started
     tokens = spec.steps * spec.batch_size * spec.seq_len
-    return {"steps": spec.steps, "tokens": tokens, "train_seconds": round(seconds, 1),
-            "tokens_per_second": round(tokens / seconds), "final_loss": curve[-1][1], "loss_curve": curve,
-            "threads": torch.get_num_threads(), "corpus": corpus}
+    return {
+        "steps": spec.steps,
+        "tokens": tokens,
+        "train_seconds": round(seconds, 1),
+        "tokens_per_second": round(tokens / seconds),
+        "final_loss": curve[-1][1],
+        "loss_curve": curve,
+        "threads": torch.get_num_threads(),
+        "corpus": corpus,
+    }

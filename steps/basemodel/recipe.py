@@ -13,7 +13,8 @@ import itertools
 import json
 from typing import Any
 
-from steps.basemodel.pretrain_corpus import Decontamination, documents
+from steps.basemodel.decontamination import Decontamination
+from steps.basemodel.pretrain_corpus import documents
 from steps.basemodel.tokenizer_corpus import tokenizer_corpus
 from steps.errors import NotFoundError
 from steps.local.chat_format import CHAT_TEMPLATE, SPECIAL_TOKENS

@@ -11,6 +11,8 @@ import json
 import random
 
 from steps.data import smoke_benchmarks as smoke
+from steps.data.smoke_squad import squad_rows
+from steps.data.smoke_words import invented_word
 
 # About 1,100 common English words (rank order roughly by frequency), so the BPE learns real words.
 _COMMON_WORDS = """
@@ -81,21 +83,102 @@ students teachers workers boxes bags cups eggs ducks chickens cars sells buys so
 earned spends spent costs remaining altogether fewer gives takes makes needs needed wants wanted
 uses used Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
 June July August September October November December title background context false null none
-""".split()
+""".split()  # noqa: SIM905 -- a word block reads better than a list literal of ~900 strings
 
-_SUBJECTS = ("the customer", "our team", "the engineer", "a small company", "the city council", "my sister",
-             "the new model", "the support agent", "every student", "the old library", "the manager")
-_VERBS = ("checked", "paid", "explained", "moved", "wrote", "answered", "reviewed", "opened", "found",
-          "sent", "updated", "cancelled", "received", "compared", "measured", "repaired")
-_OBJECTS = ("the invoice", "a long letter", "the monthly bill", "three reports", "the contract",
-            "an old map", "the data plan", "the phone number", "a question", "the final answer",
-            "the account", "the roaming charges", "a short story", "the weather report")
-_ADVERBS = ("yesterday", "last week", "on Monday", "in the morning", "after lunch", "again", "quickly",
-            "carefully", "at last", "before the meeting", "in March", "every day")
+_SUBJECTS = (
+    "the customer",
+    "our team",
+    "the engineer",
+    "a small company",
+    "the city council",
+    "my sister",
+    "the new model",
+    "the support agent",
+    "every student",
+    "the old library",
+    "the manager",
+)
+_VERBS = (
+    "checked",
+    "paid",
+    "explained",
+    "moved",
+    "wrote",
+    "answered",
+    "reviewed",
+    "opened",
+    "found",
+    "sent",
+    "updated",
+    "cancelled",
+    "received",
+    "compared",
+    "measured",
+    "repaired",
+)
+_OBJECTS = (
+    "the invoice",
+    "a long letter",
+    "the monthly bill",
+    "three reports",
+    "the contract",
+    "an old map",
+    "the data plan",
+    "the phone number",
+    "a question",
+    "the final answer",
+    "the account",
+    "the roaming charges",
+    "a short story",
+    "the weather report",
+)
+_ADVERBS = (
+    "yesterday",
+    "last week",
+    "on Monday",
+    "in the morning",
+    "after lunch",
+    "again",
+    "quickly",
+    "carefully",
+    "at last",
+    "before the meeting",
+    "in March",
+    "every day",
+)
 _CONNECT = ("because", "although", "when", "after", "so", "but", "and then", "while")
-_WORDS = ("time", "people", "year", "way", "day", "thing", "world", "life", "hand", "part", "child",
-          "place", "case", "week", "number", "group", "problem", "fact", "water", "money", "price",
-          "river", "country", "capital", "history", "music", "science", "question", "answer", "story")
+_WORDS = (
+    "time",
+    "people",
+    "year",
+    "way",
+    "day",
+    "thing",
+    "world",
+    "life",
+    "hand",
+    "part",
+    "child",
+    "place",
+    "case",
+    "week",
+    "number",
+    "group",
+    "problem",
+    "fact",
+    "water",
+    "money",
+    "price",
+    "river",
+    "country",
+    "capital",
+    "history",
+    "music",
+    "science",
+    "question",
+    "answer",
+    "story",
+)
 _ZIPF = [1.0 / (rank + 10) for rank in range(len(_COMMON_WORDS))]
 _ROLES = ("system", "user", "assistant")
 _CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CHF")
@@ -121,8 +204,10 @@ def _sentence(rng: random.Random) -> str:
 def _prose(rng: random.Random) -> str:
     parts = [_sentence(rng) for _ in range(rng.randint(2, 6))]
     if rng.random() < 0.5:
-        parts.append(f"The {rng.choice(_WORDS)} of {rng.randint(2, 2000)} {rng.choice(_WORDS)}s was "
-                     f"{rng.randint(1, 99)}% higher on {_date(rng)}.")
+        parts.append(
+            f"The {rng.choice(_WORDS)} of {rng.randint(2, 2000)} {rng.choice(_WORDS)}s was "
+            f"{rng.randint(1, 99)}% higher on {_date(rng)}."
+        )
     return " ".join(parts)
 
 
@@ -142,19 +227,34 @@ def _word_soup(rng: random.Random) -> str:
 
 
 def _billing(rng: random.Random) -> str:
-    lines = [f"{_amount(rng)} {rng.choice(_CURRENCIES)} | B-{rng.randint(10000, 99999)} | {_date(rng)}"
-             for _ in range(rng.randint(3, 5))]
-    answer = {"bill_found": rng.choice(("true", "false")), "bill_id": f"B-{rng.randint(10000, 99999)}",
-              "bill_date": _date(rng)}
-    return ("Extract the bill as JSON with keys bill_found, bill_id, bill_date.\nCustomer bills:\n"
-            + "\n".join(lines) + f"\nI was charged {_amount(rng)} USD, which bill is that?\n"
-            + json.dumps(answer))
+    lines = [
+        f"{_amount(rng)} {rng.choice(_CURRENCIES)} | B-{rng.randint(10000, 99999)} | {_date(rng)}"
+        for _ in range(rng.randint(3, 5))
+    ]
+    answer = {
+        "bill_found": rng.choice(("true", "false")),
+        "bill_id": f"B-{rng.randint(10000, 99999)}",
+        "bill_date": _date(rng),
+    }
+    return (
+        "Extract the bill as JSON with keys bill_found, bill_id, bill_date.\nCustomer bills:\n"
+        + "\n".join(lines)
+        + f"\nI was charged {_amount(rng)} USD, which bill is that?\n"
+        + json.dumps(answer)
+    )
 
 
 def _tool_call(rng: random.Random) -> str:
-    call = {"name": rng.choice(_TOOLS),
-            "arguments": {"city": smoke.invented_word(rng), "date": _date(rng), "amount": float(_amount(rng)),
-                          "limit": rng.randint(1, 50), "verbose": rng.random() < 0.5}}
+    call = {
+        "name": rng.choice(_TOOLS),
+        "arguments": {
+            "city": invented_word(rng),
+            "date": _date(rng),
+            "amount": float(_amount(rng)),
+            "limit": rng.randint(1, 50),
+            "verbose": rng.random() < 0.5,
+        },
+    }
     return json.dumps({"tool_calls": [{"type": "function", "function": call}]}, indent=rng.choice((None, 2)))
 
 
@@ -169,9 +269,11 @@ def _gsm8k(rng: random.Random) -> str:
 
 def _squad_and_trivia(seed: int, n: int) -> list[str]:
     texts = []
-    for row in smoke.squad_rows(seed, n):
-        texts.append(f"Title: {row['title']}\n\nBackground: {row['context']}\n\nQuestion: {row['question']}"
-                     f"\n\nAnswer: {row['answers']['text'][0]}")
+    for row in squad_rows(seed, n):
+        texts.append(
+            f"Title: {row['title']}\n\nBackground: {row['context']}\n\nQuestion: {row['question']}"
+            f"\n\nAnswer: {row['answers']['text'][0]}"
+        )
     for row in smoke.triviaqa_rows(seed, n):
         texts.append(f"Question: {row['question']}?\nAnswer: {row['answer']['value']}")
     return texts

@@ -22,10 +22,12 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from steps.data.bill_customers import invented_customer, luhn_card
 from steps.errors import InvalidInputError, LlmopsError
 
 SYNTHETIC_NOTICE = (
@@ -36,11 +38,6 @@ CHANGE_REASONS = ("none", "roaming", "late_fee", "plan_upgrade", "device_install
 CURRENCY = "USD"
 FOUND_FRACTION = 0.75
 
-_FIRST = ("Maria", "James", "Aisha", "Chen", "Olga", "Pedro", "Fatima", "Liam", "Noa", "Ravi",
-          "Sofia", "Kenji", "Amara", "Lucas", "Ingrid", "Tomas", "Leila", "Mateo", "Hana", "Omar")
-_LAST = ("Garcia", "Okafor", "Lindqvist", "Tanaka", "Novak", "Haddad", "Moreau", "Kowalski",
-         "Patel", "Silva", "Jensen", "Rossi", "Nguyen", "Abebe", "Fischer", "Costa", "Ibrahim", "Walsh")
-_DOMAINS = ("example.com", "example.net", "example.org")
 _PLANS = (("Basic 5GB", 25.0, 40.0), ("Unlimited", 45.0, 70.0), ("Unlimited Plus", 70.0, 110.0))
 _EXTRA = {  # change_reason -> (line item description, min amount, max amount)
     "roaming": ("International roaming", 8.0, 160.0),
@@ -64,28 +61,44 @@ _DATE_TEMPLATES = (
 # change_reason: (templates quoting the amount, templates quoting the date).
 _CHARGE_TEMPLATES = {
     "roaming": (
-        ("There is a charge for using my phone abroad on the bill of {amount} {currency}. Why?",
-         "I was travelling last month. Is that why I was billed {amount} {currency}?"),
-        ("Why am I paying for international calls on my bill from {date}? I was only overseas for a week.",
-         "My {date} bill has charges from my trip to another country, can you explain?"),
+        (
+            "There is a charge for using my phone abroad on the bill of {amount} {currency}. Why?",
+            "I was travelling last month. Is that why I was billed {amount} {currency}?",
+        ),
+        (
+            "Why am I paying for international calls on my bill from {date}? I was only overseas for a week.",
+            "My {date} bill has charges from my trip to another country, can you explain?",
+        ),
     ),
     "late_fee": (
-        ("Why is there a penalty on my bill of {amount} {currency}? I thought I paid on time.",
-         "I was charged {amount} {currency}, does that include a fee for paying late?"),
-        ("I got charged extra for an overdue payment on the bill dated {date}. Why?",
-         "Is there a penalty on my {date} bill because my payment was delayed?"),
+        (
+            "Why is there a penalty on my bill of {amount} {currency}? I thought I paid on time.",
+            "I was charged {amount} {currency}, does that include a fee for paying late?",
+        ),
+        (
+            "I got charged extra for an overdue payment on the bill dated {date}. Why?",
+            "Is there a penalty on my {date} bill because my payment was delayed?",
+        ),
     ),
     "plan_upgrade": (
-        ("I switched to a bigger plan. Is that why my bill was {amount} {currency}?",
-         "What is the partial-month charge for my new plan on the bill of {amount} {currency}?"),
-        ("I changed plans in the middle of the month, is that why my {date} bill is higher?",
-         "Why does my bill from {date} charge me for part of a month on the new plan?"),
+        (
+            "I switched to a bigger plan. Is that why my bill was {amount} {currency}?",
+            "What is the partial-month charge for my new plan on the bill of {amount} {currency}?",
+        ),
+        (
+            "I changed plans in the middle of the month, is that why my {date} bill is higher?",
+            "Why does my bill from {date} charge me for part of a month on the new plan?",
+        ),
     ),
     "device_installment": (
-        ("Is the payment for my new phone included in the bill of {amount} {currency}?",
-         "Why does my bill of {amount} {currency} include a charge for the handset I bought?"),
-        ("My {date} bill has a monthly payment for my phone, how is it calculated?",
-         "Why is there a handset payment on the bill dated {date}?"),
+        (
+            "Is the payment for my new phone included in the bill of {amount} {currency}?",
+            "Why does my bill of {amount} {currency} include a charge for the handset I bought?",
+        ),
+        (
+            "My {date} bill has a monthly payment for my phone, how is it calculated?",
+            "Why is there a handset payment on the bill dated {date}?",
+        ),
     ),
 }
 CHARGE_QUESTION_FRACTION = 0.9  # of found bills with an extra charge; the rest get a generic question
@@ -106,33 +119,6 @@ def _add_months(day: date, months: int) -> date:
     return date(total // 12, total % 12 + 1, day.day)  # day <= 28, always valid
 
 
-def _luhn_card(rng: random.Random) -> str:
-    digits = [4] + [rng.randrange(10) for _ in range(14)]
-    total = 0
-    for i, d in enumerate(reversed(digits)):  # the check digit will sit right of these
-        doubled = d * 2 if i % 2 == 0 else d
-        total += doubled - 9 if doubled > 9 else doubled
-    digits.append((10 - total % 10) % 10)
-    text = "".join(map(str, digits))
-    return " ".join(text[i : i + 4] for i in range(0, 16, 4))
-
-
-def _phone(rng: random.Random) -> str:
-    area, line = rng.randrange(201, 990), rng.randrange(100)
-    style = rng.randrange(3)
-    if style == 0:
-        return f"({area}) 555-01{line:02d}"
-    if style == 1:
-        return f"{area}-555-01{line:02d}"
-    return f"+1 {area} 555 01{line:02d}"
-
-
-def _customer(rng: random.Random, account_id: str) -> dict[str, str]:
-    first, last = rng.choice(_FIRST), rng.choice(_LAST)
-    email = f"{first}.{last}{rng.randrange(10, 100)}@{rng.choice(_DOMAINS)}".lower()
-    return {"name": f"{first} {last}", "email": email, "phone": _phone(rng), "account_id": account_id}
-
-
 def monthly_bills(rng: random.Random, numbers: list[int]) -> list[dict[str, Any]]:
     """One customer's consecutive monthly bills (one per bill number), each with line items and change_reason."""
     plan, low, high = rng.choice(_PLANS)
@@ -143,7 +129,7 @@ def monthly_bills(rng: random.Random, numbers: list[int]) -> list[dict[str, Any]
     for month, number in enumerate(numbers):
         while True:
             reason = "none" if rng.random() < 0.35 else rng.choice(CHANGE_REASONS[1:])
-            items = [{"description": f"Monthly plan ({plan})", "amount": base}]
+            items: list[dict[str, Any]] = [{"description": f"Monthly plan ({plan})", "amount": base}]
             if reason != "none":
                 label, lo, hi = _EXTRA[reason]
                 items.append({"description": label, "amount": round(rng.uniform(lo, hi), 2)})
@@ -153,14 +139,16 @@ def monthly_bills(rng: random.Random, numbers: list[int]) -> list[dict[str, Any]
             if amount not in seen_amounts:  # a quoted amount must identify one bill
                 break
         seen_amounts.add(amount)
-        bills.append({
-            "bill_id": f"B-{number}",
-            "bill_date": _add_months(start, month).isoformat(),
-            "amount": amount,
-            "currency": CURRENCY,
-            "line_items": items,
-            "change_reason": reason,
-        })
+        bills.append(
+            {
+                "bill_id": f"B-{number}",
+                "bill_date": _add_months(start, month).isoformat(),
+                "amount": amount,
+                "currency": CURRENCY,
+                "line_items": items,
+                "change_reason": reason,
+            }
+        )
     return bills
 
 
@@ -175,7 +163,9 @@ def _question(rng: random.Random, customer: dict[str, str], bills: list[dict[str
             amounts = {b["amount"] for b in bills}
             while amount in amounts:
                 amount = round(rng.uniform(25.0, 250.0), 2)
-        templates = _CHARGE_TEMPLATES[target["change_reason"]][0] if names_charge else _AMOUNT_TEMPLATES
+        templates: tuple[str, ...] = (
+            _CHARGE_TEMPLATES[target["change_reason"]][0] if names_charge else _AMOUNT_TEMPLATES
+        )
         value = {"amount": f"{amount:.2f}", "currency": target["currency"]}
     else:
         day = target["bill_date"]
@@ -187,7 +177,7 @@ def _question(rng: random.Random, customer: dict[str, str], bills: list[dict[str
         value = {"date": day}
     text = rng.choice(templates).format(**value, **customer)
     if rng.random() < 0.1:
-        text += _CARD_SUFFIX.format(card=_luhn_card(rng))
+        text += _CARD_SUFFIX.format(card=luhn_card(rng))
     expected = {
         "bill_found": found,
         "bill_id": target["bill_id"] if found else "",
@@ -211,18 +201,20 @@ def generate_bill_records(n: int, seed: int) -> list[dict[str, Any]]:
         while account in accounts:
             account = f"ACC-{rng.randrange(10**7, 10**8)}"
         accounts.add(account)
-        customer = _customer(rng, account)
+        customer = invented_customer(rng, account)
         numbers = [_bill_number(stripe, index) for index in indexes[:count]]
         del indexes[:count]
         bills = monthly_bills(rng, numbers)
         question, expected = _question(rng, customer, bills)
-        records.append({
-            "record_id": f"synthetic-{seed}-{i:05d}",
-            "customer": customer,
-            "bills": bills,
-            "question": question,
-            "expected": expected,
-        })
+        records.append(
+            {
+                "record_id": f"synthetic-{seed}-{i:05d}",
+                "customer": customer,
+                "bills": bills,
+                "question": question,
+                "expected": expected,
+            }
+        )
     return records
 
 

@@ -13,6 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from steps.data.smoke_squad import squad_rows
+from steps.data.smoke_words import ITEMS, NAMES, unique_words
 from steps.local.benchmark_metrics import triviaqa_normalized_aliases
 
 README = """\
@@ -41,35 +43,12 @@ DEFAULT_SEED = 1234
 SMOKE_ROWS = 50  # rows per benchmark file; a run's `limit` takes the first ones
 WORLD_SEED = "llmops-synthetic-world-v1"
 
-_NAMES = ("Ada", "Bram", "Cleo", "Dario", "Elin", "Farid", "Greta", "Hugo", "Iris", "Jonas", "Kira",
-          "Luca", "Mina", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera")
-_ITEMS = ("apples", "pencils", "stickers", "marbles", "cookies", "books", "shells", "cards", "stamps",
-          "buttons", "candles", "tickets")
-_SYLLABLES = ("ka", "lo", "ve", "ri", "ost", "ma", "dren", "tal", "sa", "mir", "bel", "zu", "nor",
-              "vin", "el", "ta", "por", "quen", "lys", "dar", "gun", "hel", "ib", "kor")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
-
-
-def invented_word(rng: random.Random, parts: tuple[int, int] = (2, 3)) -> str:
-    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(*parts))).capitalize()
-
-
-def _unique_words(rng: random.Random, count: int, taken: set[str]) -> list[str]:
-    words: list[str] = []
-    while len(words) < count:
-        word = invented_word(rng)
-        if word not in taken and len(word) >= 4:
-            taken.add(word)
-            words.append(word)
-    return words
-
-
 # --- GSM8K-style arithmetic ------------------------------------------------------------------------
 
+
 def gsm8k_problem(rng: random.Random) -> tuple[str, str, int]:
-    name, friend = rng.sample(_NAMES, 2)
-    items = rng.choice(_ITEMS)
+    name, friend = rng.sample(NAMES, 2)
+    items = rng.choice(ITEMS)
     kind = rng.randrange(5)
     if kind == 0:
         a, b = rng.randint(3, 60), rng.randint(2, 40)
@@ -98,11 +77,15 @@ def gsm8k_problem(rng: random.Random) -> tuple[str, str, int]:
         cost = price * count
         paid = next(v for v in (10, 20, 50, 100) if v > cost)
         c = paid - cost
-        q = (f"One of the {items} costs ${price}. {name} buys {count} {items} and pays with a ${paid} bill. "
-             f"How much change does {name} get, in dollars?")
-        steps = [f"{count} {items} cost {count} * {price} = $<<{count}*{price}={cost}>>{cost}.",
-                 f"The change is {paid} - {cost} = $<<{paid}-{cost}={c}>>{c}."]
-    return q, "\n".join(steps + [f"#### {c}"]), c
+        q = (
+            f"One of the {items} costs ${price}. {name} buys {count} {items} and pays with a ${paid} bill. "
+            f"How much change does {name} get, in dollars?"
+        )
+        steps = [
+            f"{count} {items} cost {count} * {price} = $<<{count}*{price}={cost}>>{cost}.",
+            f"The change is {paid} - {cost} = $<<{paid}-{cost}={c}>>{c}.",
+        ]
+    return q, "\n".join([*steps, f"#### {c}"]), c
 
 
 def gsm8k_rows(seed: int, n: int, split: str = "test") -> list[dict]:
@@ -110,81 +93,14 @@ def gsm8k_rows(seed: int, n: int, split: str = "test") -> list[dict]:
     rows = []
     for i in range(n):
         question, answer, final = gsm8k_problem(rng)
-        rows.append({"id": f"synthetic-gsm8k-{split}-{i}", "question": question, "answer": answer,
-                     "final_answer": str(final)})
-    return rows
-
-
-# --- SQuAD-style extractive QA --------------------------------------------------------------------
-
-class _Builder:
-    """Builds a paragraph and remembers the character span of each tagged piece."""
-
-    def __init__(self) -> None:
-        self.text = ""
-        self.spans: dict[str, tuple[int, int]] = {}
-
-    def add(self, *parts: str | tuple[str, str]) -> None:
-        for part in parts:
-            if isinstance(part, tuple):
-                key, value = part
-                self.spans[key] = (len(self.text), len(self.text) + len(value))
-                self.text += value
-            else:
-                self.text += part
-
-    def answer(self, *keys: str) -> tuple[str, int]:
-        start, end = self.spans[keys[0]][0], self.spans[keys[-1]][1]
-        return self.text[start:end], start
-
-
-def town_paragraph(rng: random.Random, town: str, province: str) -> tuple[str, list[tuple[str, list[tuple[str, int]]]]]:
-    founder = f"{rng.choice(_NAMES)} {invented_word(rng)}"
-    year, month = str(rng.randint(1200, 1899)), rng.choice(_MONTHS)
-    population = f"{rng.randint(2, 95)},{rng.randint(0, 999):03d}"
-    b = _Builder()
-    b.add(f"{town} is a small {rng.choice(('river', 'harbour', 'mountain', 'market'))} town in the ",
-          ("prov_pre", "province of "), ("province", province), f". It was founded in ", ("year", year),
-          " by ", ("founder", founder), ("founder_suffix", f", a {rng.choice(('shipbuilder', 'miller', 'weaver', 'merchant'))}"),
-          ". The town is known for ", ("its", "its "),
-          ("landmark", f"{rng.choice(('copper', 'stone', 'painted', 'floating'))} {rng.choice(('bridges', 'towers', 'gardens', 'markets'))}"),
-          " and for its annual ", ("festival", f"{rng.choice(('lantern', 'harvest', 'music', 'kite'))} festival"),
-          ", which is held ", ("in", "in "), ("month", month), ". ", ("about", "About "), ("population", population),
-          f" people live in {town} today, and most of them work in ",
-          ("industry", rng.choice(("fishing", "tourism", "farming", "glassmaking", "printing"))), ".")
-    questions = [
-        (f"Who founded {town}?", [b.answer("founder"), b.answer("founder"), b.answer("founder", "founder_suffix")]),
-        (f"In what year was {town} founded?", [b.answer("year")] * 3),
-        (f"In which province is {town}?", [b.answer("province"), b.answer("prov_pre", "province")]),
-        (f"When is the {b.answer('festival')[0]} of {town} held?", [b.answer("month"), b.answer("in", "month")]),
-        (f"How many people live in {town}?", [b.answer("population"), b.answer("about", "population")]),
-        (f"What is {town} known for besides its festival?", [b.answer("landmark"), b.answer("its", "landmark")]),
-        (f"In what do most people of {town} work?", [b.answer("industry")] * 2),
-    ]
-    return b.text, questions
-
-
-def squad_rows(seed: int, n: int) -> list[dict]:
-    rng = random.Random(f"squad-{seed}")
-    taken: set[str] = set()
-    rows: list[dict] = []
-    while len(rows) < n:
-        town, province = _unique_words(rng, 2, taken)
-        context, questions = town_paragraph(rng, town, province)
-        for question, answers in rng.sample(questions, rng.randint(3, 5)):
-            if len(rows) == n:
-                break
-            for text, start in answers:  # verify every span
-                assert context[start:start + len(text)] == text, (text, start)
-            rows.append({
-                "id": f"synthetic-squad-{len(rows):05d}", "title": f"Synthetic_{town}", "context": context,
-                "question": question,
-                "answers": {"text": [t for t, _ in answers], "answer_start": [s for _, s in answers]},
-            })
+        rows.append(
+            {"id": f"synthetic-gsm8k-{split}-{i}", "question": question, "answer": answer, "final_answer": str(final)}
+        )
     return rows
 
 
 # --- TriviaQA-style closed-book facts over a fixed invented world ---------------------------------
+
 
 def synthetic_world(countries: int = 40) -> list[dict[str, str]]:
     """The fixed invented world (independent of the smoke-set seed): one dict per country."""
@@ -192,13 +108,28 @@ def synthetic_world(countries: int = 40) -> list[dict[str, str]]:
     taken: set[str] = set()
     world = []
     for _ in range(countries):
-        country, capital, river, currency, inventor = _unique_words(rng, 5, taken)
-        world.append({
-            "country": country, "capital": capital, "river": river, "currency": currency.lower(),
-            "inventor": f"{rng.choice(_NAMES)} {inventor}",
-            "invention": rng.choice(("steam loom", "glass kite", "copper clock", "paper lamp", "water organ",
-                                     "sky lantern", "salt press", "wind cart")),
-        })
+        country, capital, river, currency, inventor = unique_words(rng, 5, taken)
+        world.append(
+            {
+                "country": country,
+                "capital": capital,
+                "river": river,
+                "currency": currency.lower(),
+                "inventor": f"{rng.choice(NAMES)} {inventor}",
+                "invention": rng.choice(
+                    (
+                        "steam loom",
+                        "glass kite",
+                        "copper clock",
+                        "paper lamp",
+                        "water organ",
+                        "sky lantern",
+                        "salt press",
+                        "wind cart",
+                    )
+                ),
+            }
+        )
     return world
 
 
@@ -211,13 +142,16 @@ def trivia_question(rng: random.Random, fact: dict[str, str]) -> tuple[str, list
         return f"Which country has {capital} as its capital?", [country, f"Republic of {country}"]
     if kind == 2:
         river = fact["river"]
-        return f"Which river flows through {capital}, the capital of {country}?", [river, f"{river} River", f"The {river} River"]
+        return f"Which river flows through {capital}, the capital of {country}?", [
+            river,
+            f"{river} River",
+            f"The {river} River",
+        ]
     if kind == 3:
         cur = fact["currency"]
         return f"What is the name of the currency used in {country}?", [cur, f"{cur}s", cur.capitalize()]
     inventor = fact["inventor"]
-    return (f"Which inventor from {country} built the first {fact['invention']}?",
-            [inventor, inventor.split()[-1]])
+    return (f"Which inventor from {country} built the first {fact['invention']}?", [inventor, inventor.split()[-1]])
 
 
 def triviaqa_rows(seed: int, n: int) -> list[dict]:
@@ -226,13 +160,22 @@ def triviaqa_rows(seed: int, n: int) -> list[dict]:
     rows = []
     for i in range(n):
         question, aliases = trivia_question(rng, rng.choice(world))
-        rows.append({"id": f"synthetic-triviaqa-{i}", "question": question,
-                     "answer": {"value": aliases[0], "aliases": aliases,
-                                "normalized_aliases": triviaqa_normalized_aliases(aliases)}})
+        rows.append(
+            {
+                "id": f"synthetic-triviaqa-{i}",
+                "question": question,
+                "answer": {
+                    "value": aliases[0],
+                    "aliases": aliases,
+                    "normalized_aliases": triviaqa_normalized_aliases(aliases),
+                },
+            }
+        )
     return rows
 
 
 # --- files -----------------------------------------------------------------------------------------
+
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)

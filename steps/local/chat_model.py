@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 import warnings
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from steps.errors import InvalidInputError, NotFoundError
@@ -28,7 +28,9 @@ class LocalChatModel:
 
         base_dir = Path(base_dir)
         if not (base_dir / "config.json").is_file():
-            raise NotFoundError(f"no model at {base_dir} (config.json missing); get it with steps.local.base_model.ensure_base_model")
+            raise NotFoundError(
+                f"no model at {base_dir} (config.json missing); get it with steps.local.base_model.ensure_base_model"
+            )
         if adapter_dir is not None and not (Path(adapter_dir) / "adapter_config.json").is_file():
             raise NotFoundError(f"no LoRA adapter at {adapter_dir} (adapter_config.json missing)")
         hf_logging.disable_progress_bar()
@@ -47,35 +49,59 @@ class LocalChatModel:
                 warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
                 model = PeftModel.from_pretrained(model, self.adapter_dir).merge_and_unload()
         self.model = model.eval()
-        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
+        self.pad_id = (
+            self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
+        )
         eos = self.model.generation_config.eos_token_id
         eos_ids = eos if isinstance(eos, list) else [eos]
         self.eos_ids = sorted({i for i in [*eos_ids, self.tokenizer.eos_token_id] if i is not None})
 
     def models(self) -> dict:
         """An OpenAI `/v1/models`-style list."""
-        return {"object": "list", "data": [{
-            "id": self.model_id, "object": "model", "created": self.created, "owned_by": "llmops-local",
-            "root": str(self.base_dir), "parent": None if self.adapter_dir is None else str(self.base_dir),
-        }]}
+        return {
+            "object": "list",
+            "data": [
+                {
+                    "id": self.model_id,
+                    "object": "model",
+                    "created": self.created,
+                    "owned_by": "llmops-local",
+                    "root": str(self.base_dir),
+                    "parent": None if self.adapter_dir is None else str(self.base_dir),
+                }
+            ],
+        }
 
-    def create(self, messages: list[dict], max_tokens: int = 128, temperature: float = 0.0,
-               stop: list[str] | None = None, seed: int | None = None) -> dict:
+    def create(
+        self,
+        messages: list[dict],
+        max_tokens: int = 128,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        seed: int | None = None,
+    ) -> dict:
         return self.create_batch([messages], max_tokens, temperature, stop, batch_size=1, seed=seed)[0]
 
-    def create_batch(self, conversations: list[list[dict]], max_tokens: int = 128, temperature: float = 0.0,
-                     stop: list[str] | None = None, batch_size: int = 16, seed: int | None = None) -> list[dict]:
+    def create_batch(
+        self,
+        conversations: list[list[dict]],
+        max_tokens: int = 128,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        batch_size: int = 16,
+        seed: int | None = None,
+    ) -> list[dict]:
         stop = stop_strings(max_tokens, temperature, stop)
         prompts = [self._prompt_ids(messages) for messages in conversations]
         # Longest first so each batch has similar lengths; results go back to the input order.
         order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
-        results: list[dict | None] = [None] * len(prompts)
+        results: dict[int, dict] = {}
         for start in range(0, len(order), max(1, batch_size)):
-            chunk = order[start:start + max(1, batch_size)]
+            chunk = order[start : start + max(1, batch_size)]
             outputs = self._generate([prompts[i] for i in chunk], max_tokens, temperature, stop, seed)
-            for i, (content, completion_tokens, finish) in zip(chunk, outputs):
+            for i, (content, completion_tokens, finish) in zip(chunk, outputs, strict=True):
                 results[i] = self._completion(content, len(prompts[i]), completion_tokens, finish)
-        return results  # type: ignore[return-value]
+        return [results[i] for i in range(len(prompts))]
 
     def _prompt_ids(self, messages: list[dict]) -> list[int]:
         if not messages or any(not isinstance(m, dict) or "role" not in m for m in messages):
@@ -86,8 +112,9 @@ class LocalChatModel:
         limit = self.model.config.max_position_embeddings - 1
         return ids[-limit:]
 
-    def _generate(self, prompts: list[list[int]], max_tokens: int, temperature: float, stop: list[str],
-                  seed: int | None) -> list[tuple[str, int, str]]:
+    def _generate(
+        self, prompts: list[list[int]], max_tokens: int, temperature: float, stop: list[str], seed: int | None
+    ) -> list[tuple[str, int, str]]:
         import torch
 
         from steps.local.seeding import seeded_torch
@@ -97,10 +124,10 @@ class LocalChatModel:
         input_ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)
         mask = torch.zeros((len(prompts), width), dtype=torch.long)
         for row, ids in enumerate(prompts):
-            input_ids[row, width - len(ids):] = torch.tensor(ids)
-            mask[row, width - len(ids):] = 1
+            input_ids[row, width - len(ids) :] = torch.tensor(ids)
+            mask[row, width - len(ids) :] = 1
         kwargs = {"max_new_tokens": max_new, "eos_token_id": self.eos_ids, "pad_token_id": self.pad_id}
-        rng = nullcontext()
+        rng: AbstractContextManager[None] = nullcontext()
         if temperature > 0:
             kwargs.update(do_sample=True, temperature=temperature, top_p=1.0, top_k=0)
             if seed is not None:
@@ -135,8 +162,17 @@ class LocalChatModel:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": self.model_id,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                         "finish_reason": finish, "logprobs": None}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": finish,
+                    "logprobs": None,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
         }

@@ -10,16 +10,24 @@ import os
 import tempfile
 from pathlib import Path
 
-from steps.contracts import (TRAINING_FILE, VALIDATION_FILE, CustomizationJob, Datastore, LoraHyperparameters,
-                             MetricsCallback, job_key)
+from steps.contracts import (
+    TRAINING_FILE,
+    VALIDATION_FILE,
+    CustomizationJob,
+    Datastore,
+    LoraHyperparameters,
+    MetricsCallback,
+    job_key,
+)
 from steps.errors import NotFoundError
 from steps.local.deployer import LocalDeployer
 from steps.local.entity_registry import LocalEntityRegistry
 
 
 class LocalCustomizer:
-    def __init__(self, root: Path, datastore: Datastore, deployer: LocalDeployer,
-                 registry: LocalEntityRegistry) -> None:
+    def __init__(
+        self, root: Path, datastore: Datastore, deployer: LocalDeployer, registry: LocalEntityRegistry
+    ) -> None:
         self.root = root
         self.jobs = root / "customization" / "jobs"
         self.adapters = root / "customization" / "adapters"
@@ -29,9 +37,7 @@ class LocalCustomizer:
         """The adapter's folder (local platform only: inference and evaluation load it from there)."""
         path = self.adapters / adapter_id
         if not (path / "adapter_config.json").exists():
-            raise NotFoundError(
-                f"adapter {adapter_id!r} not found under {self.adapters}; run the customize step first"
-            )
+            raise NotFoundError(f"adapter {adapter_id!r} not found under {self.adapters}; run the customize step first")
         return path
 
     def adapter_files(self, adapter_id: str) -> Path | None:
@@ -52,8 +58,14 @@ class LocalCustomizer:
             handle.write(job.model_dump_json(indent=2))
         os.replace(tmp, self.jobs / f"{job.job_id}.json")
 
-    def run(self, output_model: str, base_model: str, dataset_uri: str, hyperparameters: LoraHyperparameters,
-            on_metrics: MetricsCallback | None = None) -> CustomizationJob:
+    def run(
+        self,
+        output_model: str,
+        base_model: str,
+        dataset_uri: str,
+        hyperparameters: LoraHyperparameters,
+        on_metrics: MetricsCallback | None = None,
+    ) -> CustomizationJob:
         """Train the adapter unless a completed job with the same content exists."""
         from steps.local.lora_training import LoraTrainingConfig, train_lora
 
@@ -69,8 +81,12 @@ class LocalCustomizer:
             return existing
         adapter_id = f"{output_model}-{key}"
         job = CustomizationJob(
-            job_id=job_id, adapter_id=adapter_id, status="running", base_model=base_model,
-            dataset_uri=dataset_uri, hyperparameters=hyperparameters.model_dump(mode="json"),
+            job_id=job_id,
+            adapter_id=adapter_id,
+            status="running",
+            base_model=base_model,
+            dataset_uri=dataset_uri,
+            hyperparameters=hyperparameters.model_dump(mode="json"),
         )
         self._save(job)
         try:

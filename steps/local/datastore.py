@@ -69,8 +69,13 @@ class LocalDatastore:
         revision = revision_of(files)
         parent = self.root / namespace / name
         target = parent / revision
-        ref = dict(namespace=namespace, name=name, revision=revision,
-                   uri=self._uri(namespace, name, revision), files=sorted(files))
+        ref = {
+            "namespace": namespace,
+            "name": name,
+            "revision": revision,
+            "uri": self._uri(namespace, name, revision),
+            "files": sorted(files),
+        }
         if target.is_dir():
             self._verify(target, files)
             return DatasetRef(**ref, created=False)

@@ -31,10 +31,25 @@ class LocalEvaluator:
             raise NotFoundError(f"benchmark data {data!r}: no folder {path}; use 'smoke' or create it")
         return path
 
-    def run_benchmark(self, benchmark: str, data: str, base_model: str, adapter_id: str, limit: int | None,
-                      output_dir: Path, num_fewshot: int | None = None) -> BenchmarkScore:
+    def run_benchmark(
+        self,
+        benchmark: str,
+        data: str,
+        base_model: str,
+        adapter_id: str,
+        limit: int | None,
+        output_dir: Path,
+        num_fewshot: int | None = None,
+    ) -> BenchmarkScore:
         from steps.local import harness
 
         adapter_dir = self.customizer.adapter_dir(adapter_id) if adapter_id else None
-        return harness.run_benchmark(benchmark, self.data_dir(data), self.deployer.model_dir(base_model),
-                                     adapter_dir, limit, output_dir, num_fewshot=num_fewshot)
+        return harness.run_benchmark(
+            benchmark,
+            self.data_dir(data),
+            self.deployer.model_dir(base_model),
+            adapter_dir,
+            limit,
+            output_dir,
+            num_fewshot=num_fewshot,
+        )

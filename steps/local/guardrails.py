@@ -9,10 +9,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
+
 from steps.contracts import GuardrailCheck, GuardrailConfigRef
 from steps.errors import InvalidInputError
 from steps.logic.anonymize import anonymize_text
-
 
 DEFAULT_BLOCKED_TERMS = ("ignore your instructions", "ignore previous instructions", "other customer's card")
 
@@ -25,10 +25,15 @@ class LocalGuardrails:
     def __init__(self, root: Path) -> None:
         self.root = root / "guardrails"
 
-    def ensure_config(self, adapter_id: str, blocked_terms: tuple[str, ...] = DEFAULT_BLOCKED_TERMS) -> GuardrailConfigRef:
+    def ensure_config(
+        self, adapter_id: str, blocked_terms: tuple[str, ...] = DEFAULT_BLOCKED_TERMS
+    ) -> GuardrailConfigRef:
         name = f"{_slug(adapter_id)}-rails"
-        data = {"model": adapter_id, "input": {"blocked_terms": sorted(t.lower() for t in blocked_terms)},
-                "output": {"block_pii": True}}
+        data = {
+            "model": adapter_id,
+            "input": {"blocked_terms": sorted(t.lower() for t in blocked_terms)},
+            "output": {"block_pii": True},
+        }
         path = self.root / f"{name}.json"
         old = json.loads(path.read_text()) if path.exists() else None
         action = "unchanged" if old == data else ("updated" if old else "created")
@@ -38,8 +43,9 @@ class LocalGuardrails:
             with os.fdopen(fd, "w") as handle:
                 json.dump(data, handle, indent=2, sort_keys=True)
             os.replace(tmp, path)
-        return GuardrailConfigRef(config_id=f"local/{name}", namespace="local", name=name, model=adapter_id,
-                                  action=action)
+        return GuardrailConfigRef(
+            config_id=f"local/{name}", namespace="local", name=name, model=adapter_id, action=action
+        )
 
     def check(self, adapter_id: str, messages: list[dict], config_id: str | None = None) -> GuardrailCheck:
         if not messages:

@@ -69,14 +69,14 @@ def encode_chat(tokenizer, messages: list[dict], max_seq_len: int) -> tuple[list
         full = tokenizer.apply_chat_template(messages[: i + 1], tokenize=False)
         if not full.startswith(rendered):
             raise InvalidInputError("the chat template is not prefix-stable; cannot mask the loss per message")
-        segment = full[len(rendered):]
+        segment = full[len(rendered) :]
         if message.get("role") == "assistant":
             # The header is what the template puts before the content (a sentinel marks the content).
-            probe = tokenizer.apply_chat_template(messages[:i] + [{**message, "content": _SENTINEL}], tokenize=False)
-            header = probe[len(rendered):].split(_SENTINEL)[0] if _SENTINEL in probe else ""
+            probe = tokenizer.apply_chat_template([*messages[:i], {**message, "content": _SENTINEL}], tokenize=False)
+            header = probe[len(rendered) :].split(_SENTINEL)[0] if _SENTINEL in probe else ""
             if not segment.startswith(header):
                 header = ""
-            body = segment[len(header):]
+            body = segment[len(header) :]
             cut = body.rfind(eos) + len(eos) if eos and eos in body else len(body)
             parts = [(header, False), (body[:cut], True), (body[cut:], False)]
         else:
@@ -96,9 +96,14 @@ def _validate_rows(rows: list[dict], what: str) -> None:
         if not isinstance(messages, list) or not messages:
             raise InvalidInputError(f"{what} row {n}: expected {{'messages': [...]}} with at least one message")
         for m in messages:
-            if not isinstance(m, dict) or m.get("role") not in ("system", "user", "assistant") \
-                    or not isinstance(m.get("content"), str):
-                raise InvalidInputError(f"{what} row {n}: each message needs role system|user|assistant and a string content")
+            if (
+                not isinstance(m, dict)
+                or m.get("role") not in ("system", "user", "assistant")
+                or not isinstance(m.get("content"), str)
+            ):
+                raise InvalidInputError(
+                    f"{what} row {n}: each message needs role system|user|assistant and a string content"
+                )
         if not any(m["role"] == "assistant" for m in messages):
             raise InvalidInputError(f"{what} row {n}: no assistant message to learn from")
 
@@ -107,7 +112,7 @@ def _batches(examples: list[tuple[list[int], list[int]]], order: list[int], batc
     import torch
 
     for start in range(0, len(order), batch_size):
-        chunk = [examples[i] for i in order[start:start + batch_size]]
+        chunk = [examples[i] for i in order[start : start + batch_size]]
         width = max(len(ids) for ids, _ in chunk)
         input_ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)
         labels = torch.full((len(chunk), width), IGNORE_INDEX, dtype=torch.long)
@@ -188,8 +193,14 @@ def train_lora(
             f"no assistant tokens left to learn from within max_seq_len={hp.max_seq_len}; raise max_seq_len"
         )
 
-    config = LoraConfig(r=hp.rank, lora_alpha=hp.alpha, lora_dropout=hp.dropout, target_modules=hp.target_modules,
-                        modules_to_save=hp.modules_to_save or None, task_type="CAUSAL_LM")
+    config = LoraConfig(
+        r=hp.rank,
+        lora_alpha=hp.alpha,
+        lora_dropout=hp.dropout,
+        target_modules=hp.target_modules,
+        modules_to_save=hp.modules_to_save or None,
+        task_type="CAUSAL_LM",
+    )
     with warnings.catch_warnings(), seeded_torch(hp.seed):
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         model = get_peft_model(model, config)
@@ -232,7 +243,9 @@ def train_lora(
             tokens += int(mask.sum())
             if loss is not None:
                 if not torch.isfinite(loss):
-                    raise StepFailedError(f"training diverged: loss is {float(loss)} at step {step}; lower the learning rate")
+                    raise StepFailedError(
+                        f"training diverged: loss is {float(loss)} at step {step}; lower the learning rate"
+                    )
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(trainable, 1.0)
@@ -251,9 +264,14 @@ def train_lora(
 
     _save(model, tokenizer, Path(output_dir))
     return TrainingResult(
-        steps=step, epochs=round(step / steps_per_epoch, 4), tokens=tokens,
-        seconds=round(time.perf_counter() - started, 3), trainable_parameters=n_trainable,
-        total_parameters=n_total, train_loss=train_curve, val_loss=val_curve,
+        steps=step,
+        epochs=round(step / steps_per_epoch, 4),
+        tokens=tokens,
+        seconds=round(time.perf_counter() - started, 3),
+        trainable_parameters=n_trainable,
+        total_parameters=n_total,
+        train_loss=train_curve,
+        val_loss=val_curve,
         final_train_loss=train_curve[-1][1] if train_curve else None,
         final_val_loss=val_curve[-1][1] if val_curve else None,
     )

@@ -10,7 +10,8 @@ changes nothing.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from steps.logic.records import BillRecord, Customer, Record, parse_record
 
@@ -48,7 +49,7 @@ class Placeholders:
 
     def __init__(self) -> None:
         self._seen: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
-        self.counts: dict[str, int] = {kind: 0 for kind in KINDS}
+        self.counts: dict[str, int] = dict.fromkeys(KINDS, 0)
 
     def get(self, kind: str, key: str) -> str:
         table = self._seen[kind]
@@ -93,8 +94,12 @@ def anonymize_text(
 
     text = _CARD.sub(card, text)
     text = _PHONE.sub(lambda m: state.replace("phone", _digits(m.group(0))[-10:]), text)
+
+    def name(key: str) -> Callable[[re.Match[str]], str]:
+        return lambda _match: state.replace("name", key)
+
     for pattern, key in _name_patterns(names):
-        text = pattern.sub(lambda m, key=key: state.replace("name", key), text)
+        text = pattern.sub(name(key), text)
     return text, {kind: state.counts[kind] - before[kind] for kind in KINDS}
 
 
@@ -102,11 +107,13 @@ def _customer_placeholders(customer: Customer, state: Placeholders) -> Customer:
     def mask(kind: str, value: str, key: str) -> str:
         return value if not value or _PLACEHOLDER.match(value) else state.get(kind, key)
 
-    return customer.model_copy(update={
-        "name": mask("name", customer.name, " ".join(customer.name.split()).casefold()),
-        "email": mask("email", customer.email, customer.email.lower()),
-        "phone": mask("phone", customer.phone, _digits(customer.phone)[-10:]),
-    })
+    return customer.model_copy(
+        update={
+            "name": mask("name", customer.name, " ".join(customer.name.split()).casefold()),
+            "email": mask("email", customer.email, customer.email.lower()),
+            "phone": mask("phone", customer.phone, _digits(customer.phone)[-10:]),
+        }
+    )
 
 
 def anonymize_record(record: Record | dict[str, Any], task: str) -> tuple[Record, dict[str, int]]:

@@ -80,8 +80,9 @@ def stderr_of(p: float, n: int) -> float:
     return math.sqrt(p * (1.0 - p) / n) if n > 0 else 0.0
 
 
-def score_bill_predictions(predictions: list[str], references: list[str],
-                           fields: tuple[str, ...] = FIELDS) -> BillScores:
+def score_bill_predictions(
+    predictions: list[str], references: list[str], fields: tuple[str, ...] = FIELDS
+) -> BillScores:
     """Score predictions row by row against canonical reference answers (same order, same length)."""
     unknown = set(fields) - set(FIELDS)
     if not fields or unknown:
@@ -94,7 +95,7 @@ def score_bill_predictions(predictions: list[str], references: list[str],
         raise InvalidInputError("no predictions to score (n=0); the evaluation set is empty")
     rows: list[BillRowResult] = []
     classes: dict[str, list[bool]] = {}
-    for index, (prediction, reference) in enumerate(zip(predictions, references)):
+    for index, (prediction, reference) in enumerate(zip(predictions, references, strict=True)):
         gold = parse_answer(reference)
         if gold is None:
             raise InvalidInputError(f"reference {index} is not a JSON object: {reference!r}")
@@ -107,9 +108,18 @@ def score_bill_predictions(predictions: list[str], references: list[str],
         }
         if "change_reason" in fields:
             classes.setdefault(str(_normalise("change_reason", gold.get("change_reason"))), []).append(
-                hits["change_reason"])
-        rows.append(BillRowResult(index=index, prediction=prediction, reference=reference,
-                                  valid_json=parsed is not None, fields=hits, all_fields_exact=all(hits.values())))
+                hits["change_reason"]
+            )
+        rows.append(
+            BillRowResult(
+                index=index,
+                prediction=prediction,
+                reference=reference,
+                valid_json=parsed is not None,
+                fields=hits,
+                all_fields_exact=all(hits.values()),
+            )
+        )
     n = len(rows)
     values = {"valid_json": sum(row.valid_json for row in rows) / n}
     values |= {field: sum(row.fields[field] for row in rows) / n for field in fields}
@@ -119,5 +129,6 @@ def score_bill_predictions(predictions: list[str], references: list[str],
         recalls = {name: sum(hits) / len(hits) for name, hits in classes.items()}
         values["change_reason_balanced"] = sum(recalls.values()) / len(recalls)
         errors["change_reason_balanced"] = math.sqrt(
-            sum(stderr_of(p, len(classes[name])) ** 2 for name, p in recalls.items())) / len(recalls)
+            sum(stderr_of(p, len(classes[name])) ** 2 for name, p in recalls.items())
+        ) / len(recalls)
     return BillScores(n=n, values=values, stderr=errors, rows=rows)

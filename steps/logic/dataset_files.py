@@ -59,7 +59,7 @@ def revision_of(files: dict[str, bytes]) -> str:
     """First 16 hex of sha256 over the sorted (path, sha256(content)) pairs."""
     digest = hashlib.sha256()
     for path in sorted(files):
-        digest.update(f"{path}\0{hashlib.sha256(files[path]).hexdigest()}\n".encode("utf-8"))
+        digest.update(f"{path}\0{hashlib.sha256(files[path]).hexdigest()}\n".encode())
     return digest.hexdigest()[:16]
 
 

@@ -44,21 +44,27 @@ def bill_answer(task: str, bill_found: bool, bill_id: str, bill_date: str, chang
         "bill_date": bill_date if bill_found else "",
         "change_reason": change_reason if bill_found else "none",
     }
-    return json.dumps({key: answer[key] for key in BILL_ANSWER_KEYS[task]}, separators=ANSWER_SEPARATORS,
-                      ensure_ascii=False)
+    return json.dumps(
+        {key: answer[key] for key in BILL_ANSWER_KEYS[task]}, separators=ANSWER_SEPARATORS, ensure_ascii=False
+    )
 
 
 def _extras(bill) -> str:
-    extras = [f"{item.description} {item.amount:.2f}" for item in bill.line_items
-              if not item.description.startswith(_REGULAR_ITEMS)]
+    extras = [
+        f"{item.description} {item.amount:.2f}"
+        for item in bill.line_items
+        if not item.description.startswith(_REGULAR_ITEMS)
+    ]
     return "; ".join(extras) or "no extra charges"
 
 
 def bill_user_prompt(record: BillRecord) -> str:
     names = [record.customer.name]
     question, _ = anonymize_text(record.question, names)
-    lines = [f"{bill.amount:.2f} {bill.currency} | {bill.bill_id} | {bill.bill_date} | {_extras(bill)}"
-             for bill in record.bills]
+    lines = [
+        f"{bill.amount:.2f} {bill.currency} | {bill.bill_id} | {bill.bill_date} | {_extras(bill)}"
+        for bill in record.bills
+    ]
     return "Customer bills:\n" + "\n".join(lines) + f"\nQuestion: {question}"
 
 

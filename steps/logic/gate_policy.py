@@ -104,31 +104,43 @@ def decide(policy: GatePolicy, base: list[Score], candidate: list[Score]) -> Gat
             failures.append(f"{name}: base reports it as {b.kind}, candidate as {c.kind}")
         if name == policy.headline_metric and kind != "business":
             failures.append(f"{name}: the headline metric must be a business score, got {kind}")
-        for side, score in (("base", b), ("candidate", c)):
-            if score is None:
+        for side, side_score in (("base", b), ("candidate", c)):
+            if side_score is None:
                 if threshold is not None:
                     failures.append(f"{name}: no {side} score; the {side} evaluation did not report it")
-            elif threshold is not None and score.n < policy.min_samples:
-                failures.append(f"{name}: {side} has n={score.n} samples, fewer than min_samples={policy.min_samples}")
-        delta = c.value - b.value if b is not None and c is not None else None
-        ci95 = None
-        if b is not None and c is not None and b.stderr is not None and c.stderr is not None and delta is not None:
-            half = 1.96 * math.sqrt(b.stderr**2 + c.stderr**2)
-            ci95 = (delta - half, delta + half)
-        if delta is not None and threshold is not None and delta < threshold - _EPS:
-            if name == policy.headline_metric:
+            elif threshold is not None and side_score.n < policy.min_samples:
                 failures.append(
-                    f"{name}: business gain {delta:+.4f} (base {b.value:.4f} -> candidate {c.value:.4f}) "
-                    f"is below the required {policy.min_business_gain:+.4f}"
+                    f"{name}: {side} has n={side_score.n} samples, fewer than min_samples={policy.min_samples}"
                 )
-            else:
-                failures.append(
-                    f"{name}: regression {-delta:.4f} (base {b.value:.4f} -> candidate {c.value:.4f}) "
-                    f"exceeds the allowed {-threshold:.4f}"
-                )
+        delta: float | None = None
+        ci95: tuple[float, float] | None = None
+        if b is not None and c is not None:
+            delta = c.value - b.value
+            if b.stderr is not None and c.stderr is not None:
+                half = 1.96 * math.sqrt(b.stderr**2 + c.stderr**2)
+                ci95 = (delta - half, delta + half)
+            if threshold is not None and delta < threshold - _EPS:
+                if name == policy.headline_metric:
+                    failures.append(
+                        f"{name}: business gain {delta:+.4f} (base {b.value:.4f} -> candidate {c.value:.4f}) "
+                        f"is below the required {policy.min_business_gain:+.4f}"
+                    )
+                else:
+                    failures.append(
+                        f"{name}: regression {-delta:.4f} (base {b.value:.4f} -> candidate {c.value:.4f}) "
+                        f"exceeds the allowed {-threshold:.4f}"
+                    )
         reasons.extend(failures)
-        rows.append(GateRow(
-            name=name, kind=kind, base=b.value if b else None, candidate=c.value if c else None,
-            delta=delta, threshold=threshold, ci95=ci95, passed=not failures,
-        ))
+        rows.append(
+            GateRow(
+                name=name,
+                kind=kind,
+                base=b.value if b else None,
+                candidate=c.value if c else None,
+                delta=delta,
+                threshold=threshold,
+                ci95=ci95,
+                passed=not failures,
+            )
+        )
     return GateDecision(passed=not reasons, reasons=reasons, rows=rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -75,7 +75,12 @@ class BillRecord(_Strict):
             if match is None:
                 errors.append(("expected.bill_id", f"{exp.bill_id!r} is not one of this record's bills {ids}"))
             elif match.bill_date != exp.bill_date:
-                errors.append(("expected.bill_date", f"{exp.bill_date!r} differs from bill {match.bill_id}'s date {match.bill_date!r}"))
+                errors.append(
+                    (
+                        "expected.bill_date",
+                        f"{exp.bill_date!r} differs from bill {match.bill_id}'s date {match.bill_date!r}",
+                    )
+                )
         elif exp.bill_id or exp.bill_date:
             errors.append(("expected", "bill_found is false, so bill_id and bill_date must be empty strings"))
         return errors
@@ -106,9 +111,11 @@ class ChatRecord(_Strict):
         return []
 
 
-Record = Union[BillRecord, ChatRecord]
+Record = BillRecord | ChatRecord
 MODELS: dict[str, type[BillRecord] | type[ChatRecord]] = {
-    "bill-json": BillRecord, "bill-reason": BillRecord, "chat": ChatRecord,
+    "bill-json": BillRecord,
+    "bill-reason": BillRecord,
+    "chat": ChatRecord,
 }
 
 
@@ -142,13 +149,17 @@ def read_jsonl(path: Path | str) -> list[tuple[int, dict[str, Any]]]:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                raise InvalidInputError(f"{path}:{line_number}: not UTF-8 text: {error}. Fix the line or remove it.") from None
+                raise InvalidInputError(
+                    f"{path}:{line_number}: not UTF-8 text: {error}. Fix the line or remove it."
+                ) from None
             if not text.strip():
                 continue
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as error:
-                raise InvalidInputError(f"{path}:{line_number}: not valid JSON: {error}. Fix the line or remove it.") from None
+                raise InvalidInputError(
+                    f"{path}:{line_number}: not valid JSON: {error}. Fix the line or remove it."
+                ) from None
             if not isinstance(value, dict):
                 raise InvalidInputError(
                     f"{path}:{line_number}: expected a JSON object, got {type(value).__name__}. "
@@ -172,7 +183,9 @@ def validate_records(rows: list[tuple[int, dict[str, Any]]], task: str, source: 
         record_id = row.get("record_id")
         if isinstance(record_id, str) and record_id:
             if record_id in first_line:
-                errors.append(f"{source}:{line}: record_id: duplicate {record_id!r} (first on line {first_line[record_id]})")
+                errors.append(
+                    f"{source}:{line}: record_id: duplicate {record_id!r} (first on line {first_line[record_id]})"
+                )
             else:
                 first_line[record_id] = line
         try:
@@ -190,7 +203,9 @@ def validate_records(rows: list[tuple[int, dict[str, Any]]], task: str, source: 
         shown = errors[:MAX_ERRORS_SHOWN]
         more = f"\n... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
         raise InvalidInputError(
-            f"{source}: {len(errors)} problem(s) in {task!r} records:\n" + "\n".join(shown) + more
+            f"{source}: {len(errors)} problem(s) in {task!r} records:\n"
+            + "\n".join(shown)
+            + more
             + "\nFix these rows and run again."
         )
     return records

@@ -39,7 +39,9 @@ def summary_table(decision: GateDecision) -> str:
     widths = [max(len(line[column]) for line in table) for column in range(len(HEADERS))]
     lines = []
     for line in table:
-        cells = [line[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(line[1:], widths[1:])]
+        cells = [line[0].ljust(widths[0])] + [
+            cell.rjust(width) for cell, width in zip(line[1:], widths[1:], strict=True)
+        ]
         lines.append("  ".join(cells).rstrip())
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines.append(verdict_line(decision))

@@ -12,7 +12,8 @@ test fraction must be 0, "testing" stays empty and the groups go to training and
 from __future__ import annotations
 
 import hashlib
-from typing import Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from steps.errors import InvalidInputError
 
@@ -21,7 +22,7 @@ SPLITS = ("training", "validation", "testing")
 
 
 def _unit(seed: int, key: str) -> float:
-    digest = hashlib.sha256(f"{seed}\0{key}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{seed}\0{key}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
@@ -65,9 +66,9 @@ def _by_rank(units: dict[str, float], validation_fraction: float, test_fraction:
             n_test -= 1
         else:
             n_validation -= 1
-    assignment = {key: "testing" for key in ranked[:n_test]}
-    assignment.update({key: "validation" for key in ranked[n_test : n_test + n_validation]})
-    assignment.update({key: "training" for key in ranked[n_test + n_validation :]})
+    assignment = dict.fromkeys(ranked[:n_test], "testing")
+    assignment.update(dict.fromkeys(ranked[n_test : n_test + n_validation], "validation"))
+    assignment.update(dict.fromkeys(ranked[n_test + n_validation :], "training"))
     return assignment
 
 
@@ -100,6 +101,6 @@ def split_records(
     if set(assignment.values()) != set(wanted):
         assignment = _by_rank(units, validation_fraction, test_fraction)
     result: dict[str, list[T]] = {name: [] for name in SPLITS}
-    for item, group in zip(items, keys):
+    for item, group in zip(items, keys, strict=True):
         result[assignment[group]].append(item)
     return result

@@ -38,16 +38,28 @@ def _http2_errors() -> tuple[type[BaseException], ...]:
 
 
 # What a platform call can raise (SDK, httpx, huggingface_hub, sockets); anything else is a bug, not wrapped.
-API_ERRORS: tuple[type[BaseException], ...] = (NeMoMicroservicesError, httpx.HTTPError, ConnectionError,
-                                               TimeoutError, *_http2_errors())
+API_ERRORS: tuple[type[BaseException], ...] = (
+    NeMoMicroservicesError,
+    httpx.HTTPError,
+    ConnectionError,
+    TimeoutError,
+    *_http2_errors(),
+)
 
 TRANSIENT_STATUS = frozenset({408, 425, 429})
 MAX_RETRY_AFTER = 60.0
 INITIAL_DELAY, MAX_DELAY = 0.5, 8.0
 DEFAULT_ATTEMPTS = 5
 # Loggers that may print request options, URLs or headers (SDK debug logs include request bodies).
-_LOGGERS = ("nemo_microservices", "nemo_microservices._base_client", "httpx", "httpcore",
-            "huggingface_hub", "huggingface_hub.utils._http", "steps.nemo")
+_LOGGERS = (
+    "nemo_microservices",
+    "nemo_microservices._base_client",
+    "httpx",
+    "httpcore",
+    "huggingface_hub",
+    "huggingface_hub.utils._http",
+    "steps.nemo",
+)
 
 
 class _Redactor(logging.Filter):
@@ -85,8 +97,9 @@ def nemo_client(timeout: float = 60.0):
 
     install_log_redaction()
     nim = settings.nim_url() if _has("NIM_URL") else None
-    return NeMoMicroservices(base_url=settings.nemo_url(), inference_base_url=nim, max_retries=0,
-                             timeout=httpx.Timeout(timeout, connect=5.0))
+    return NeMoMicroservices(
+        base_url=settings.nemo_url(), inference_base_url=nim, max_retries=0, timeout=httpx.Timeout(timeout, connect=5.0)
+    )
 
 
 def _has(var: str) -> bool:
@@ -153,8 +166,14 @@ def backoff(attempt: int, exc: BaseException | None = None) -> float:
     return delay * settings.time_scale()
 
 
-def call_idempotent(fn: Callable[..., T], *args: Any, what: str, attempts: int = DEFAULT_ATTEMPTS,
-                    sleep: Callable[[float], None] = time.sleep, **kwargs: Any) -> T:
+def call_idempotent(
+    fn: Callable[..., T],
+    *args: Any,
+    what: str,
+    attempts: int = DEFAULT_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+    **kwargs: Any,
+) -> T:
     """`fn(*args, **kwargs)`, retried on transient failures only; the last error is re-raised as is."""
     for attempt in range(1, attempts + 1):
         try:
@@ -194,8 +213,14 @@ CREATE_ATTEMPTS = 3
 LOOKUPS_PER_FAILURE = 3
 
 
-def create_once(create: Callable[[], T], find: Callable[[], T | None], *, what: str, poll: float,
-                sleep: Callable[[float], None] = time.sleep) -> T:
+def create_once(
+    create: Callable[[], T],
+    find: Callable[[], T | None],
+    *,
+    what: str,
+    poll: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
     """Create a job or deployment without ever creating it twice.
 
     Job-creating POSTs are never retried blindly. After a transient failure or a 409, look for what
@@ -209,19 +234,22 @@ def create_once(create: Callable[[], T], find: Callable[[], T | None], *, what: 
             if not (is_transient(exc) or status_of(exc) == 409):
                 raise platform_error(exc, what) from None
             failure = exc
-            get_logger(__name__).warning("%s failed (%s); looking for it before posting again", what,
-                                         describe(exc))
+            get_logger(__name__).warning("%s failed (%s); looking for it before posting again", what, describe(exc))
             for look in range(1, LOOKUPS_PER_FAILURE + 1):
                 sleep(poll * look / 4)
                 found = find()
                 if found is not None:
                     return found
-    raise platform_error(failure, what, f"still failing after {CREATE_ATTEMPTS} attempts, and nothing was "
-                                        "created; re-running the step is safe") from None
+    raise platform_error(
+        failure,
+        what,
+        f"still failing after {CREATE_ATTEMPTS} attempts, and nothing was created; re-running the step is safe",
+    ) from None
 
 
-def iterate_pages(list_page: Callable[..., Any], *, what: str, page_size: int = 100, max_pages: int = 100,
-                  **params: Any) -> Iterator[Any]:
+def iterate_pages(
+    list_page: Callable[..., Any], *, what: str, page_size: int = 100, max_pages: int = 100, **params: Any
+) -> Iterator[Any]:
     """Every item of an SDK list endpoint, one retried GET per page (stops at total_pages or an empty page)."""
     for page in range(1, max_pages + 1):
         result = call_idempotent(list_page, what=f"{what} (page {page})", page=page, page_size=page_size, **params)

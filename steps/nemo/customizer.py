@@ -15,12 +15,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from steps.errors import InvalidInputError, StepFailedError
 from steps.contracts import CustomizationJob, LoraHyperparameters, MetricsCallback, job_key
+from steps.errors import StepFailedError
 from steps.logic.dataset_files import check_name
 from steps.nemo import settings
-from steps.nemo.client import (API_ERRORS, call_idempotent, create_once, describe, get_logger, iterate_pages,
-                               nemo_client)
+from steps.nemo.client import API_ERRORS, call_idempotent, create_once, describe, get_logger, iterate_pages, nemo_client
+from steps.nemo.customization_jobs import (
+    completed_job,
+    emit_new_metrics,
+    failure_detail,
+    job_status,
+    nemo_hyperparameters,
+    targets_base_model,
+)
 from steps.nemo.datastore import NemoDatastore, parse_uri
 from steps.nemo.polling import Terminated, Watch, sigterm_raises
 
@@ -29,51 +36,17 @@ log = get_logger(__name__)
 KEY_FIELD, OUTPUT_FIELD, DATASET_FIELD = "llmops_job_key", "llmops_output_model", "llmops_dataset_uri"
 ACTIVE = frozenset({"created", "pending", "running", "unknown"})
 ENDED_BADLY = frozenset({"failed", "cancelled", "cancelling"})
-METRICS = ("train_loss", "val_loss")
-# LoRA hyperparameter -> (section, NeMo field); section None = top level of `hyperparameters`.
-HYPERPARAMETERS = {
-    "rank": ("lora", "adapter_dim"), "alpha": ("lora", "alpha"), "dropout": ("lora", "adapter_dropout"),
-    "epochs": (None, "epochs"), "learning_rate": (None, "learning_rate"), "batch_size": (None, "batch_size"),
-    "max_steps": (None, "max_steps"), "seed": (None, "seed"),
-}
-INT_FIELDS = frozenset({"adapter_dim", "alpha", "epochs", "batch_size", "max_steps", "seed"})
-
-
-def nemo_hyperparameters(hp: LoraHyperparameters) -> dict[str, Any]:
-    """The Customizer `hyperparameters` body for the LoRA hyperparameters."""
-    body: dict[str, Any] = {"training_type": "sft", "finetuning_type": "lora"}
-    for key, value in sorted(hp.model_dump().items()):
-        if value is None:
-            continue
-        section, field = HYPERPARAMETERS[key]
-        if field in INT_FIELDS:
-            if float(value) != int(value):
-                raise InvalidInputError(f"hyperparameter {key}={value!r} must be a whole number on NeMo Customizer")
-            value = int(value)
-        (body.setdefault(section, {}) if section else body)[field] = value
-    return body
-
-
-def _job_status(job: Any) -> str:
-    return str(job.status or getattr(job.status_details, "status", None) or "unknown")
-
-
-def failure_detail(details: Any) -> str:
-    """The reason a job failed: the last status log with a detail, else the last message."""
-    logs = list(getattr(details, "status_logs", None) or [])
-    for entry in reversed(logs):
-        if entry.detail:
-            return str(entry.detail)
-    for entry in reversed(logs):
-        if entry.message:
-            return str(entry.message)
-    return "no detail in the job's status logs"
 
 
 class NemoCustomizer:
-    def __init__(self, client: Any = None, timing: settings.Timing | None = None,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                 datastore: NemoDatastore | None = None) -> None:
+    def __init__(
+        self,
+        client: Any = None,
+        timing: settings.Timing | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        datastore: NemoDatastore | None = None,
+    ) -> None:
         self.client = client or nemo_client()
         self.timing = timing or settings.CUSTOMIZATION
         self.sleep, self.clock = sleep, clock
@@ -95,14 +68,17 @@ class NemoCustomizer:
         if pinned:
             return pinned
         seen, matches = [], []
-        configs = iterate_pages(self.client.customization.configs.list, what="list customization configs",
-                                filter={"target_base_model": base_model, "finetuning_type": "lora",
-                                        "training_type": "sft"})
+        configs = iterate_pages(
+            self.client.customization.configs.list,
+            what="list customization configs",
+            filter={"target_base_model": base_model, "finetuning_type": "lora", "training_type": "sft"},
+        )
         for config in configs:
             ref = f"{config.namespace}/{config.name}" if config.namespace else str(config.name)
             seen.append(ref)
-            if _targets(config, base_model) and any(
-                    o.training_type == "sft" and o.finetuning_type == "lora" for o in config.training_options or []):
+            if targets_base_model(config, base_model) and any(
+                o.training_type == "sft" and o.finetuning_type == "lora" for o in config.training_options or []
+            ):
                 matches.append(ref)
         if not matches:
             raise StepFailedError(
@@ -115,8 +91,9 @@ class NemoCustomizer:
     def find_jobs(self, key: str, output_model: str) -> list[Any]:
         """Jobs carrying this content key and output model, newest first."""
         found = []
-        for job in iterate_pages(self.client.customization.jobs.list, what="list customization jobs",
-                                 sort="-created_at"):
+        for job in iterate_pages(
+            self.client.customization.jobs.list, what="list customization jobs", sort="-created_at"
+        ):
             fields = job.custom_fields or {}
             if fields.get(KEY_FIELD) == key and fields.get(OUTPUT_FIELD) == output_model:
                 found.append(job)
@@ -124,8 +101,14 @@ class NemoCustomizer:
 
     # -- the port ---------------------------------------------------------------------------------
 
-    def run(self, output_model: str, base_model: str, dataset_uri: str, hyperparameters: LoraHyperparameters,
-            on_metrics: MetricsCallback | None = None) -> CustomizationJob:
+    def run(
+        self,
+        output_model: str,
+        base_model: str,
+        dataset_uri: str,
+        hyperparameters: LoraHyperparameters,
+        on_metrics: MetricsCallback | None = None,
+    ) -> CustomizationJob:
         """The completed LoRA job for this content: found, followed, or created and followed."""
         namespace, dataset_name, revision = parse_uri(dataset_uri)
         output = output_model if "/" in output_model else f"{namespace}/{output_model}"
@@ -142,13 +125,20 @@ class NemoCustomizer:
                 if job is None:
                     self._check_dataset_head(namespace, dataset_name, revision, dataset_uri)
                     job = self._create(
-                        key, output, base_model, dataset_uri, body_hp, attempt=len(jobs) + 1,
-                        dataset={"name": dataset_name, "namespace": namespace})
+                        key,
+                        output,
+                        base_model,
+                        dataset_uri,
+                        body_hp,
+                        attempt=len(jobs) + 1,
+                        dataset={"name": dataset_name, "namespace": namespace},
+                    )
                 job_id = str(job.id)
-                if _job_status(job) != "completed":
+                if job_status(job) != "completed":
                     self._follow(job_id, on_metrics)
-                    job = call_idempotent(self.client.customization.jobs.retrieve, job_id,
-                                          what=f"get customization job {job_id}")
+                    job = call_idempotent(
+                        self.client.customization.jobs.retrieve, job_id, what=f"get customization job {job_id}"
+                    )
             except Terminated:
                 terminated = True
                 if threading.current_thread() is threading.main_thread():
@@ -158,17 +148,21 @@ class NemoCustomizer:
         if terminated:
             signal.raise_signal(signal.SIGTERM)  # the restored handler (default: terminate) takes it from here
             raise StepFailedError(f"stopped by SIGTERM; customization job {job_id or '(none yet)'} was cancelled")
-        return self._result(job, base_model, dataset_uri, hyperparameters)
+        return completed_job(job, base_model, dataset_uri, hyperparameters)
 
     def _pick(self, jobs: list[Any]) -> Any:
         for wanted in ({"completed"}, ACTIVE):
             for job in jobs:
-                if _job_status(job) in wanted:
-                    log.info("found customization job %s (%s) for this content", job.id, _job_status(job))
+                if job_status(job) in wanted:
+                    log.info("found customization job %s (%s) for this content", job.id, job_status(job))
                     return job
         for job in jobs[:1]:
-            log.warning("previous customization job %s for this content ended %s: %s; starting a new one",
-                        job.id, _job_status(job), failure_detail(job.status_details))
+            log.warning(
+                "previous customization job %s for this content ended %s: %s; starting a new one",
+                job.id,
+                job_status(job),
+                failure_detail(job.status_details),
+            )
         return None
 
     def _check_dataset_head(self, namespace: str, name: str, revision: str, uri: str) -> None:
@@ -183,102 +177,75 @@ class NemoCustomizer:
                 "(or use a distinct dataset_name per run spec)"
             )
 
-    def _create(self, key: str, output: str, base_model: str, dataset_uri: str, hp: dict, attempt: int,
-                dataset: dict) -> Any:
+    def _create(
+        self, key: str, output: str, base_model: str, dataset_uri: str, hp: dict, attempt: int, dataset: dict
+    ) -> Any:
         config = self.find_config(base_model)
         out_ns, _, out_name = output.partition("/")
         body = {
-            "config": config, "dataset": dataset, "hyperparameters": hp, "output_model": output,
-            "name": f"{out_name}-{key}-{attempt}", "namespace": out_ns,
+            "config": config,
+            "dataset": dataset,
+            "hyperparameters": hp,
+            "output_model": output,
+            "name": f"{out_name}-{key}-{attempt}",
+            "namespace": out_ns,
             "description": f"llmops LoRA of {base_model} on {dataset_uri}",
             "custom_fields": {KEY_FIELD: key, OUTPUT_FIELD: output, DATASET_FIELD: dataset_uri},
         }
+
         def create() -> Any:
             job = self.client.with_options(max_retries=0).customization.jobs.create(**body)
             log.info("created customization job %s -> %s", job.id, job.output_model)
             return job
 
-        return create_once(create, lambda: self._pick_live(self.find_jobs(key, output)),
-                           what=f"create customization job for {output}", poll=self.timing.scaled().poll,
-                           sleep=self.sleep)
+        return create_once(
+            create,
+            lambda: self._pick_live(self.find_jobs(key, output)),
+            what=f"create customization job for {output}",
+            poll=self.timing.scaled().poll,
+            sleep=self.sleep,
+        )
 
     @staticmethod
     def _pick_live(jobs: list[Any]) -> Any:
-        return next((j for j in jobs if _job_status(j) == "completed" or _job_status(j) in ACTIVE), None)
+        return next((j for j in jobs if job_status(j) == "completed" or job_status(j) in ACTIVE), None)
 
     def _follow(self, job_id: str, on_metrics: MetricsCallback | None) -> Any:
         watch = Watch(self.timing, f"customization job {job_id}", clock=self.clock)
         emitted: dict[str, int] = {}
-        hint = ("the job is left as it is: re-run the step to follow it, or cancel it "
-                f"(POST /v1/customization/jobs/{job_id}/cancel)")
+        hint = (
+            "the job is left as it is: re-run the step to follow it, or cancel it "
+            f"(POST /v1/customization/jobs/{job_id}/cancel)"
+        )
         while True:
-            details = call_idempotent(self.client.customization.jobs.status, job_id,
-                                      what=f"status of customization job {job_id}")
+            details = call_idempotent(
+                self.client.customization.jobs.status, job_id, what=f"status of customization job {job_id}"
+            )
             status = str(details.status)
-            self._emit(details, emitted, on_metrics)
+            emit_new_metrics(details, emitted, on_metrics)
             if status == "completed":
                 return details
             if status in ENDED_BADLY:
-                raise StepFailedError(settings.redact(
-                    f"customization job {job_id} {status}: {failure_detail(details)}; fix the cause and re-run "
-                    "the step (a new job is created)"))
+                raise StepFailedError(
+                    settings.redact(
+                        f"customization job {job_id} {status}: {failure_detail(details)}; fix the cause and re-run "
+                        "the step (a new job is created)"
+                    )
+                )
             watch.advance(status, details.steps_completed, details.percentage_done)
-            watch.check(f"{details.steps_completed or 0} steps, {details.percentage_done or 0:.0f}% done, "
-                        f"last log {failure_detail(details)!r}", hint)
+            watch.check(
+                f"{details.steps_completed or 0} steps, {details.percentage_done or 0:.0f}% done, "
+                f"last log {failure_detail(details)!r}",
+                hint,
+            )
             self.sleep(watch.poll)
-
-    @staticmethod
-    def _emit(details: Any, emitted: dict[str, int], on_metrics: MetricsCallback | None) -> None:
-        """Send every not-yet-seen train_loss / val_loss point, grouped by step, in step order."""
-        values = getattr(getattr(details, "metrics", None), "metrics", None)
-        if on_metrics is None or values is None:
-            return
-        by_step: dict[int, dict[str, float]] = {}
-        for name in METRICS:
-            for point in getattr(values, name, None) or []:
-                if point.step is None or point.value is None or point.step <= emitted.get(name, -1):
-                    continue
-                by_step.setdefault(int(point.step), {})[name] = float(point.value)
-                emitted[name] = max(emitted.get(name, -1), int(point.step))
-        for step in sorted(by_step):
-            on_metrics(step, by_step[step])
 
     def cancel(self, job_id: str) -> None:
         """Ask the Customizer to cancel a job (POST /v1/customization/jobs/{id}/cancel); best effort."""
         try:
-            call_idempotent(self.client.customization.jobs.cancel, job_id, what=f"cancel customization job {job_id}",
-                            attempts=3)
+            call_idempotent(
+                self.client.customization.jobs.cancel, job_id, what=f"cancel customization job {job_id}", attempts=3
+            )
             log.warning("cancelled customization job %s", job_id)
         except API_ERRORS as exc:
             log.error("could not cancel customization job %s: %s", job_id, describe(exc))
-
-    def _result(self, job: Any, base_model: str, dataset_uri: str,
-                hyperparameters: LoraHyperparameters) -> CustomizationJob:
-        adapter_id = str(job.output_model or "")
-        if not adapter_id:
-            raise StepFailedError(f"customization job {job.id} completed without an output model")
-        if "@" not in adapter_id:
-            adapter_id = f"{adapter_id}@{job.id}"  # the server's naming when no version was given
-        details = job.status_details
-        result = {} if details is None else {
-            "steps": details.steps_completed, "epochs": details.epochs_completed, "seconds": details.elapsed_time,
-            "train_loss": details.train_loss, "val_loss": details.val_loss, "best_epoch": details.best_epoch,
-        }
-        return CustomizationJob(
-            job_id=str(job.id), adapter_id=adapter_id, status="completed", base_model=base_model,
-            dataset_uri=dataset_uri, hyperparameters=hyperparameters.model_dump(mode="json"),
-            result={k: v for k, v in result.items() if v is not None},
-        )
-
-
-def _targets(config: Any, base_model: str) -> bool:
-    """Whether a customization config's target is `base_model` (target object, `ns/name[@v]` string, or name)."""
-    target = config.target
-    if target is None:
-        return str(config.name or "").split("@")[0] == base_model
-    if isinstance(target, str):
-        return target.split("@")[0] == base_model
-    names = {getattr(target, "base_model", None)}
-    if target.name:
-        names.add(f"{target.namespace}/{target.name}".split("@")[0] if target.namespace else target.name.split("@")[0])
-    return base_model in names and getattr(target, "enabled", True) is not False

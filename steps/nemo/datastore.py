@@ -9,24 +9,31 @@ Reads download a revision once into `<workspace>/nemo-datastore/<ns>/<name>/<com
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import shutil
 import tempfile
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from steps import settings as step_settings
-from steps.errors import InvalidInputError, NotFoundError, StepFailedError
 from steps.contracts import DatasetRef, EntityRegistry
+from steps.errors import InvalidInputError, NotFoundError, StepFailedError
 from steps.logic.dataset_files import check_dataset_files, check_name, check_relpath, read_dataset_jsonl, revision_of
 from steps.nemo import settings
-from steps.nemo.client import (API_ERRORS, call_idempotent, get_logger, install_log_redaction, is_transient,
-                               platform_error, status_of)
+from steps.nemo.client import (
+    API_ERRORS,
+    call_idempotent,
+    get_logger,
+    install_log_redaction,
+    is_transient,
+    platform_error,
+    status_of,
+)
+from steps.nemo.hub import git_blob_id, hub_online
 
 log = get_logger(__name__)
 _URI = re.compile(r"^hf://datasets/([^/@]+)/([^/@]+)@([0-9a-fA-F]{7,64})$")
@@ -40,28 +47,6 @@ def parse_uri(uri: str) -> tuple[str, str, str]:
         raise InvalidInputError(f"{uri!r} is not a Data Store dataset URI; expected {URI_FORM}")
     namespace, name, revision = match.groups()
     return check_name("namespace", namespace), check_name("name", name), revision
-
-
-def git_blob_id(content: bytes) -> str:
-    """The git object id of a file (what the Hub API lists as a file's `oid`)."""
-    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
-
-
-@contextlib.contextmanager
-def hub_online():
-    """Let huggingface_hub talk to the Data Store even when HF_HUB_OFFLINE is set, with telemetry off.
-
-    Offline mode exists to keep jobs away from huggingface.co; the Data Store is an in-cluster service.
-    Telemetry stays off so that nothing (e.g. the user-agent's registry fetch) goes to huggingface.co.
-    """
-    from huggingface_hub import constants
-
-    saved = constants.HF_HUB_OFFLINE, constants.HF_HUB_DISABLE_TELEMETRY
-    constants.HF_HUB_OFFLINE, constants.HF_HUB_DISABLE_TELEMETRY = False, True
-    try:
-        yield
-    finally:
-        constants.HF_HUB_OFFLINE, constants.HF_HUB_DISABLE_TELEMETRY = saved
 
 
 class NemoDatastore:
@@ -90,6 +75,7 @@ class NemoDatastore:
 
     def _hub(self, method: str, *args: Any, what: str, **kwargs: Any) -> Any:
         """An HfApi call, retried on transient failures; lazy listings are read inside the retry."""
+
         def call() -> Any:
             result = getattr(self.api, method)(*args, **kwargs)
             return list(result) if isinstance(result, Iterator) else result
@@ -120,16 +106,18 @@ class NemoDatastore:
         repo_id = f"{namespace}/{name}"
         self.ensure_namespace(namespace)
         try:
-            self._hub("create_repo", repo_id, repo_type="dataset", exist_ok=True,
-                      what=f"create Data Store repo {repo_id}")
+            self._hub(
+                "create_repo", repo_id, repo_type="dataset", exist_ok=True, what=f"create Data Store repo {repo_id}"
+            )
         except API_ERRORS as exc:
             raise platform_error(exc, f"create Data Store repo {repo_id}") from None
         revision, created = self._commit(repo_id, files)
         self.entity_store.ensure_dataset(namespace, name, f"hf://datasets/{namespace}/{name}")
         uri = f"hf://datasets/{namespace}/{name}@{revision}"
         log.info("dataset %s %s", uri, "committed" if created else "already present")
-        return DatasetRef(namespace=namespace, name=name, revision=revision, uri=uri, files=sorted(files),
-                          created=created)
+        return DatasetRef(
+            namespace=namespace, name=name, revision=revision, uri=uri, files=sorted(files), created=created
+        )
 
     def _commit(self, repo_id: str, files: dict[str, bytes]) -> tuple[str, bool]:
         """(revision, created): one commit with every file, unless the head already holds exactly them."""
@@ -145,7 +133,9 @@ class NemoDatastore:
             try:
                 with hub_online():
                     info = self.api.create_commit(
-                        repo_id, operations, repo_type="dataset",
+                        repo_id,
+                        operations,
+                        repo_type="dataset",
                         commit_message=f"llmops dataset content {content_key}",
                         commit_description=f"{len(files)} files; content key {content_key}",
                     )
@@ -175,8 +165,16 @@ class NemoDatastore:
         if head is None:
             return None, {}
         try:
-            entries = list(self._hub("list_repo_tree", repo_id, repo_type="dataset", revision=head, recursive=True,
-                                     what=f"list files of {repo_id}@{head}"))
+            entries = list(
+                self._hub(
+                    "list_repo_tree",
+                    repo_id,
+                    repo_type="dataset",
+                    revision=head,
+                    recursive=True,
+                    what=f"list files of {repo_id}@{head}",
+                )
+            )
         except API_ERRORS as exc:
             raise platform_error(exc, f"list files of Data Store repo {repo_id}@{head}") from None
         stored = {e.path: e for e in entries if hasattr(e, "blob_id") and not _hidden(e.path)}
@@ -192,10 +190,11 @@ class NemoDatastore:
             if entry.lfs is not None:
                 if entry.lfs.sha256 != hashlib.sha256(content).hexdigest():
                     return False
-            elif entry.blob_id not in (git_blob_id(content), hashlib.sha256(content).hexdigest()):
+            elif entry.blob_id not in (git_blob_id(content), hashlib.sha256(content).hexdigest()) and (
                 # An unknown id scheme: compare the bytes themselves.
-                if self._download(repo_id, head, path) != content:
-                    return False
+                self._download(repo_id, head, path) != content
+            ):
+                return False
         return True
 
     # -- reads ------------------------------------------------------------------------------------
@@ -223,14 +222,23 @@ class NemoDatastore:
         if target.is_dir():
             return target
         try:
-            entries = list(self._hub("list_repo_tree", repo_id, repo_type="dataset", revision=revision,
-                                     recursive=True, what=f"list files of {uri}"))
+            entries = list(
+                self._hub(
+                    "list_repo_tree",
+                    repo_id,
+                    repo_type="dataset",
+                    revision=revision,
+                    recursive=True,
+                    what=f"list files of {uri}",
+                )
+            )
         except API_ERRORS as exc:
             if status_of(exc) == 404:
                 known = self.list_revisions(namespace, name)
                 hint = f"known revisions: {', '.join(known)}" if known else "the dataset has no revision"
                 raise NotFoundError(
-                    f"dataset {uri} not found in the Data Store ({hint}); run prepare-data first") from None
+                    f"dataset {uri} not found in the Data Store ({hint}); run prepare-data first"
+                ) from None
             raise platform_error(exc, f"list files of {uri}") from None
         paths = sorted(e.path for e in entries if hasattr(e, "blob_id") and not _hidden(e.path))
         target.parent.mkdir(parents=True, exist_ok=True)

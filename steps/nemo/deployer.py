@@ -16,8 +16,17 @@ from typing import Any
 from steps.contracts import Deployment, EntityRegistry
 from steps.errors import NotFoundError, StepFailedError
 from steps.nemo import settings
-from steps.nemo.client import (API_ERRORS, call_idempotent, describe, get_logger, is_transient, iterate_pages,
-                               nemo_client, platform_error, status_of)
+from steps.nemo.client import (
+    API_ERRORS,
+    call_idempotent,
+    describe,
+    get_logger,
+    is_transient,
+    iterate_pages,
+    nemo_client,
+    platform_error,
+    status_of,
+)
 from steps.nemo.entity_store import EntityStore
 from steps.nemo.inference import list_models, wait_for_model
 from steps.nemo.polling import Watch
@@ -51,9 +60,14 @@ def _status(deployment: Any) -> str:
 
 
 class NemoDeployer:
-    def __init__(self, client: Any = None, timing: settings.Timing | None = None,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                 entity_store: EntityRegistry | None = None) -> None:
+    def __init__(
+        self,
+        client: Any = None,
+        timing: settings.Timing | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        entity_store: EntityRegistry | None = None,
+    ) -> None:
         self.client = client or nemo_client()
         self.timing = timing or settings.DEPLOYMENT
         self.sleep, self.clock = sleep, clock
@@ -62,8 +76,9 @@ class NemoDeployer:
     def _get(self, namespace: str, name: str) -> Any:
         what = f"get model deployment {namespace}/{name}"
         try:
-            return call_idempotent(self.client.deployment.model_deployments.retrieve, name, namespace=namespace,
-                                   what=what)
+            return call_idempotent(
+                self.client.deployment.model_deployments.retrieve, name, namespace=namespace, what=what
+            )
         except API_ERRORS as exc:
             if status_of(exc) == 404:
                 return None
@@ -74,8 +89,7 @@ class NemoDeployer:
         found = self._get(*deployment_name(base_model))
         if found is not None:
             return found
-        for deployment in iterate_pages(self.client.deployment.model_deployments.list,
-                                        what="list model deployments"):
+        for deployment in iterate_pages(self.client.deployment.model_deployments.list, what="list model deployments"):
             if _config_model(deployment) == base_model or base_model in (deployment.models or []):
                 return deployment
         return None
@@ -83,11 +97,19 @@ class NemoDeployer:
     def _create(self, base_model: str) -> Any:
         namespace, name = deployment_name(base_model)
         body: dict[str, Any] = {
-            "name": name, "namespace": namespace, "async_enabled": False,
-            "config": {"model": base_model, "nim_deployment": {
-                "image_name": f"nvcr.io/nim/{base_model}", "image_tag": settings.nim_image_tag(),
-                "gpu": settings.nim_gpu(), "pvc_size": settings.nim_pvc_size(),
-                "additional_envs": {"NIM_GUIDED_DECODING_BACKEND": "fast_outlines"}}},
+            "name": name,
+            "namespace": namespace,
+            "async_enabled": False,
+            "config": {
+                "model": base_model,
+                "nim_deployment": {
+                    "image_name": f"nvcr.io/nim/{base_model}",
+                    "image_tag": settings.nim_image_tag(),
+                    "gpu": settings.nim_gpu(),
+                    "pvc_size": settings.nim_pvc_size(),
+                    "additional_envs": {"NIM_GUIDED_DECODING_BACKEND": "fast_outlines"},
+                },
+            },
             "custom_fields": {"llmops_base_model": base_model},
         }
         if settings.hf_token():
@@ -106,8 +128,9 @@ class NemoDeployer:
                 if found is not None:
                     return found
                 self.sleep(self.timing.scaled().poll * attempt / 4)
-            raise platform_error(exc, f"create model deployment {namespace}/{name}",
-                                 "it does not exist; re-running the step is safe") from None
+            raise platform_error(
+                exc, f"create model deployment {namespace}/{name}", "it does not exist; re-running the step is safe"
+            ) from None
 
     def _wait_ready(self, deployment: Any) -> Any:
         namespace, name = deployment.namespace, deployment.name
@@ -118,16 +141,20 @@ class NemoDeployer:
                 return deployment
             description = getattr(deployment.status_details, "description", None) or ""
             if status in FAILED:
-                raise StepFailedError(settings.redact(
-                    f"model deployment {namespace}/{name} {status}: {description or 'no description'}; "
-                    "fix it (or delete it so that it is recreated) and re-run the step"))
+                raise StepFailedError(
+                    settings.redact(
+                        f"model deployment {namespace}/{name} {status}: {description or 'no description'}; "
+                        "fix it (or delete it so that it is recreated) and re-run the step"
+                    )
+                )
             watch.advance(status)
             watch.check(f"deployed={getattr(deployment, 'deployed', None)}, {description!r}")
             self.sleep(watch.poll)
             deployment = self._get(namespace, name)
             if deployment is None:
                 raise StepFailedError(
-                    f"model deployment {namespace}/{name} disappeared while starting; re-run the step")
+                    f"model deployment {namespace}/{name} disappeared while starting; re-run the step"
+                )
 
     def ensure_base(self, base_model: str) -> Deployment:
         """The NIM serving `base_model`, ready and listing it."""
@@ -136,7 +163,8 @@ class NemoDeployer:
         wait_for_model(base_model, sleep=self.sleep, clock=self.clock)
         namespace, name = deployment.namespace, deployment.name
         return Deployment(
-            model_id=base_model, model_key=f"{slug(base_model)}.{slug(f'{namespace}-{name}')}",
+            model_id=base_model,
+            model_key=f"{slug(base_model)}.{slug(f'{namespace}-{name}')}",
             endpoint=settings.nim_url(),
             path=f"{settings.nemo_url()}/v1/deployment/model-deployments/{namespace}/{name}",
         )

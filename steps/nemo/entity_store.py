@@ -43,8 +43,9 @@ class EntityStore:
         except API_ERRORS as exc:
             code = status_of(exc)
             # 409 (and 422 on some releases) = exists; 422 can also mean a bad name, so look again.
-            if code == 409 or (code == 422 and self._get(self.client.namespaces.retrieve, namespace,
-                                                         what=f"get {what}") is not None):
+            if code == 409 or (
+                code == 422 and self._get(self.client.namespaces.retrieve, namespace, what=f"get {what}") is not None
+            ):
                 return False
             raise platform_error(exc, f"create {what}") from None
 
@@ -57,9 +58,14 @@ class EntityStore:
             if existing is not None:
                 break
             try:
-                call_idempotent(self.client.datasets.create, name=name, namespace=namespace, files_url=files_url,
-                                description=description or f"llmops dataset {namespace}/{name}",
-                                what=f"create {what}")
+                call_idempotent(
+                    self.client.datasets.create,
+                    name=name,
+                    namespace=namespace,
+                    files_url=files_url,
+                    description=description or f"llmops dataset {namespace}/{name}",
+                    what=f"create {what}",
+                )
                 return True
             except API_ERRORS as exc:
                 if status_of(exc) != 409:
@@ -67,13 +73,16 @@ class EntityStore:
             # 409 = another writer got there first; read it back (a 409 with nothing behind it: try again).
             existing = self._get(self.client.datasets.retrieve, name, namespace=namespace, what=f"get {what}")
         if existing is None:
-            raise StepFailedError(f"create {what}: the Entity Store answered 409 (exists) {CREATE_ATTEMPTS} times "
-                                  "but the dataset cannot be read back; check the Entity Store")
+            raise StepFailedError(
+                f"create {what}: the Entity Store answered 409 (exists) {CREATE_ATTEMPTS} times "
+                "but the dataset cannot be read back; check the Entity Store"
+            )
         if existing is not None and getattr(existing, "files_url", files_url) != files_url:
             log.info("%s points at %s; updating it to %s", what, existing.files_url, files_url)
             try:
-                call_idempotent(self.client.datasets.update, name, namespace=namespace, files_url=files_url,
-                                what=f"update {what}")
+                call_idempotent(
+                    self.client.datasets.update, name, namespace=namespace, files_url=files_url, what=f"update {what}"
+                )
             except API_ERRORS as exc:
                 raise platform_error(exc, f"update {what}") from None
         return False

@@ -15,11 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from steps.errors import InvalidInputError, PlatformNotAvailableError, StepFailedError
 from steps.contracts import BENCHMARKS, BenchmarkScore
+from steps.errors import InvalidInputError, PlatformNotAvailableError, StepFailedError
 from steps.nemo import settings
-from steps.nemo.client import (API_ERRORS, call_idempotent, create_once, get_logger, iterate_pages, nemo_client,
-                               platform_error)
+from steps.nemo.client import (
+    API_ERRORS,
+    call_idempotent,
+    create_once,
+    get_logger,
+    iterate_pages,
+    nemo_client,
+    platform_error,
+)
 from steps.nemo.polling import Watch
 
 log = get_logger(__name__)
@@ -28,9 +35,11 @@ log = get_logger(__name__)
 CONFIG_TYPE = {"gsm8k": "gsm8k", "squad": "squad_completion", "triviaqa": "triviaqa"}
 MAX_TOKENS = {"gsm8k": 256, "squad": 64, "triviaqa": 32}
 # Headline score names in order of preference (lm-eval metric names with NeMo's `__<filter>` suffix).
-HEADLINE = {"gsm8k": ("exact_match__strict-match", "exact_match__flexible-extract", "exact_match"),
-            "squad": ("f1", "contains", "exact", "exact_match"),
-            "triviaqa": ("exact_match__remove_whitespace", "exact_match")}
+HEADLINE = {
+    "gsm8k": ("exact_match__strict-match", "exact_match__flexible-extract", "exact_match"),
+    "squad": ("f1", "contains", "exact", "exact_match"),
+    "triviaqa": ("exact_match__remove_whitespace", "exact_match"),
+}
 STANDARD_DATA = ("standard", "smoke", "")
 KEY_FIELD = "llmops_eval_key"
 ACTIVE = frozenset({"created", "pending", "running", "unknown"})
@@ -38,8 +47,10 @@ ENDED_BADLY = frozenset({"failed", "cancelled", "cancelling"})
 
 
 def eval_key(benchmark: str, model_id: str, limit: int | None, num_fewshot: int | None, target_url: str) -> str:
-    payload = json.dumps([benchmark, CONFIG_TYPE[benchmark], model_id, limit, num_fewshot, target_url,
-                          MAX_TOKENS[benchmark]], sort_keys=True)
+    payload = json.dumps(
+        [benchmark, CONFIG_TYPE[benchmark], model_id, limit, num_fewshot, target_url, MAX_TOKENS[benchmark]],
+        sort_keys=True,
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
@@ -61,6 +72,7 @@ def flatten_scores(result: Any) -> dict[str, Any]:
 
 def headline(benchmark: str, scores: dict[str, Any]) -> str:
     """The score that stands for the benchmark: the preferred names first, then exact match, then F1."""
+
     def last(name: str) -> str:
         return name.rsplit(".", 1)[-1]
 
@@ -76,18 +88,25 @@ def headline(benchmark: str, scores: dict[str, Any]) -> str:
     if len(scores) == 1:
         return next(iter(scores))
     raise StepFailedError(
-        f"{benchmark}: no headline score among {sorted(scores) or 'no scores'} in the Evaluator results")
+        f"{benchmark}: no headline score among {sorted(scores) or 'no scores'} in the Evaluator results"
+    )
 
 
 class NemoEvaluator:
-    def __init__(self, client: Any = None, timing: settings.Timing | None = None,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: Any = None,
+        timing: settings.Timing | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client = client or nemo_client()
         self.timing = timing or settings.EVALUATION
         self.sleep, self.clock = sleep, clock
 
-    def bodies(self, benchmark: str, model_id: str, limit: int | None, num_fewshot: int | None,
-               namespace: str) -> tuple[str, dict, dict]:
+    def bodies(
+        self, benchmark: str, model_id: str, limit: int | None, num_fewshot: int | None, namespace: str
+    ) -> tuple[str, dict, dict]:
         """(content key, config, target) of the Evaluator job for one benchmark on one model."""
         url = f"{settings.nim_url()}/v1/completions"
         key = eval_key(benchmark, model_id, limit, num_fewshot, url)
@@ -96,12 +115,20 @@ class NemoEvaluator:
             extra["num_fewshot"] = num_fewshot
         if settings.hf_token():
             extra["hf_token"] = settings.hf_token()  # harness tasks fetch their data sets from the Hub
-        params: dict[str, Any] = {"temperature": 0.0, "max_tokens": MAX_TOKENS[benchmark], "parallelism": 8,
-                                  "extra": extra}
+        params: dict[str, Any] = {
+            "temperature": 0.0,
+            "max_tokens": MAX_TOKENS[benchmark],
+            "parallelism": 8,
+            "extra": extra,
+        }
         if limit:
             params["limit_samples"] = limit
-        config = {"type": CONFIG_TYPE[benchmark], "name": f"llmops-{benchmark}-{key}", "namespace": namespace,
-                  "params": params}
+        config = {
+            "type": CONFIG_TYPE[benchmark],
+            "name": f"llmops-{benchmark}-{key}",
+            "namespace": namespace,
+            "params": params,
+        }
         endpoint: dict[str, Any] = {"url": url, "model_id": model_id, "format": "nim"}
         if settings.ngc_api_key():
             endpoint["api_key"] = settings.ngc_api_key()
@@ -109,36 +136,56 @@ class NemoEvaluator:
 
     def find_jobs(self, key: str) -> list[Any]:
         """Evaluation jobs carrying this content key, newest first."""
-        return [job for job in iterate_pages(self.client.evaluation.jobs.list, what="list evaluation jobs",
-                                             sort="-created_at")
-                if (job.custom_fields or {}).get(KEY_FIELD) == key]
+        return [
+            job
+            for job in iterate_pages(self.client.evaluation.jobs.list, what="list evaluation jobs", sort="-created_at")
+            if (job.custom_fields or {}).get(KEY_FIELD) == key
+        ]
 
-    def run_benchmark(self, benchmark: str, data: str, base_model: str, adapter_id: str, limit: int | None,
-                      output_dir: Path, num_fewshot: int | None = None) -> BenchmarkScore:
+    def run_benchmark(
+        self,
+        benchmark: str,
+        data: str,
+        base_model: str,
+        adapter_id: str,
+        limit: int | None,
+        output_dir: Path,
+        num_fewshot: int | None = None,
+    ) -> BenchmarkScore:
         if benchmark not in BENCHMARKS:
             raise InvalidInputError(f"benchmark {benchmark!r} is not one of {', '.join(BENCHMARKS)}")
         if data not in STANDARD_DATA:
             raise PlatformNotAvailableError(
                 f"benchmark data {data!r} is a local-platform folder; on nemo the Evaluator scores the harness's "
-                "own test set (use data 'standard')")
+                "own test set (use data 'standard')"
+            )
         model_id = adapter_id or base_model
         namespace = adapter_id.split("/", 1)[0] if adapter_id and "/" in adapter_id else "llmops"
         key, config, target = self.bodies(benchmark, model_id, limit, num_fewshot, namespace)
         jobs = self.find_jobs(key)
         job = next((j for j in jobs if _status(j) == "completed"), None) or next(
-            (j for j in jobs if _status(j) in ACTIVE), None)
+            (j for j in jobs if _status(j) in ACTIVE), None
+        )
         if job is None:
             if jobs:
-                log.warning("previous evaluation job %s for this content ended %s: %s; starting a new one",
-                            jobs[0].id, _status(jobs[0]), getattr(jobs[0].status_details, "message", None))
+                log.warning(
+                    "previous evaluation job %s for this content ended %s: %s; starting a new one",
+                    jobs[0].id,
+                    _status(jobs[0]),
+                    getattr(jobs[0].status_details, "message", None),
+                )
             job = self._create(key, config, target, namespace, benchmark, model_id)
         job = self._follow(str(job.id)) if _status(job) != "completed" else job
         return self._score(benchmark, job, limit, Path(output_dir))
 
     def _create(self, key: str, config: dict, target: dict, namespace: str, benchmark: str, model_id: str) -> Any:
-        body = {"config": config, "target": target, "namespace": namespace,
-                "description": f"llmops {benchmark} on {model_id}",
-                "custom_fields": {KEY_FIELD: key, "llmops_benchmark": benchmark, "llmops_model": model_id}}
+        body = {
+            "config": config,
+            "target": target,
+            "namespace": namespace,
+            "description": f"llmops {benchmark} on {model_id}",
+            "custom_fields": {KEY_FIELD: key, "llmops_benchmark": benchmark, "llmops_model": model_id},
+        }
 
         def create() -> Any:
             job = self.client.with_options(max_retries=0).evaluation.jobs.create(**body)
@@ -148,8 +195,13 @@ class NemoEvaluator:
         def find() -> Any:
             return next((j for j in self.find_jobs(key) if _status(j) in ACTIVE | {"completed"}), None)
 
-        return create_once(create, find, what=f"create evaluation job ({benchmark} on {model_id})",
-                           poll=self.timing.scaled().poll, sleep=self.sleep)
+        return create_once(
+            create,
+            find,
+            what=f"create evaluation job ({benchmark} on {model_id})",
+            poll=self.timing.scaled().poll,
+            sleep=self.sleep,
+        )
 
     def _follow(self, job_id: str) -> Any:
         watch = Watch(self.timing, f"evaluation job {job_id}", clock=self.clock)
@@ -161,18 +213,24 @@ class NemoEvaluator:
                 return job
             if status in ENDED_BADLY:
                 message = getattr(details, "message", None) or "no message"
-                raise StepFailedError(settings.redact(
-                    f"evaluation job {job_id} {status}: {message}; see GET /v1/evaluation/jobs/{job_id}/logs"))
+                raise StepFailedError(
+                    settings.redact(
+                        f"evaluation job {job_id} {status}: {message}; see GET /v1/evaluation/jobs/{job_id}/logs"
+                    )
+                )
             watch.advance(status, getattr(details, "progress", None), getattr(details, "samples_processed", None))
-            watch.check(f"progress {getattr(details, 'progress', None)}",
-                        f"the job is left running; cancel it with POST /v1/evaluation/jobs/{job_id}/cancel")
+            watch.check(
+                f"progress {getattr(details, 'progress', None)}",
+                f"the job is left running; cancel it with POST /v1/evaluation/jobs/{job_id}/cancel",
+            )
             self.sleep(watch.poll)
 
     def _score(self, benchmark: str, job: Any, limit: int | None, output_dir: Path) -> BenchmarkScore:
         job_id = str(job.id)
         try:
-            result = call_idempotent(self.client.evaluation.jobs.results, job_id,
-                                     what=f"results of evaluation job {job_id}")
+            result = call_idempotent(
+                self.client.evaluation.jobs.results, job_id, what=f"results of evaluation job {job_id}"
+            )
         except API_ERRORS as exc:
             raise platform_error(exc, f"results of evaluation job {job_id}") from None
         scores = flatten_scores(result)
@@ -186,7 +244,11 @@ class NemoEvaluator:
         payload = {"job_id": job_id, "results": result.model_dump(mode="json", exclude_none=True)}
         raw.write_text(settings.redact(json.dumps(payload, indent=2, sort_keys=True)))
         return BenchmarkScore(
-            benchmark=benchmark, metric=name, score=float(main.value),
-            stderr=stats.stderr if stats is not None else None, n=int(n),
-            metrics={k: float(v.value) for k, v in scores.items()}, samples_file=str(raw),
+            benchmark=benchmark,
+            metric=name,
+            score=float(main.value),
+            stderr=stats.stderr if stats is not None else None,
+            n=int(n),
+            metrics={k: float(v.value) for k, v in scores.items()},
+            samples_file=str(raw),
         )

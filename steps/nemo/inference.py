@@ -23,8 +23,15 @@ from pydantic import BaseModel
 from steps.errors import InvalidInputError
 from steps.logic.generation import stop_strings
 from steps.nemo import settings
-from steps.nemo.client import (API_ERRORS, backoff, call_idempotent, get_logger, install_log_redaction, is_transient,
-                               platform_error)
+from steps.nemo.client import (
+    API_ERRORS,
+    backoff,
+    call_idempotent,
+    get_logger,
+    install_log_redaction,
+    is_transient,
+    platform_error,
+)
 from steps.nemo.polling import Watch
 
 log = get_logger(__name__)
@@ -51,8 +58,12 @@ def list_models(timeout: float = 30.0) -> list[str]:
     return [str(m.get("id")) for m in payload.get("data") or [] if isinstance(m, dict) and m.get("id")]
 
 
-def wait_for_model(model_id: str, timing: settings.Timing | None = None, sleep: Callable[[float], None] = time.sleep,
-                   clock: Callable[[], float] = time.monotonic) -> list[str]:
+def wait_for_model(
+    model_id: str,
+    timing: settings.Timing | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> list[str]:
     """Poll NIM's /v1/models until `model_id` is listed (NIM loads adapters from the Entity Store)."""
     watch = Watch(timing or settings.MODEL_SYNC, f"waiting for NIM to serve {model_id}", clock=clock)
     while True:
@@ -60,8 +71,10 @@ def wait_for_model(model_id: str, timing: settings.Timing | None = None, sleep: 
         if model_id in models:
             return models
         watch.advance("not listed")
-        watch.check(f"served: {', '.join(sorted(models)) or 'nothing'}",
-                    "check that the model entity exists and that the NIM's PEFT source points at the Entity Store")
+        watch.check(
+            f"served: {', '.join(sorted(models)) or 'nothing'}",
+            "check that the model entity exists and that the NIM's PEFT source points at the Entity Store",
+        )
         sleep(watch.poll)
 
 
@@ -91,8 +104,11 @@ def parse_tool_calls(reply: dict) -> list[ToolCall]:
     for call in message.get("tool_calls") or []:
         function = call.get("function") or {}
         arguments, valid = _arguments(function.get("arguments"))
-        calls.append(ToolCall(id=call.get("id"), name=str(function.get("name") or ""), arguments=arguments,
-                              arguments_valid=valid))
+        calls.append(
+            ToolCall(
+                id=call.get("id"), name=str(function.get("name") or ""), arguments=arguments, arguments_valid=valid
+            )
+        )
     return calls
 
 
@@ -106,8 +122,9 @@ def _normalise(reply: dict) -> dict:
 
 
 class NimChatModel:
-    def __init__(self, base_model: str, adapter_id: str = "", *, concurrency: int = 8, timeout: float = 120.0,
-                 attempts: int = 4) -> None:
+    def __init__(
+        self, base_model: str, adapter_id: str = "", *, concurrency: int = 8, timeout: float = 120.0, attempts: int = 4
+    ) -> None:
         install_log_redaction()
         self.base_url = settings.nim_url()
         self.base_model = base_model
@@ -120,21 +137,40 @@ class NimChatModel:
         """An OpenAI `/v1/models` list as NIM returns it."""
         return {"object": "list", "data": [{"id": m, "object": "model"} for m in list_models()]}
 
-    def create(self, messages: list[dict], max_tokens: int = 128, temperature: float = 0.0,
-               stop: list[str] | None = None, seed: int | None = None, **extra: Any) -> dict:
+    def create(
+        self,
+        messages: list[dict],
+        max_tokens: int = 128,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        seed: int | None = None,
+        **extra: Any,
+    ) -> dict:
         return self.create_batch([messages], max_tokens, temperature, stop, seed=seed, **extra)[0]
 
-    def create_batch(self, conversations: list[list[dict]], max_tokens: int = 128, temperature: float = 0.0,
-                     stop: list[str] | None = None, batch_size: int = 16, seed: int | None = None,
-                     **extra: Any) -> list[dict]:
+    def create_batch(
+        self,
+        conversations: list[list[dict]],
+        max_tokens: int = 128,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        batch_size: int = 16,
+        seed: int | None = None,
+        **extra: Any,
+    ) -> list[dict]:
         """Replies in input order; `batch_size` is accepted for interface parity (concurrency bounds the load)."""
         stop = stop_strings(max_tokens, temperature, stop) or None
         bodies = []
         for messages in conversations:
             if not messages or any(not isinstance(m, dict) or "role" not in m for m in messages):
                 raise InvalidInputError("messages must be a non-empty list of {'role', 'content'} objects")
-            body = {"model": self.model_id, "messages": messages, "max_tokens": max_tokens,
-                    "temperature": temperature, **extra}
+            body = {
+                "model": self.model_id,
+                "messages": messages,
+                "max_tokens": max_tokens,
+                "temperature": temperature,
+                **extra,
+            }
             if stop:
                 body["stop"] = list(stop)
             if seed is not None:
@@ -152,8 +188,9 @@ class NimChatModel:
     async def _send_all(self, bodies: list[dict]) -> list[dict]:
         limit = asyncio.Semaphore(self.concurrency)
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-        async with httpx.AsyncClient(base_url=self.base_url, headers=_headers(), limits=limits,
-                                     timeout=httpx.Timeout(self.timeout, connect=10.0)) as client:
+        async with httpx.AsyncClient(
+            base_url=self.base_url, headers=_headers(), limits=limits, timeout=httpx.Timeout(self.timeout, connect=10.0)
+        ) as client:
             tasks = [asyncio.create_task(self._send(client, limit, body, i)) for i, body in enumerate(bodies)]
             try:
                 return list(await asyncio.gather(*tasks))

@@ -29,7 +29,8 @@ class Watch:
     def advance(self, status: str, *numbers: float | None) -> None:
         values = [float(n) if n is not None else float("-inf") for n in numbers]
         grew = status != self.status or any(
-            v > (self.best[i] if i < len(self.best) else float("-inf")) for i, v in enumerate(values))
+            v > (self.best[i] if i < len(self.best) else float("-inf")) for i, v in enumerate(values)
+        )
         if grew:
             self.last_progress = self.clock()
         self.status = status
@@ -39,11 +40,13 @@ class Watch:
         now = self.clock()
         state = f"last status {self.status!r}" + (f", {detail}" if detail else "")
         if now - self.started > self.timing.cap:
-            raise StepFailedError(redact(
-                f"{self.what}: not finished after {self.timing.cap:.0f}s ({state}){'; ' + hint if hint else ''}"))
+            raise StepFailedError(
+                redact(f"{self.what}: not finished after {self.timing.cap:.0f}s ({state}){'; ' + hint if hint else ''}")
+            )
         if now - self.last_progress > self.timing.stall:
-            raise StepFailedError(redact(
-                f"{self.what}: no progress for {self.timing.stall:.0f}s ({state}){'; ' + hint if hint else ''}"))
+            raise StepFailedError(
+                redact(f"{self.what}: no progress for {self.timing.stall:.0f}s ({state}){'; ' + hint if hint else ''}")
+            )
 
     @property
     def poll(self) -> float:

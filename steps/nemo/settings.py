@@ -99,7 +99,7 @@ class Timing(BaseModel):
     stall: float  # fail when no progress for this long
     cap: float  # fail after this long in any case
 
-    def scaled(self) -> "Timing":
+    def scaled(self) -> Timing:
         k = time_scale()
         return Timing(poll=self.poll * k, stall=self.stall * k, cap=self.cap * k)
 

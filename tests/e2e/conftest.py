@@ -59,4 +59,4 @@ def make_spec(tmp_path):
 
 
 def env_without_secrets() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items()}
+    return dict(os.environ)

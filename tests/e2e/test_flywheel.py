@@ -9,8 +9,8 @@ import json
 
 from steps import tracking
 from steps.business_eval import headline_of
-from workflows import cli, runspec
 from tests.e2e.conftest import AGGRESSIVE, EXAMPLE
+from workflows import cli, runspec
 
 
 def _run(path, capsys) -> tuple[object, str, object, dict, dict]:
@@ -51,7 +51,8 @@ def test_aggressive_spec_is_blocked_by_a_benchmark_regression(llmops_env, capsys
     assert parent.data.tags["llmops.gate.decision"] == "block"
     assert headline["passed"]  # the business task was learned: the block comes from the benchmarks alone
     failed = [row for row in rows.values() if not row["passed"]]
-    assert failed and all(row["kind"] == "benchmark" and row["delta"] < -spec.gate.max_regression
-                          for row in failed), failed
+    assert failed and all(row["kind"] == "benchmark" and row["delta"] < -spec.gate.max_regression for row in failed), (
+        failed
+    )
     assert "rollout" not in {run.info.run_name for run in tracking.children(parent.info.run_id)}
     assert not tracking.client().search_registered_models(f"name = '{spec.release.registered_model_name}'")

@@ -8,7 +8,7 @@ request log proves that no job, evaluation or deployment was created twice.
 import pytest
 
 from steps import tracking
-from tests.fakes.nemo_platform import Fault, FakeNemoPlatform, FaultPlan
+from tests.fakes.nemo_platform import FakeNemoPlatform, Fault, FaultPlan
 from workflows import cli
 
 BENCHMARK_SUITES = ["squad", "triviaqa"]
@@ -16,8 +16,8 @@ BENCHMARK_SUITES = ["squad", "triviaqa"]
 
 @pytest.fixture
 def nim_model(llmops_env):
-    from steps.local.chat_model import LocalChatModel
     from steps.local.base_model import ensure_base_model
+    from steps.local.chat_model import LocalChatModel
 
     return LocalChatModel(ensure_base_model(), model_id="llmops/tiny-llama")
 
@@ -25,8 +25,9 @@ def nim_model(llmops_env):
 @pytest.fixture
 def platform(llmops_env, nim_model, monkeypatch):
     def start(faults=()):
-        fake = FakeNemoPlatform(faults=FaultPlan(list(faults)), time_scale=0.005, chat_model=nim_model,
-                                score_fn=same_score_for_every_model).start()
+        fake = FakeNemoPlatform(
+            faults=FaultPlan(list(faults)), time_scale=0.005, chat_model=nim_model, score_fn=same_score_for_every_model
+        ).start()
         monkeypatch.setenv("LLMOPS_PLATFORM", "nemo")
         monkeypatch.setenv("NEMO_URL", fake.nemo_url)
         monkeypatch.setenv("NDS_URL", fake.nds_url)
@@ -47,15 +48,18 @@ def same_score_for_every_model(model_id, task, metric, score, n):
 
 
 def nemo_spec(make_spec, name):
-    return make_spec(name, benchmarks={"suites": BENCHMARK_SUITES, "limit": 5},
-                     release={"registered_model_name": f"{name}-model"})
+    return make_spec(
+        name, benchmarks={"suites": BENCHMARK_SUITES, "limit": 5}, release={"registered_model_name": f"{name}-model"}
+    )
 
 
 def assert_no_duplicate_creations(fake, kinds=("customization_job", "evaluation_job", "deployment")) -> None:
     """No customization job, evaluation job or deployment was created twice for the same content."""
-    identity = {"customization_job": lambda b: b["custom_fields"]["llmops_job_key"],
-                "evaluation_job": lambda b: b["description"],
-                "deployment": lambda b: (b.get("namespace"), b.get("name"))}
+    identity = {
+        "customization_job": lambda b: b["custom_fields"]["llmops_job_key"],
+        "evaluation_job": lambda b: b["description"],
+        "deployment": lambda b: (b.get("namespace"), b.get("name")),
+    }
     for kind in kinds:
         key = identity[kind]
         keys = [key(c.body) for c in fake.creations(kind)]
@@ -64,8 +68,11 @@ def assert_no_duplicate_creations(fake, kinds=("customization_job", "evaluation_
 
 def parent_run(name: str):
     client = tracking.client()
-    [run] = client.search_runs([client.get_experiment_by_name("llmops").experiment_id],
-                               filter_string=f"tags.`llmops.run_spec` = '{name}'", max_results=1)
+    [run] = client.search_runs(
+        [client.get_experiment_by_name("llmops").experiment_id],
+        filter_string=f"tags.`llmops.run_spec` = '{name}'",
+        max_results=1,
+    )
     return run
 
 
@@ -74,8 +81,12 @@ def test_pipeline_completes_against_nemo(platform, make_spec, capsys, monkeypatc
     for key, value in secrets.items():
         monkeypatch.setenv(key, value)
     fake = platform()
-    spec = make_spec("nemo-ok", benchmarks={"suites": BENCHMARK_SUITES, "limit": 5}, guardrails={"check": True},
-                     release={"registered_model_name": "nemo-ok-model"})
+    spec = make_spec(
+        "nemo-ok",
+        benchmarks={"suites": BENCHMARK_SUITES, "limit": 5},
+        guardrails={"check": True},
+        release={"registered_model_name": "nemo-ok-model"},
+    )
     assert cli.main(["run", str(spec), "--auto-approve"]) == 0
     out = capsys.readouterr().out
     assert "gate: PASS" in out and "released as version" in out
@@ -84,8 +95,17 @@ def test_pipeline_completes_against_nemo(platform, make_spec, capsys, monkeypatc
     assert parent.info.status == "FINISHED"
     assert parent.data.tags["llmops.dataset_uri"].startswith("hf://datasets/llmops/telecom-bills@")
     children = {c.info.run_name for c in tracking.children(parent.info.run_id)}
-    assert {"prepare-data", "deploy-base", "customize", "wait-for-adapter", "gate", "rollout", "guardrails",
-            "business-eval-base", "business-eval-candidate"} <= children
+    assert {
+        "prepare-data",
+        "deploy-base",
+        "customize",
+        "wait-for-adapter",
+        "gate",
+        "rollout",
+        "guardrails",
+        "business-eval-base",
+        "business-eval-candidate",
+    } <= children
     assert len(fake.creations("guardrail_config")) == 1
     for name in BENCHMARK_SUITES:
         assert f"base.{name}" in parent.data.metrics and f"candidate.{name}" in parent.data.metrics
@@ -96,22 +116,34 @@ def test_pipeline_completes_against_nemo(platform, make_spec, capsys, monkeypatc
     assert_no_duplicate_creations(fake)
     version = tracking.client().get_model_version_by_alias("nemo-ok-model", "champion")
     assert version.source.startswith(f"{fake.nemo_url}/v1/models/")
-    leaked = [(path, key) for path in workspace.rglob("*") if path.is_file()
-              for key, value in secrets.items() if value.encode() in path.read_bytes()]
+    leaked = [
+        (path, key)
+        for path in workspace.rglob("*")
+        if path.is_file()
+        for key, value in secrets.items()
+        if value.encode() in path.read_bytes()
+    ]
     assert leaked == [] and not any(value in out for value in secrets.values())
 
 
 def test_transient_faults_are_survived_without_duplicates(platform, make_spec, capsys):
-    fake = platform([
-        Fault("http_5xx", match_method="GET", match_path_regex=r"/v1/customization/jobs/.*/status", times=3),
-        Fault("rate_limit", match_method="GET", match_path_regex=r"/nim/v1/models", times=2, seconds=0),
-        Fault("reset", match_method="GET", match_path_regex=r"/v1/evaluation/jobs/.*", times=2),
-        Fault("timeout", match_method="POST", match_path_regex=r"^/v1/customization/jobs$", seconds=1,
-              commit_before_timeout=True),
-        Fault("conflict", match_method="POST", match_path_regex=r"^/v1/datasets$"),
-        Fault("http_5xx", match_method="POST", match_path_regex=r"^/v1/evaluation/jobs$", status=502),
-        Fault("slow_model_sync", seconds=20),
-    ])
+    fake = platform(
+        [
+            Fault("http_5xx", match_method="GET", match_path_regex=r"/v1/customization/jobs/.*/status", times=3),
+            Fault("rate_limit", match_method="GET", match_path_regex=r"/nim/v1/models", times=2, seconds=0),
+            Fault("reset", match_method="GET", match_path_regex=r"/v1/evaluation/jobs/.*", times=2),
+            Fault(
+                "timeout",
+                match_method="POST",
+                match_path_regex=r"^/v1/customization/jobs$",
+                seconds=1,
+                commit_before_timeout=True,
+            ),
+            Fault("conflict", match_method="POST", match_path_regex=r"^/v1/datasets$"),
+            Fault("http_5xx", match_method="POST", match_path_regex=r"^/v1/evaluation/jobs$", status=502),
+            Fault("slow_model_sync", seconds=20),
+        ]
+    )
     assert cli.main(["run", str(nemo_spec(make_spec, "nemo-faults")), "--auto-approve"]) == 0
     assert "gate: PASS" in capsys.readouterr().out
     assert len(fake.creations("customization_job")) == 1  # the lost response was not re-posted blindly

@@ -14,8 +14,12 @@ def _run(spec, *extra) -> int:
     return cli.main(["run", str(spec), *extra])
 
 
-SECRETS = {"NGC_API_KEY": "nvapi-e2e-secret-7f3a", "HF_TOKEN": "hf_e2e_secret_91bc",
-           "JUDGE_API_KEY": "judge-e2e-secret-55d0", "MLFLOW_TRACKING_TOKEN": "mlflow-e2e-secret-0c4e"}
+SECRETS = {
+    "NGC_API_KEY": "nvapi-e2e-secret-7f3a",
+    "HF_TOKEN": "hf_e2e_secret_91bc",
+    "JUDGE_API_KEY": "judge-e2e-secret-55d0",
+    "MLFLOW_TRACKING_TOKEN": "mlflow-e2e-secret-0c4e",
+}
 
 
 def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec, capsys, monkeypatch, workspace):
@@ -32,8 +36,14 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
     )
     tags = parent.data.tags
     assert parent.info.status == "FINISHED"
-    for key in ("llmops.run_spec_hash", "llmops.base_model", "llmops.dataset_revision",
-                "argo.workflow.name", "argo.workflow.uid", "mlflow.source.git.commit"):
+    for key in (
+        "llmops.run_spec_hash",
+        "llmops.base_model",
+        "llmops.dataset_revision",
+        "argo.workflow.name",
+        "argo.workflow.uid",
+        "mlflow.source.git.commit",
+    ):
         assert tags.get(key), key
     assert tags["llmops.gate.decision"] == "pass"
     assert tags["argo.workflow.status"] == "Succeeded"
@@ -41,9 +51,19 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
         assert f"base.{name}" in parent.data.metrics and f"candidate.{name}" in parent.data.metrics
 
     children = _children_by_name(parent.info.run_id)
-    expected = {"prepare-data", "deploy-base", "customize", "wait-for-adapter", "business-eval-base",
-                "business-eval-candidate", "benchmark-squad-candidate", "benchmark-triviaqa-candidate",
-                "gate", "rollout", "guardrails"}
+    expected = {
+        "prepare-data",
+        "deploy-base",
+        "customize",
+        "wait-for-adapter",
+        "business-eval-base",
+        "business-eval-candidate",
+        "benchmark-squad-candidate",
+        "benchmark-triviaqa-candidate",
+        "gate",
+        "rollout",
+        "guardrails",
+    }
     assert expected <= set(children)
     assert all(c.data.tags["mlflow.parentRunId"] == parent.info.run_id for c in children.values())
     assert all(c.info.status == "FINISHED" for c in children.values())
@@ -53,15 +73,21 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
     assert version.tags["adapter_id"] == children["rollout"].data.tags["adapter_id"]
 
     # No secret value in run state, step logs, the MLflow database or its artifacts, or the output.
-    leaked = [(path, key) for path in workspace.rglob("*") if path.is_file()
-              for key, value in SECRETS.items() if value.encode() in path.read_bytes()]
+    leaked = [
+        (path, key)
+        for path in workspace.rglob("*")
+        if path.is_file()
+        for key, value in SECRETS.items()
+        if value.encode() in path.read_bytes()
+    ]
     assert leaked == []
     assert not any(value in out for value in SECRETS.values())
 
 
 def test_approval_waits_then_resumes(llmops_env, make_spec, capsys):
-    spec = make_spec("e2e-approval", approval={"required": True},
-                     release={"registered_model_name": "e2e-approval-model"})
+    spec = make_spec(
+        "e2e-approval", approval={"required": True}, release={"registered_model_name": "e2e-approval-model"}
+    )
     assert _run(spec) == 0
     out = capsys.readouterr().out
     assert "waiting for approval" in out
@@ -86,7 +112,7 @@ def test_bad_input_fails_clearly_and_changes_nothing(llmops_env, workspace, tmp_
     elif case == "malformed-line":
         data = tmp_path / "bills.jsonl"
         good = (EXAMPLE.parents[2] / "examples/bill-explainer/bills.jsonl").read_text().splitlines()
-        data.write_text("\n".join(good[:5] + ['{"record_id": "x", broken'] + good[5:10]) + "\n")
+        data.write_text("\n".join([*good[:5], '{"record_id": "x", broken', *good[5:10]]) + "\n")
         spec["dataset"]["source"] = str(data)
     else:
         spec["dataset"]["source"] = str(tmp_path / "nope.jsonl")

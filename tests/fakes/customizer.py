@@ -10,41 +10,89 @@ import copy
 from tests.fakes.customizer_job import TERMINAL, CustomizationJob, base_model_of
 from tests.fakes.entity_handlers import Collection, register_crud
 from tests.fakes.nemo_state import (
-    ApiError, entity_common, list_response, matches_filters, parse_filters, split_ref, unprocessable)
+    ApiError,
+    entity_common,
+    list_response,
+    matches_filters,
+    parse_filters,
+    split_ref,
+    unprocessable,
+)
 
 TRAINING_TYPES = ("sft", "dpo", "distillation", "grpo")
 FINETUNING_TYPES = ("lora", "lora_merged", "all_weights")
 
 
 def _target(ns, name, base_model, num_parameters, precision="bf16-mixed"):
-    return {"name": name, "namespace": ns, "base_model": base_model, "enabled": True, "status": "ready",
-            "model_path": f"{base_model.replace('/', '_')}", "model_uri": f"ngc://nvidia/nemo/{name}",
-            "model_type": "nemo", "num_parameters": num_parameters, "precision": precision}
+    return {
+        "name": name,
+        "namespace": ns,
+        "base_model": base_model,
+        "enabled": True,
+        "status": "ready",
+        "model_path": f"{base_model.replace('/', '_')}",
+        "model_uri": f"ngc://nvidia/nemo/{name}",
+        "model_type": "nemo",
+        "num_parameters": num_parameters,
+        "precision": precision,
+    }
 
 
 def _option(finetuning_type="lora", num_gpus=1):
-    return {"training_type": "sft", "finetuning_type": finetuning_type, "num_gpus": num_gpus, "num_nodes": 1,
-            "tensor_parallel_size": 1, "data_parallel_size": num_gpus, "micro_batch_size": 1,
-            "use_sequence_parallel": False}
+    return {
+        "training_type": "sft",
+        "finetuning_type": finetuning_type,
+        "num_gpus": num_gpus,
+        "num_nodes": 1,
+        "tensor_parallel_size": 1,
+        "data_parallel_size": num_gpus,
+        "micro_batch_size": 1,
+        "use_sequence_parallel": False,
+    }
 
 
 SEED_CONFIGS = [
-    {"name": "llama-3.2-1b-instruct", "namespace": "meta",
-     "target": _target("meta", "llama-3.2-1b-instruct@2.0", "meta/llama-3.2-1b-instruct", 1_000_000_000),
-     "training_options": [_option("lora"), _option("all_weights")], "training_precision": "bf16-mixed",
-     "max_seq_length": 4096, "prompt_template": "{prompt} {completion}", "chat_prompt_template": None,
-     "dataset_schemas": [], "pod_spec": None},
-    {"name": "tiny-llama", "namespace": "llmops",
-     "target": _target("llmops", "tiny-llama@1.0", "llmops/tiny-llama", 1_000_000, "fp32"),
-     "training_options": [_option("lora")], "training_precision": "fp32",
-     "max_seq_length": 512, "prompt_template": "{prompt} {completion}", "chat_prompt_template": None,
-     "dataset_schemas": [], "pod_spec": None},
+    {
+        "name": "llama-3.2-1b-instruct",
+        "namespace": "meta",
+        "target": _target("meta", "llama-3.2-1b-instruct@2.0", "meta/llama-3.2-1b-instruct", 1_000_000_000),
+        "training_options": [_option("lora"), _option("all_weights")],
+        "training_precision": "bf16-mixed",
+        "max_seq_length": 4096,
+        "prompt_template": "{prompt} {completion}",
+        "chat_prompt_template": None,
+        "dataset_schemas": [],
+        "pod_spec": None,
+    },
+    {
+        "name": "tiny-llama",
+        "namespace": "llmops",
+        "target": _target("llmops", "tiny-llama@1.0", "llmops/tiny-llama", 1_000_000, "fp32"),
+        "training_options": [_option("lora")],
+        "training_precision": "fp32",
+        "max_seq_length": 512,
+        "prompt_template": "{prompt} {completion}",
+        "chat_prompt_template": None,
+        "dataset_schemas": [],
+        "pod_spec": None,
+    },
 ]
 
-HYPER_DEFAULTS = {"training_type": "sft", "epochs": 1, "batch_size": 8, "learning_rate": 0.0001, "max_steps": 0,
-                  "val_check_interval": 1.0, "log_every_n_steps": 10, "warmup_steps": 0, "weight_decay": 0.0,
-                  "min_learning_rate": 0.0, "optimizer": "adamw_with_cosine_annealing", "seed": 42,
-                  "sequence_packing_enabled": False}
+HYPER_DEFAULTS = {
+    "training_type": "sft",
+    "epochs": 1,
+    "batch_size": 8,
+    "learning_rate": 0.0001,
+    "max_steps": 0,
+    "val_check_interval": 1.0,
+    "log_every_n_steps": 10,
+    "warmup_steps": 0,
+    "weight_decay": 0.0,
+    "min_learning_rate": 0.0,
+    "optimizer": "adamw_with_cosine_annealing",
+    "seed": 42,
+    "sequence_packing_enabled": False,
+}
 LORA_DEFAULTS = {"adapter_dim": 8, "alpha": 16, "adapter_dropout": None, "target_modules": None}
 
 
@@ -55,14 +103,19 @@ def seed(ctx, configs=None) -> None:
         t = cfg.get("target")
         if isinstance(t, dict):
             ctx.state.customization_targets[(t["namespace"], t["name"])] = entity_common(
-                ctx.state, ctx.clock, t, id_prefix="customization_target")
+                ctx.state, ctx.clock, t, id_prefix="customization_target"
+            )
 
 
 # ----------------------------------------------------------------------------- create / validate
 
+
 def _validate_job(ctx, body: dict) -> tuple[dict, list]:
     errors: list = []
-    err = lambda loc, msg, typ="value_error": errors.append((("body",) + loc, msg, typ))  # noqa: E731
+
+    def err(loc, msg, typ="value_error"):
+        errors.append((("body", *loc), msg, typ))
+
     strict = ctx.strict_customization
     for f in ("config", "dataset", "hyperparameters") + (("output_model",) if strict else ()):
         if body.get(f) in (None, "", {}):
@@ -87,7 +140,11 @@ def _validate_job(ctx, body: dict) -> tuple[dict, list]:
         err(("dataset",), "Input should be a string or an object")
     hp = body.get("hyperparameters")
     if isinstance(hp, dict):
-        required = ("training_type", "finetuning_type", "epochs", "batch_size", "learning_rate") if strict else ("finetuning_type",)
+        required = (
+            ("training_type", "finetuning_type", "epochs", "batch_size", "learning_rate")
+            if strict
+            else ("finetuning_type",)
+        )
         for f in required:
             if hp.get(f) is None:
                 err(("hyperparameters", f), "Field required", "missing")
@@ -118,7 +175,10 @@ def _validate_job(ctx, body: dict) -> tuple[dict, list]:
         if config is not None and not errors:
             combos = {(o.get("training_type"), o.get("finetuning_type")) for o in config.get("training_options", [])}
             if (hp.get("training_type", "sft"), hp["finetuning_type"]) not in combos:
-                err(("hyperparameters",), f"training/finetuning type not supported by config; available: {sorted(combos)}")
+                err(
+                    ("hyperparameters",),
+                    f"training/finetuning type not supported by config; available: {sorted(combos)}",
+                )
     elif hp is not None:
         err(("hyperparameters",), "Input should be an object")
     out = body.get("output_model")
@@ -138,10 +198,13 @@ def _dataset_rows(ctx, ds_ref) -> tuple[str, int, str | None]:
     url = entity.get("files_url", "")
     if not url.startswith("hf://datasets/"):
         return f"{ns}/{name}", 100, None
-    repo = ctx.state.hf_repos.get(("dataset", url[len("hf://datasets/"):].strip("/")))
+    repo = ctx.state.hf_repos.get(("dataset", url[len("hf://datasets/") :].strip("/")))
     files = repo.files("main") if repo else {}
-    rows = sum(len([ln for ln in data.splitlines() if ln.strip()])
-               for p, data in files.items() if p.startswith("training/") and p.endswith(".jsonl"))
+    rows = sum(
+        len([ln for ln in data.splitlines() if ln.strip()])
+        for p, data in files.items()
+        if p.startswith("training/") and p.endswith(".jsonl")
+    )
     problem = None if rows else f"No training data: no non-empty .jsonl files under training/ in {url}"
     return f"{ns}/{name}", max(rows, 1), problem
 
@@ -162,17 +225,37 @@ def job_create(ctx, req, m):
     if hp["finetuning_type"] in ("lora", "lora_merged"):
         hp["lora"] = dict(LORA_DEFAULTS, **(hp.get("lora") or {}))
     cfg_ref = body["config"] if isinstance(body["config"], str) else f"{config.get('namespace')}/{config.get('name')}"
-    option = next(o for o in config["training_options"]
-                  if (o.get("training_type"), o.get("finetuning_type")) == (hp["training_type"], hp["finetuning_type"]))
-    view = entity_common(ctx.state, ctx.clock, {
-        "name": body.get("name"), "namespace": body.get("namespace", "default"), "description": body.get("description"),
-        "project": body.get("project"), "custom_fields": body.get("custom_fields") or {}, "ownership": body.get("ownership"),
-        "config": cfg_ref, "dataset": dataset, "hyperparameters": hp, "output_model": output,
-        "integrations": body.get("integrations") or [], "dataset_parameters": body.get("dataset_parameters"),
-        "config_snapshot": {"base_model": base_model_of(config), "max_seq_length": config.get("max_seq_length"),
-                            "precision": config.get("training_precision", "bf16-mixed"), "training_option": option,
-                            "prompt_template": config.get("prompt_template")},
-        "warnings": []})
+    option = next(
+        o
+        for o in config["training_options"]
+        if (o.get("training_type"), o.get("finetuning_type")) == (hp["training_type"], hp["finetuning_type"])
+    )
+    view = entity_common(
+        ctx.state,
+        ctx.clock,
+        {
+            "name": body.get("name"),
+            "namespace": body.get("namespace", "default"),
+            "description": body.get("description"),
+            "project": body.get("project"),
+            "custom_fields": body.get("custom_fields") or {},
+            "ownership": body.get("ownership"),
+            "config": cfg_ref,
+            "dataset": dataset,
+            "hyperparameters": hp,
+            "output_model": output,
+            "integrations": body.get("integrations") or [],
+            "dataset_parameters": body.get("dataset_parameters"),
+            "config_snapshot": {
+                "base_model": base_model_of(config),
+                "max_seq_length": config.get("max_seq_length"),
+                "precision": config.get("training_precision", "bf16-mixed"),
+                "training_option": option,
+                "prompt_template": config.get("prompt_template"),
+            },
+            "warnings": [],
+        },
+    )
     view["id"] = job_id
     faults = ctx.faults.take_lifecycle({"job_fails", "job_stalls", "slow_model_sync"}, req.method, req.path)
     job = CustomizationJob(ctx, job_id, view, config, rows, problem, faults)
@@ -197,10 +280,20 @@ def job_cancel(ctx, req, m):
     return job.view(t)
 
 
+def _hyperparameter(name):
+    return lambda j, t: j.body["hyperparameters"].get(name)
+
+
+def _resolver(fn, job, t):
+    return lambda obj: fn(job, t)
+
+
 JOB_FILTERS = {
-    "status": lambda j, t: j.status_at(t), "base_model": lambda j, t: j.body["config_snapshot"]["base_model"],
-    **{f: (lambda f: lambda j, t: j.body["hyperparameters"].get(f))(f)
-       for f in ("finetuning_type", "training_type", "epochs", "batch_size", "log_every_n_steps")},
+    "status": lambda j, t: j.status_at(t),
+    "base_model": lambda j, t: j.body["config_snapshot"]["base_model"],
+    **{
+        f: _hyperparameter(f) for f in ("finetuning_type", "training_type", "epochs", "batch_size", "log_every_n_steps")
+    },
 }
 
 
@@ -208,7 +301,7 @@ def job_list(ctx, req, m):
     t, filters = ctx.clock.now(), parse_filters(req.query)
     views = []
     for job in ctx.state.customization_jobs.values():
-        resolvers = {k: (lambda fn: lambda obj: fn(job, t))(fn) for k, fn in JOB_FILTERS.items()}
+        resolvers = {k: _resolver(fn, job, t) for k, fn in JOB_FILTERS.items()}
         if matches_filters(job.body, filters, resolvers):
             views.append(job.view(t))
     return list_response(views, req.query)
@@ -217,28 +310,61 @@ def job_list(ctx, req, m):
 def _config_filter(ctx, cfg, filters) -> bool:
     t = cfg.get("target") if isinstance(cfg.get("target"), dict) else {}
     opts = cfg.get("training_options") or []
-    resolvers = {"target_base_model": lambda c: base_model_of(c), "target_enabled": lambda c: t.get("enabled", True),
-                 "target_name": lambda c: t.get("name"),
-                 "finetuning_type": lambda c: [o.get("finetuning_type") for o in opts],
-                 "training_type": lambda c: [o.get("training_type") for o in opts]}
+    resolvers = {
+        "target_base_model": lambda c: base_model_of(c),
+        "target_enabled": lambda c: t.get("enabled", True),
+        "target_name": lambda c: t.get("name"),
+        "finetuning_type": lambda c: [o.get("finetuning_type") for o in opts],
+        "training_type": lambda c: [o.get("training_type") for o in opts],
+    }
     return matches_filters(cfg, filters, resolvers)
 
 
 def routes(router, ctx) -> None:
-    register_crud(router, ctx, Collection(
-        "customization_config", "Customization config", "customization_configs", "/v1/customization/configs",
-        required=("name", "namespace", "training_options", "max_seq_length"), id_prefix="customization_config",
-        list_filter=_config_filter))
-    register_crud(router, ctx, Collection(
-        "customization_target", "Customization target", "customization_targets", "/v1/customization/targets",
-        required=("name", "namespace", "num_parameters", "precision"), id_prefix="customization_target",
-        defaults={"enabled": True, "status": "ready"}))
-    add = lambda methods, pattern, fn: router.add(methods, pattern, lambda req, m: fn(ctx, req, m))  # noqa: E731
+    register_crud(
+        router,
+        ctx,
+        Collection(
+            "customization_config",
+            "Customization config",
+            "customization_configs",
+            "/v1/customization/configs",
+            required=("name", "namespace", "training_options", "max_seq_length"),
+            id_prefix="customization_config",
+            list_filter=_config_filter,
+        ),
+    )
+    register_crud(
+        router,
+        ctx,
+        Collection(
+            "customization_target",
+            "Customization target",
+            "customization_targets",
+            "/v1/customization/targets",
+            required=("name", "namespace", "num_parameters", "precision"),
+            id_prefix="customization_target",
+            defaults={"enabled": True, "status": "ready"},
+        ),
+    )
+
+    def add(methods, pattern, fn):
+        return router.add(methods, pattern, lambda req, m: fn(ctx, req, m))
+
     add("POST", r"/v1/customization/jobs", job_create)
     add("GET", r"/v1/customization/jobs", job_list)
     add("GET", r"/v1/customization/jobs/(?P<id>[^/]+)", lambda c, r, m: _job(c, m).view(c.clock.now()))
     add("GET", r"/v1/customization/jobs/(?P<id>[^/]+)/status", lambda c, r, m: _job(c, m).details(c.clock.now()))
     add("POST", r"/v1/customization/jobs/(?P<id>[^/]+)/cancel", job_cancel)
-    add("GET", r"/v1/customization/jobs/(?P<id>[^/]+)/container-logs",
-        lambda c, r, m: {"entries": {"training": {"object": "container_logs", "logs": {
-            "lines": [e["message"] for e in _job(c, m).details(c.clock.now())["status_logs"]]}}}})
+    add(
+        "GET",
+        r"/v1/customization/jobs/(?P<id>[^/]+)/container-logs",
+        lambda c, r, m: {
+            "entries": {
+                "training": {
+                    "object": "container_logs",
+                    "logs": {"lines": [e["message"] for e in _job(c, m).details(c.clock.now())["status_logs"]]},
+                }
+            }
+        },
+    )

@@ -26,10 +26,10 @@ def base_model_of(config: dict) -> str:
     return str(target or config.get("base_model", "")).split("@")[0]
 
 
-
 class CustomizationJob:
-    def __init__(self, ctx, job_id: str, body: dict, config: dict, rows: int, data_problem: str | None,
-                 faults: dict) -> None:
+    def __init__(
+        self, ctx, job_id: str, body: dict, config: dict, rows: int, data_problem: str | None, faults: dict
+    ) -> None:
         d = ctx.delays
         self.ctx, self.id, self.body, self.config = ctx, job_id, body, config
         self.t0 = ctx.clock.now()
@@ -81,8 +81,10 @@ class CustomizationJob:
 
     def _events(self, t: float) -> list[tuple[float, str, str | None]]:
         ev = [(self.t0, m, None) for m in ("PVCCreated", "EntityHandler_0_Created", "created")]
-        ev += [(self.t_pending, m, None) for m in ("EntityHandler_0_Pending", "EntityHandler_0_Completed",
-                                                  "TrainingJobCreated")]
+        ev += [
+            (self.t_pending, m, None)
+            for m in ("EntityHandler_0_Pending", "EntityHandler_0_Completed", "TrainingJobCreated")
+        ]
         if self.stall_phase == "pending":
             ev.append((self.t_pending, "NotEnoughResources", "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."))
         else:
@@ -90,13 +92,22 @@ class CustomizationJob:
         if self.end == "failed":
             ev.append((self.t_end, "TrainingJobFailed", self.fail_detail))
         elif self.end == "completed":
-            ev += [(self.t_end, m, None) for m in ("TrainingJobCompleted", "EntityHandler_1_Created",
-                                                  "EntityHandler_1_Pending", "EntityHandler_1_Running",
-                                                  "EntityHandler_1_Completed")]
+            ev += [
+                (self.t_end, m, None)
+                for m in (
+                    "TrainingJobCompleted",
+                    "EntityHandler_1_Created",
+                    "EntityHandler_1_Pending",
+                    "EntityHandler_1_Running",
+                    "EntityHandler_1_Completed",
+                )
+            ]
         if self.cancel_t is not None:
             ev = [e for e in ev if e[0] <= self.cancel_t]
-            ev += [(self.cancel_t, "JobCancelling", None),
-                   (self.cancel_t + self.ctx.delays["customization.cancel"], "JobCancelled", None)]
+            ev += [
+                (self.cancel_t, "JobCancelling", None),
+                (self.cancel_t + self.ctx.delays["customization.cancel"], "JobCancelled", None),
+            ]
         return [e for e in ev if e[0] <= t]
 
     @staticmethod
@@ -112,23 +123,36 @@ class CustomizationJob:
         status = self.status_at(t)
         frac = self.fraction(t)
         steps = self.total if status == "completed" else int(frac * self.total)
-        step_t = lambda s: iso(self.t_running + self.run * s / self.total)  # noqa: E731
-        train = [{"step": s, "value": self._train_loss(s, self.total), "timestamp": step_t(s)}
-                 for s in range(self.log_every, steps + 1, self.log_every)]
-        val = [{"step": e * self.spe, "value": self._val_loss(e * self.spe, self.total), "timestamp": step_t(e * self.spe)}
-               for e in range(1, steps // self.spe + 1)]
+
+        def step_t(s):
+            return iso(self.t_running + self.run * s / self.total)
+
+        train = [
+            {"step": s, "value": self._train_loss(s, self.total), "timestamp": step_t(s)}
+            for s in range(self.log_every, steps + 1, self.log_every)
+        ]
+        val = [
+            {"step": e * self.spe, "value": self._val_loss(e * self.spe, self.total), "timestamp": step_t(e * self.spe)}
+            for e in range(1, steps // self.spe + 1)
+        ]
         best = min(range(len(val)), key=lambda i: val[i]["value"]) if val else None
         events = self._events(t)
         terminal_t = {"completed": self.t_end, "failed": self.t_end}.get(status)
         if status == "cancelled":
             terminal_t = self.cancel_t + self.ctx.delays["customization.cancel"]
         return {
-            "status": status, "created_at": iso(self.t0), "updated_at": iso(events[-1][0]),
+            "status": status,
+            "created_at": iso(self.t0),
+            "updated_at": iso(events[-1][0]),
             "elapsed_time": round((terminal_t if terminal_t is not None else t) - self.t0, 3),
             "percentage_done": 100.0 if status == "completed" else round(100.0 * steps / self.total, 2),
-            "epochs_completed": steps // self.spe, "steps_completed": steps, "steps_per_epoch": self.spe,
+            "epochs_completed": steps // self.spe,
+            "steps_completed": steps,
+            "steps_per_epoch": self.spe,
             "best_epoch": None if best is None else best + 1,
-            "train_loss": self._train_loss(val[best]["step"], self.total) if val else (train[-1]["value"] if train else None),
+            "train_loss": self._train_loss(val[best]["step"], self.total)
+            if val
+            else (train[-1]["value"] if train else None),
             "val_loss": val[best]["value"] if val else None,
             "metrics": {"keys": ["train_loss", "val_loss"], "metrics": {"train_loss": train, "val_loss": val}},
             "status_logs": [{"updated_at": iso(et), "message": msg, "detail": det} for et, msg, det in events],
@@ -149,23 +173,59 @@ class CustomizationJob:
         when = iso(self.t_end)
         target = self.config.get("target") if isinstance(self.config.get("target"), dict) else {}
         ctx.state.models[(ns, name)] = {
-            "id": ctx.state.new_id("model"), "name": name, "namespace": ns, "base_model": base,
-            "description": None, "project": self.body.get("project"), "custom_fields": {}, "ownership": None,
-            "spec": {"num_parameters": target.get("num_parameters", 1_000_000_000),
-                     "context_size": self.config.get("max_seq_length", 4096), "is_chat": True, "num_virtual_tokens": 0},
-            "artifact": {"status": "upload_completed", "files_url": f"hf://{ns}/{name}", "backend_engine": "nemo",
-                         "precision": self.config.get("training_precision", "bf16-mixed"), "gpu_arch": "Ampere",
-                         "tensor_parallelism": 1},
-            "peft": {"finetuning_type": hp["finetuning_type"]}, "prompt": None, "guardrails": None,
-            "api_endpoint": None, "model_providers": [], "schema_version": "1.0", "created_at": when, "updated_at": when}
+            "id": ctx.state.new_id("model"),
+            "name": name,
+            "namespace": ns,
+            "base_model": base,
+            "description": None,
+            "project": self.body.get("project"),
+            "custom_fields": {},
+            "ownership": None,
+            "spec": {
+                "num_parameters": target.get("num_parameters", 1_000_000_000),
+                "context_size": self.config.get("max_seq_length", 4096),
+                "is_chat": True,
+                "num_virtual_tokens": 0,
+            },
+            "artifact": {
+                "status": "upload_completed",
+                "files_url": f"hf://{ns}/{name}",
+                "backend_engine": "nemo",
+                "precision": self.config.get("training_precision", "bf16-mixed"),
+                "gpu_arch": "Ampere",
+                "tensor_parallelism": 1,
+            },
+            "peft": {"finetuning_type": hp["finetuning_type"]},
+            "prompt": None,
+            "guardrails": None,
+            "api_endpoint": None,
+            "model_providers": [],
+            "schema_version": "1.0",
+            "created_at": when,
+            "updated_at": when,
+        }
         ctx.register_model_meta((ns, name), self.slow_sync, ready_t=self.t_end)
         repo_name, _, revision = name.partition("@")
-        repo = ctx.state.hf_repos.get(("model", f"{ns}/{repo_name}")) or hf_handlers.create_repo(ctx, "model", f"{ns}/{repo_name}")
+        repo = ctx.state.hf_repos.get(("model", f"{ns}/{repo_name}")) or hf_handlers.create_repo(
+            ctx, "model", f"{ns}/{repo_name}"
+        )
         lora = hp.get("lora") or {}
-        adapter_config = {"peft_type": "LORA", "base_model_name_or_path": base, "r": lora.get("adapter_dim"),
-                          "lora_alpha": lora.get("alpha"), "lora_dropout": lora.get("adapter_dropout"),
-                          "target_modules": lora.get("target_modules")}
+        adapter_config = {
+            "peft_type": "LORA",
+            "base_model_name_or_path": base,
+            "r": lora.get("adapter_dim"),
+            "lora_alpha": lora.get("alpha"),
+            "lora_dropout": lora.get("adapter_dropout"),
+            "target_modules": lora.get("target_modules"),
+        }
         header = json.dumps({"__metadata__": {"job": self.id, "format": "pt"}}).encode()
-        hf_handlers.commit_files(ctx, repo, revision or "main", {
-            "adapter_config.json": json.dumps(adapter_config, indent=2).encode(),
-            "adapter_model.safetensors": struct.pack("<Q", len(header)) + header}, f"Adapter from {self.id}")
+        hf_handlers.commit_files(
+            ctx,
+            repo,
+            revision or "main",
+            {
+                "adapter_config.json": json.dumps(adapter_config, indent=2).encode(),
+                "adapter_model.safetensors": struct.pack("<Q", len(header)) + header,
+            },
+            f"Adapter from {self.id}",
+        )

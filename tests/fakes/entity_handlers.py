@@ -9,30 +9,29 @@ get/patch/delete: 404 when missing. list: the v1 envelope with `page`, `page_siz
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from tests.fakes.nemo_state import (
-    ApiError, entity_common, list_response, matches_filters, parse_filters, unprocessable)
+from tests.fakes.nemo_state import ApiError, entity_common, list_response, matches_filters, parse_filters, unprocessable
 
 IMMUTABLE = ("id", "name", "namespace", "created_at", "type_prefix")
 
 
 @dataclass
 class Collection:
-    kind: str                    # creation kind, e.g. "dataset"
-    label: str                   # for messages, e.g. "Dataset"
-    store: str                   # attribute of State
-    path: str                    # e.g. "/v1/datasets"
+    kind: str  # creation kind, e.g. "dataset"
+    label: str  # for messages, e.g. "Dataset"
+    store: str  # attribute of State
+    path: str  # e.g. "/v1/datasets"
     required: tuple[str, ...] = ("name", "namespace")
     id_prefix: str | None = None
-    keyed_by_id: bool = False    # namespaces: key is the "id" field, path /v1/namespaces/{id}
+    keyed_by_id: bool = False  # namespaces: key is the "id" field, path /v1/namespaces/{id}
     defaults: dict = field(default_factory=dict)
-    validate: Callable | None = None     # (ctx, req, body) -> list of 422 errors
-    on_create: Callable | None = None    # (ctx, req, obj) -> None, after all checks
-    on_delete: Callable | None = None    # (ctx, key) -> None
+    validate: Callable | None = None  # (ctx, req, body) -> list of 422 errors
+    on_create: Callable | None = None  # (ctx, req, obj) -> None, after all checks
+    on_delete: Callable | None = None  # (ctx, key) -> None
     list_filter: Callable | None = None  # (ctx, obj, filters) -> bool, replaces default matching
-    view: Callable | None = None         # (ctx, obj) -> dict shown to clients
+    view: Callable | None = None  # (ctx, obj) -> dict shown to clients
     default_page_size: int = 10
 
 
@@ -41,7 +40,9 @@ def _missing(body: dict, required) -> list:
 
 
 def register_crud(router, ctx, c: Collection) -> None:
-    store = lambda: getattr(ctx.state, c.store)  # noqa: E731
+    def store():
+        return getattr(ctx.state, c.store)
+
     view = (lambda obj: c.view(ctx, obj)) if c.view else (lambda obj: obj)
     key_of = (lambda obj: obj["id"]) if c.keyed_by_id else (lambda obj: (obj["namespace"], obj["name"]))
     item = r"/(?P<name>[^/]+)" if c.keyed_by_id else r"/(?P<ns>[^/]+)/(?P<name>[^/]+)"
@@ -95,8 +96,11 @@ def register_crud(router, ctx, c: Collection) -> None:
             raise ApiError(404, f"{c.label} {label(key)} not found")
         if c.on_delete:
             c.on_delete(ctx, key)
-        return {"id": obj.get("id") or label(key), "deleted_at": ctx.clock.iso(ctx.clock.now()),
-                "message": "Resource deleted successfully."}
+        return {
+            "id": obj.get("id") or label(key),
+            "deleted_at": ctx.clock.iso(ctx.clock.now()),
+            "message": "Resource deleted successfully.",
+        }
 
     def listing(req, m):
         filters = parse_filters(req.query)
@@ -117,13 +121,15 @@ def register_crud(router, ctx, c: Collection) -> None:
 
 # ----------------------------------------------------------------------------- Entity Store
 
+
 def _model_created(ctx, req, obj) -> None:
     """Model entities registered by a client become NIM-visible adapters after a sync delay."""
     faults = ctx.faults.take_lifecycle({"slow_model_sync"}, req.method, req.path)
     artifact = obj.get("artifact") or {}
     ready = artifact.get("status", "upload_completed") == "upload_completed"
-    ctx.register_model_meta((obj["namespace"], obj["name"]), faults.get("slow_model_sync"),
-                            ready_t=ctx.clock.now() if ready else None)
+    ctx.register_model_meta(
+        (obj["namespace"], obj["name"]), faults.get("slow_model_sync"), ready_t=ctx.clock.now() if ready else None
+    )
 
 
 def _model_deleted(ctx, key) -> None:
@@ -132,7 +138,7 @@ def _model_deleted(ctx, key) -> None:
 
 def _dataset_validate(ctx, req, body) -> list:
     url = body.get("files_url", "")
-    if not isinstance(url, str) or "://" not in url and not url.startswith("nds:"):
+    if not isinstance(url, str) or ("://" not in url and not url.startswith("nds:")):
         return [(("body", "files_url"), "files_url must be a URL such as hf://datasets/ns/name", "value_error")]
     return []
 
@@ -141,10 +147,24 @@ def routes(router, ctx) -> None:
     for c in (
         Collection("namespace", "Namespace", "namespaces", "/v1/namespaces", required=("id",), keyed_by_id=True),
         Collection("project", "Project", "projects", "/v1/projects", id_prefix="project"),
-        Collection("dataset", "Dataset", "datasets", "/v1/datasets", required=("name", "namespace", "files_url"),
-                   id_prefix="dataset", validate=_dataset_validate,
-                   defaults={"format": None, "split": None, "limit": None, "hf_endpoint": None}),
-        Collection("model", "Model", "models", "/v1/models", id_prefix="model",
-                   on_create=_model_created, on_delete=_model_deleted),
+        Collection(
+            "dataset",
+            "Dataset",
+            "datasets",
+            "/v1/datasets",
+            required=("name", "namespace", "files_url"),
+            id_prefix="dataset",
+            validate=_dataset_validate,
+            defaults={"format": None, "split": None, "limit": None, "hf_endpoint": None},
+        ),
+        Collection(
+            "model",
+            "Model",
+            "models",
+            "/v1/models",
+            id_prefix="model",
+            on_create=_model_created,
+            on_delete=_model_deleted,
+        ),
     ):
         register_crud(router, ctx, c)

@@ -20,18 +20,28 @@ import zipfile
 from tests.fakes.entity_handlers import Collection, register_crud
 from tests.fakes.fake_http import Response
 from tests.fakes.nemo_state import (
-    ApiError, entity_common, list_response, matches_filters, parse_filters, split_ref, unprocessable)
+    ApiError,
+    entity_common,
+    list_response,
+    matches_filters,
+    parse_filters,
+    split_ref,
+    unprocessable,
+)
 
 TARGET_TYPES = ("model", "cached_outputs", "retriever", "rag", "rows", "dataset")
 TERMINAL = ("completed", "failed", "cancelled")
 BENCHMARK_METRICS = {
     "gsm8k": ["exact_match__strict-match", "exact_match__flexible-extract"],
-    "squad_completion": ["contains"], "squadv2": ["exact", "f1"], "triviaqa": ["exact_match"],
+    "squad_completion": ["contains"],
+    "squadv2": ["exact", "f1"],
+    "triviaqa": ["exact_match"],
 }
 BENCHMARK_SIZES = {"gsm8k": 1319, "squadv2": 11873, "squad_completion": 2984, "triviaqa": 17944}
 METRIC_SCORES = {
     "tool-calling": ["function_name_accuracy", "function_name_and_args_accuracy"],
-    "rouge": ["rouge_1_score", "rouge_2_score", "rouge_L_score"], "bleu": ["sentence", "corpus"],
+    "rouge": ["rouge_1_score", "rouge_2_score", "rouge_L_score"],
+    "bleu": ["sentence", "corpus"],
 }
 
 
@@ -54,7 +64,7 @@ def _resolve(ctx, ref, store: str, label: str, prefix: str, loc: str):
     if loc == "target":
         errors = _validate_target(ctx, None, ref)
         if errors:
-            raise unprocessable([(("body", "target") + e[0][1:], e[1], e[2]) for e in errors])
+            raise unprocessable([(("body", "target", *e[0][1:]), e[1], e[2]) for e in errors])
     return entity_common(ctx.state, ctx.clock, dict(ref, namespace=ref.get("namespace", "default")), id_prefix=prefix)
 
 
@@ -76,7 +86,10 @@ def _tasks(config: dict) -> dict[str, list[tuple[str, list[str], str]]]:
         metrics = (tcfg or {}).get("metrics") or {}
         if not metrics:
             bench = (tcfg or {}).get("type") or task
-            out[task] = [(m, [m], "unit") for m in BENCHMARK_METRICS.get(bench, BENCHMARK_METRICS.get(config["type"], ["accuracy"]))]
+            out[task] = [
+                (m, [m], "unit")
+                for m in BENCHMARK_METRICS.get(bench, BENCHMARK_METRICS.get(config["type"], ["accuracy"]))
+            ]
             continue
         entries = []
         for name, mcfg in metrics.items():
@@ -92,8 +105,11 @@ def _tasks(config: dict) -> dict[str, list[tuple[str, list[str], str]]]:
 
 def _sample_count(config: dict, target: dict, task: str) -> int:
     tcfg = (config.get("tasks") or {}).get(task) or {}
-    for source in ((tcfg.get("dataset") or {}).get("limit"), (tcfg.get("params") or {}).get("limit_samples"),
-                   (config.get("params") or {}).get("limit_samples")):
+    for source in (
+        (tcfg.get("dataset") or {}).get("limit"),
+        (tcfg.get("params") or {}).get("limit_samples"),
+        (config.get("params") or {}).get("limit_samples"),
+    ):
         if isinstance(source, int) and source > 0:
             return source
     if isinstance(target.get("rows"), list) and target["rows"]:
@@ -102,16 +118,27 @@ def _sample_count(config: dict, target: dict, task: str) -> int:
 
 
 def default_score(model_id: str, task: str, metric: str, score: str, n: int, kind: str) -> dict:
-    u = int(hashlib.sha256(f"{model_id}|{task}|{metric}|{score}".encode()).hexdigest()[:8], 16) / 2 ** 32
+    u = int(hashlib.sha256(f"{model_id}|{task}|{metric}|{score}".encode()).hexdigest()[:8], 16) / 2**32
     if kind == "judge":
         value, sd, lo, hi = round(1 + 9 * u, 3), 2.0, 1.0, 10.0
     else:
         value = round(0.3 + 0.6 * u, 6)
         value = round(round(value * n) / n, 6)
         sd, lo, hi = math.sqrt(value * (1 - value)), 0.0, 1.0
-    return {"value": value, "stats": {"count": n, "sum": round(value * n, 6), "mean": value, "min": lo, "max": hi,
-                                      "stddev": round(sd, 6), "variance": round(sd * sd, 6),
-                                      "stderr": round(sd / math.sqrt(n), 6), "nan_count": 0}}
+    return {
+        "value": value,
+        "stats": {
+            "count": n,
+            "sum": round(value * n, 6),
+            "mean": value,
+            "min": lo,
+            "max": hi,
+            "stddev": round(sd, 6),
+            "variance": round(sd * sd, 6),
+            "stderr": round(sd / math.sqrt(n), 6),
+            "nan_count": 0,
+        },
+    }
 
 
 class EvaluationJob:
@@ -155,8 +182,12 @@ class EvaluationJob:
             self.checked = True
             target = self.body["target"]
             from tests.fakes.inference import served_models
-            if target.get("type") == "model" and isinstance(target.get("model"), str) \
-                    and target["model"] not in served_models(self.ctx, t):
+
+            if (
+                target.get("type") == "model"
+                and isinstance(target.get("model"), str)
+                and target["model"] not in served_models(self.ctx, t)
+            ):
                 self.end, self.freeze = "failed", 0.0
                 self.message = f"Model {target['model']} is not available: the inference endpoint returned 404"
         if self.result is None and self.status_at(t) == "completed":
@@ -177,9 +208,19 @@ class EvaluationJob:
                     out[metric]["scores"][score] = s
             tasks[task] = {"metrics": out}
         when = self.ctx.clock.iso(self.t_end)
-        return {"id": self.ctx.state.new_id("evaluation_result"), "job": self.id, "tasks": tasks, "groups": {},
-                "namespace": self.body["namespace"], "custom_fields": {}, "files_url": None,
-                "description": None, "project": self.body.get("project"), "created_at": when, "updated_at": when}
+        return {
+            "id": self.ctx.state.new_id("evaluation_result"),
+            "job": self.id,
+            "tasks": tasks,
+            "groups": {},
+            "namespace": self.body["namespace"],
+            "custom_fields": {},
+            "files_url": None,
+            "description": None,
+            "project": self.body.get("project"),
+            "created_at": when,
+            "updated_at": when,
+        }
 
     def details(self, t: float) -> dict:
         status = self.status_at(t)
@@ -187,21 +228,37 @@ class EvaluationJob:
         frac = 0.0 if t < self.t_running else max(0.0, min((stop - self.t_running) / self.run, 1.0, self.freeze))
         if status == "completed":
             frac = 1.0
-        task_state = {"created": "pending", "pending": "pending", "running": "running", "completed": "completed",
-                      "failed": "failed", "cancelling": "failed", "cancelled": "failed"}[status]
+        task_state = {
+            "created": "pending",
+            "pending": "pending",
+            "running": "running",
+            "completed": "completed",
+            "failed": "failed",
+            "cancelling": "failed",
+            "cancelled": "failed",
+        }[status]
         if status in ("cancelling", "cancelled") and frac == 0.0:
             task_state = "pending"
         message = self.message if status == "failed" else {"cancelled": "Job was cancelled"}.get(status)
-        return {"status": status, "progress": None if status in ("created", "pending") else round(100 * frac, 2),
-                "samples_processed": int(frac * sum(self.n.values())), "message": message,
-                "task_status": {} if status == "created" else {task: task_state for task in self.tasks}}
+        return {
+            "status": status,
+            "progress": None if status in ("created", "pending") else round(100 * frac, 2),
+            "samples_processed": int(frac * sum(self.n.values())),
+            "message": message,
+            "task_status": {} if status == "created" else dict.fromkeys(self.tasks, task_state),
+        }
 
     def view(self, t: float) -> dict:
         d = self.details(t)
         status = d.pop("status")
         updated = {"completed": self.t_end, "failed": self.t_end}.get(status, self.t0)
-        return dict(self.body, status=status, status_details=d, result=self.result["id"] if self.result else None,
-                    updated_at=self.ctx.clock.iso(updated))
+        return dict(
+            self.body,
+            status=status,
+            status_details=d,
+            result=self.result["id"] if self.result else None,
+            updated_at=self.ctx.clock.iso(updated),
+        )
 
 
 def job_create(ctx, req, m):
@@ -212,11 +269,20 @@ def job_create(ctx, req, m):
     config = _resolve(ctx, body["config"], "evaluation_configs", "Evaluation config", "eval-config", "config")
     target = _resolve(ctx, body["target"], "evaluation_targets", "Evaluation target", "eval-target", "target")
     job_id = ctx.state.new_id("eval")
-    view = entity_common(ctx.state, ctx.clock, {
-        "namespace": body.get("namespace", "default"), "project": body.get("project"),
-        "description": body.get("description"), "custom_fields": body.get("custom_fields") or {},
-        "ownership": body.get("ownership"), "output_files_url": body.get("output_files_url"),
-        "config": config, "target": target})
+    view = entity_common(
+        ctx.state,
+        ctx.clock,
+        {
+            "namespace": body.get("namespace", "default"),
+            "project": body.get("project"),
+            "description": body.get("description"),
+            "custom_fields": body.get("custom_fields") or {},
+            "ownership": body.get("ownership"),
+            "output_files_url": body.get("output_files_url"),
+            "config": config,
+            "target": target,
+        },
+    )
     view["id"] = job_id
     faults = ctx.faults.take_lifecycle({"job_fails", "job_stalls"}, req.method, req.path)
     job = EvaluationJob(ctx, job_id, view, faults)
@@ -235,7 +301,9 @@ def _job(ctx, m) -> EvaluationJob:
 def job_results(ctx, req, m):
     job = _job(ctx, m)
     if job.result is None:
-        raise ApiError(404, f"Results of evaluation job {job.id} are not available: job is {job.status_at(ctx.clock.now())}")
+        raise ApiError(
+            404, f"Results of evaluation job {job.id} are not available: job is {job.status_at(ctx.clock.now())}"
+        )
     return job.result
 
 
@@ -244,8 +312,11 @@ def job_download(ctx, req, m):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("results.json", json.dumps(result, indent=2))
-    return Response(200, buf.getvalue(), {"Content-Type": "application/zip",
-                                          "Content-Disposition": f'attachment; filename="{m["id"]}.zip"'})
+    return Response(
+        200,
+        buf.getvalue(),
+        {"Content-Type": "application/zip", "Content-Disposition": f'attachment; filename="{m["id"]}.zip"'},
+    )
 
 
 def job_cancel(ctx, req, m):
@@ -264,22 +335,55 @@ def job_list(ctx, req, m):
 
 
 def routes(router, ctx) -> None:
-    register_crud(router, ctx, Collection(
-        "evaluation_config", "Evaluation config", "evaluation_configs", "/v1/evaluation/configs",
-        required=("type", "name", "namespace"), id_prefix="eval-config", defaults={"namespace": "default"}))
-    register_crud(router, ctx, Collection(
-        "evaluation_target", "Evaluation target", "evaluation_targets", "/v1/evaluation/targets",
-        required=("type", "name", "namespace"), id_prefix="eval-target", defaults={"namespace": "default"},
-        validate=_validate_target))
-    add = lambda methods, pattern, fn: router.add(methods, pattern, lambda req, m: fn(ctx, req, m))  # noqa: E731
+    register_crud(
+        router,
+        ctx,
+        Collection(
+            "evaluation_config",
+            "Evaluation config",
+            "evaluation_configs",
+            "/v1/evaluation/configs",
+            required=("type", "name", "namespace"),
+            id_prefix="eval-config",
+            defaults={"namespace": "default"},
+        ),
+    )
+    register_crud(
+        router,
+        ctx,
+        Collection(
+            "evaluation_target",
+            "Evaluation target",
+            "evaluation_targets",
+            "/v1/evaluation/targets",
+            required=("type", "name", "namespace"),
+            id_prefix="eval-target",
+            defaults={"namespace": "default"},
+            validate=_validate_target,
+        ),
+    )
+
+    def add(methods, pattern, fn):
+        return router.add(methods, pattern, lambda req, m: fn(ctx, req, m))
+
     add("POST", r"/v1/evaluation/jobs", job_create)
     add("GET", r"/v1/evaluation/jobs", job_list)
     add("GET", r"/v1/evaluation/jobs/(?P<id>[^/]+)", lambda c, r, m: _job(c, m).view(c.clock.now()))
-    add("DELETE", r"/v1/evaluation/jobs/(?P<id>[^/]+)",
-        lambda c, r, m: (c.state.evaluation_jobs.pop(_job(c, m).id), Response(204))[1])
+    add(
+        "DELETE",
+        r"/v1/evaluation/jobs/(?P<id>[^/]+)",
+        lambda c, r, m: (c.state.evaluation_jobs.pop(_job(c, m).id), Response(204))[1],
+    )
     add("GET", r"/v1/evaluation/jobs/(?P<id>[^/]+)/status", lambda c, r, m: _job(c, m).details(c.clock.now()))
     add("GET", r"/v1/evaluation/jobs/(?P<id>[^/]+)/results", job_results)
     add("GET", r"/v1/evaluation/jobs/(?P<id>[^/]+)/download-results", job_download)
     add("POST", r"/v1/evaluation/jobs/(?P<id>[^/]+)/cancel", job_cancel)
-    add("GET", r"/v1/evaluation/jobs/(?P<id>[^/]+)/logs", lambda c, r, m: {"data": [
-        {"message": f"status: {_job(c, m).status_at(c.clock.now())}", "timestamp": c.clock.iso(c.clock.now())}]})
+    add(
+        "GET",
+        r"/v1/evaluation/jobs/(?P<id>[^/]+)/logs",
+        lambda c, r, m: {
+            "data": [
+                {"message": f"status: {_job(c, m).status_at(c.clock.now())}", "timestamp": c.clock.iso(c.clock.now())}
+            ]
+        },
+    )

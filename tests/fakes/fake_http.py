@@ -3,15 +3,17 @@ a regex router, and a connection-tracking shutdown so `stop()` leaves no thread 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.fakes.nemo_state import ApiError
@@ -20,14 +22,14 @@ from tests.fakes.nemo_state import ApiError
 @dataclass
 class RequestRecord:
     method: str
-    path: str                   # as sent, without the query string (percent-encoding kept)
-    query: dict[str, str]       # last value wins for repeated keys
-    json_body: Any | None       # parsed JSON body, None if absent / not JSON
-    status: int | None = None   # None while in flight; 0 when the connection was reset
-    ts: float = 0.0             # time.time() at arrival
+    path: str  # as sent, without the query string (percent-encoding kept)
+    query: dict[str, str]  # last value wins for repeated keys
+    json_body: Any | None  # parsed JSON body, None if absent / not JSON
+    status: int | None = None  # None while in flight; 0 when the connection was reset
+    ts: float = 0.0  # time.time() at arrival
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     form: dict[str, str] | None = None  # form-encoded body, if any
-    fault: str | None = None    # kind of the request-level fault that answered it
+    fault: str | None = None  # kind of the request-level fault that answered it
 
 
 @dataclass
@@ -43,8 +45,9 @@ class Request:
 
     def json_object(self) -> dict:
         if not isinstance(self.json, dict):
-            raise ApiError(422, [{"loc": ["body"], "msg": "Input should be a valid JSON object",
-                                  "type": "model_attributes_type"}])
+            raise ApiError(
+                422, [{"loc": ["body"], "msg": "Input should be a valid JSON object", "type": "model_attributes_type"}]
+            )
         return self.json
 
 
@@ -53,8 +56,8 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    reset: bool = False              # close with RST, send nothing
-    delay: float = 0.0               # real seconds to wait before sending (stop-aware)
+    reset: bool = False  # close with RST, send nothing
+    delay: float = 0.0  # real seconds to wait before sending (stop-aware)
 
 
 def json_response(obj: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -185,8 +188,9 @@ class FakeHTTPServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
 
     def process_request(self, request, client_address) -> None:
-        t = threading.Thread(target=self._run_request, args=(request, client_address),
-                             name="fake-nemo-conn", daemon=True)
+        t = threading.Thread(
+            target=self._run_request, args=(request, client_address), name="fake-nemo-conn", daemon=True
+        )
         with self._track_lock:
             self._conn_threads.add(t)
         t.start()
@@ -208,10 +212,8 @@ class FakeHTTPServer(ThreadingHTTPServer):
             conns = list(self._conns)
             threads = list(self._conn_threads)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         deadline = time.monotonic() + join_timeout
         for t in threads:
             t.join(max(0.0, deadline - time.monotonic()))

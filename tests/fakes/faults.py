@@ -58,8 +58,15 @@ class Fault:
     params: dict = field(default_factory=dict)
     fired: int = 0
 
-    def __init__(self, kind: str, match_method: str | None = None, match_path_regex: str | None = None,
-                 times: int = 1, after: int = 0, **params) -> None:
+    def __init__(
+        self,
+        kind: str,
+        match_method: str | None = None,
+        match_path_regex: str | None = None,
+        times: int = 1,
+        after: int = 0,
+        **params,
+    ) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(KINDS)}")
         if times < 0 or after < 0:

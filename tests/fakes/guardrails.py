@@ -16,13 +16,24 @@ from tests.fakes.entity_handlers import Collection, register_crud
 from tests.fakes.inference import chat_completion, served_models
 from tests.fakes.nemo_state import ApiError, entity_common, split_ref
 
-BLOCKED_TERMS = ("bomb", "weapon", "kill", "hack into", "credit card number", "social security number",
-                 "ignore previous instructions")
+BLOCKED_TERMS = (
+    "bomb",
+    "weapon",
+    "kill",
+    "hack into",
+    "credit card number",
+    "social security number",
+    "ignore previous instructions",
+)
 SEED_GUARDRAILS = [
     {"name": "default", "namespace": "default", "files_url": "file:///app/services/guardrails/config-store/default"},
     {"name": "abc", "namespace": "default", "files_url": "file:///app/services/guardrails/config-store/abc"},
-    {"name": "self-check", "namespace": "default", "files_url": "file:///app/services/guardrails/config-store/self-check",
-     "data": {"rails": {"input": {"flows": ["self check input"]}, "output": {"flows": ["self check output"]}}}},
+    {
+        "name": "self-check",
+        "namespace": "default",
+        "files_url": "file:///app/services/guardrails/config-store/self-check",
+        "data": {"rails": {"input": {"flows": ["self check input"]}, "output": {"flows": ["self check output"]}}},
+    },
 ]
 
 
@@ -42,7 +53,10 @@ def check_messages(config: dict, messages: list) -> dict:
     data = config.get("data") or {}
     rails = data.get("rails") or {}
     terms = [t.lower() for t in data.get("blocked_terms") or BLOCKED_TERMS]
-    blocked = lambda text: any(t in str(text or "").lower() for t in terms)  # noqa: E731
+
+    def blocked(text):
+        return any(t in str(text or "").lower() for t in terms)
+
     user_text = " ".join(str(x.get("content") or "") for x in messages if x.get("role") == "user")
     rails_status, activated = {}, []
     for flow in (rails.get("input") or {}).get("flows") or ["self check input"]:
@@ -53,8 +67,11 @@ def check_messages(config: dict, messages: list) -> dict:
             rails_status[flow] = {"status": "blocked" if blocked(messages[-1].get("content")) else "success"}
             activated.append({"type": "output", "name": flow, "stop": blocked(messages[-1].get("content"))})
     status = "blocked" if any(r["status"] == "blocked" for r in rails_status.values()) else "success"
-    return {"status": status, "rails_status": rails_status,
-            "guardrails_data": {"log": {"activated_rails": activated, "stats": {}}, "config_ids": []}}
+    return {
+        "status": status,
+        "rails_status": rails_status,
+        "guardrails_data": {"log": {"activated_rails": activated, "stats": {}}, "config_ids": []},
+    }
 
 
 def guardrail_check(ctx, req, m):
@@ -68,22 +85,41 @@ def guardrail_chat(ctx, req, m):
     body = req.json_object()
     result = check_messages(_guardrail_config(ctx, body.get("guardrails") or {}), body.get("messages") or [])
     if result["status"] == "blocked":
-        return {"id": "chatcmpl-guardrails", "object": "chat.completion", "created": int(time.time()),
-                "model": body.get("model"), "guardrails_data": result["guardrails_data"],
-                "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                    "role": "assistant", "content": "I'm sorry, I can't respond to that."}}]}
+        return {
+            "id": "chatcmpl-guardrails",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model"),
+            "guardrails_data": result["guardrails_data"],
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": "I'm sorry, I can't respond to that."},
+                }
+            ],
+        }
     generate = chat_completion(ctx, {k: v for k, v in body.items() if k != "guardrails"})
     return lambda: dict(generate(), guardrails_data=result["guardrails_data"])
 
 
 def routes(router, ctx) -> None:
-    add = lambda methods, pattern, fn: router.add(methods, pattern, lambda req, m: fn(ctx, req, m))  # noqa: E731
-    register_crud(router, ctx, Collection("guardrail_config", "Guardrail config", "guardrail_configs",
-                                          "/v1/guardrail/configs"))
+    def add(methods, pattern, fn):
+        return router.add(methods, pattern, lambda req, m: fn(ctx, req, m))
+
+    register_crud(
+        router, ctx, Collection("guardrail_config", "Guardrail config", "guardrail_configs", "/v1/guardrail/configs")
+    )
     add("POST", r"/v1/guardrail/checks", guardrail_check)
     add("POST", r"/v1/guardrail/chat/completions", guardrail_chat)
-    add("GET", r"/v1/guardrail/models", lambda c, r, m: {"object": "list", "data": [
-        {"id": mid, "object": "model", "owned_by": "system"} for mid in served_models(c, c.clock.now())]})
+    add(
+        "GET",
+        r"/v1/guardrail/models",
+        lambda c, r, m: {
+            "object": "list",
+            "data": [{"id": mid, "object": "model", "owned_by": "system"} for mid in served_models(c, c.clock.now())],
+        },
+    )
 
 
 def seed(ctx) -> None:

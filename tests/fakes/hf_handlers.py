@@ -64,8 +64,9 @@ def create_repo(ctx, repo_type: str, repo_id: str) -> HfRepo:
     return repo
 
 
-def commit_files(ctx, repo: HfRepo, branch: str, files: dict[str, bytes], message: str,
-                 deletions: tuple[str, ...] = ()) -> HfCommit:
+def commit_files(
+    ctx, repo: HfRepo, branch: str, files: dict[str, bytes], message: str, deletions: tuple[str, ...] = ()
+) -> HfCommit:
     """Apply additions/deletions on top of `branch` (created from main if missing)."""
     if branch not in repo.branches:
         repo.branches[branch] = repo.branches["main"]
@@ -83,6 +84,7 @@ def commit_files(ctx, repo: HfRepo, branch: str, files: dict[str, bytes], messag
 
 
 # ----------------------------------------------------------------------------- Data Store namespaces
+
 
 def ds_namespace_create(ctx, req, m):
     ns = (req.form or {}).get("namespace")  # form-encoded only, as the real service (§1)
@@ -115,6 +117,7 @@ def ds_namespace_list(ctx, req, m):
 
 
 # ----------------------------------------------------------------------------- HF repos
+
 
 def _repo_url(ctx, repo_type: str, repo_id: str) -> str:
     prefix = "" if repo_type == "model" else f"{repo_type}s/"
@@ -171,8 +174,8 @@ def hf_commit(ctx, req, m):
         raise _hf_error(404, f"Invalid rev id: {branch}", "RevisionNotFound")
     try:
         lines = [json.loads(line) for line in req.body.decode().splitlines() if line.strip()]
-    except ValueError:
-        raise _hf_error(400, "Commit body must be NDJSON")
+    except ValueError as exc:
+        raise _hf_error(400, "Commit body must be NDJSON") from exc
     if not lines or lines[0].get("key") != "header":
         raise _hf_error(400, "First NDJSON line must be the commit header")
     header = lines[0].get("value") or {}
@@ -197,8 +200,12 @@ def hf_commit(ctx, req, m):
             raise _hf_error(400, f"The fake Data Store does not support {key!r} operations")
     commit = commit_files(ctx, repo, branch, added, header.get("summary") or "", tuple(deleted))
     ctx.created("hf_commit", f"{repo_type}s/{repo_id}@{commit.oid}", {"files": sorted(added)})
-    return {"commitUrl": f"{_repo_url(ctx, repo_type, repo_id)}/commit/{commit.oid}",
-            "commitOid": commit.oid, "pullRequestUrl": None, "success": True}
+    return {
+        "commitUrl": f"{_repo_url(ctx, repo_type, repo_id)}/commit/{commit.oid}",
+        "commitOid": commit.oid,
+        "pullRequestUrl": None,
+        "success": True,
+    }
 
 
 def hf_branch_create(ctx, req, m):
@@ -218,7 +225,7 @@ def _entries(files: dict[str, bytes], path: str, recursive: bool, commit: HfComm
     for p in sorted(files):
         if not p.startswith(prefix):
             continue
-        rest = p[len(prefix):]
+        rest = p[len(prefix) :]
         parts = rest.split("/")
         for depth in range(1, len(parts)):
             d = prefix + "/".join(parts[:depth])
@@ -249,10 +256,10 @@ def hf_tree(ctx, req, m):
     entries = _entries(files, path, recursive, commit, expand) if commit else []
     size = ctx.hf_tree_page_size if not expand else min(50, ctx.hf_tree_page_size)
     cursor = int(req.query.get("cursor", 0) or 0)
-    page = entries[cursor: cursor + size]
+    page = entries[cursor : cursor + size]
     headers = {}
     if cursor + size < len(entries):
-        nxt = (f"{ctx.base_url}{req.path}?recursive={recursive}&expand={expand}&cursor={cursor + size}")
+        nxt = f"{ctx.base_url}{req.path}?recursive={recursive}&expand={expand}&cursor={cursor + size}"
         headers["Link"] = f'<{nxt}>; rel="next"'
     return json_response(page, 200, headers)
 
@@ -269,10 +276,22 @@ def hf_repo_info(ctx, req, m):
         if blobs:
             s.update(size=len(files[p]), blobId=git_blob_id(files[p]))
         siblings.append(s)
-    return {"_id": hashlib.sha1(repo_id.encode()).hexdigest()[:24], "id": repo_id, "author": m["ns"],
-            "sha": commit.oid if commit else None, "lastModified": commit.created_at if commit else repo.created_at,
-            "createdAt": repo.created_at, "private": False, "disabled": False, "gated": False,
-            "downloads": 0, "likes": 0, "tags": [], "siblings": siblings, "cardData": None}
+    return {
+        "_id": hashlib.sha1(repo_id.encode()).hexdigest()[:24],
+        "id": repo_id,
+        "author": m["ns"],
+        "sha": commit.oid if commit else None,
+        "lastModified": commit.created_at if commit else repo.created_at,
+        "createdAt": repo.created_at,
+        "private": False,
+        "disabled": False,
+        "gated": False,
+        "downloads": 0,
+        "likes": 0,
+        "tags": [],
+        "siblings": siblings,
+        "cardData": None,
+    }
 
 
 def hf_resolve(ctx, req, m):
@@ -283,21 +302,27 @@ def hf_resolve(ctx, req, m):
     if commit is None or path not in commit.files:
         raise _hf_error(404, f"Entry not found: {path}", "EntryNotFound")
     data = commit.files[path]
-    headers = {"ETag": f'"{git_blob_id(data)}"', "X-Repo-Commit": commit.oid, "Accept-Ranges": "bytes",
-               "Content-Type": "application/octet-stream",
-               "Content-Disposition": f"inline; filename*=UTF-8''{quote(path.rsplit('/', 1)[-1])}"}
+    headers = {
+        "ETag": f'"{git_blob_id(data)}"',
+        "X-Repo-Commit": commit.oid,
+        "Accept-Ranges": "bytes",
+        "Content-Type": "application/octet-stream",
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(path.rsplit('/', 1)[-1])}",
+    }
     rng = req.headers.get("range", "")
     if rng.startswith("bytes=") and req.method == "GET":
         start_s, _, end_s = rng[6:].partition("-")
         start = int(start_s or 0)
         end = min(int(end_s), len(data) - 1) if end_s else len(data) - 1
         headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-        return Response(206, data[start:end + 1], headers)
+        return Response(206, data[start : end + 1], headers)
     return Response(200, data, headers)
 
 
 def routes(router, ctx) -> None:
-    add = lambda methods, pattern, fn: router.add(methods, pattern, lambda req, m: fn(ctx, req, m))  # noqa: E731
+    def add(methods, pattern, fn):
+        return router.add(methods, pattern, lambda req, m: fn(ctx, req, m))
+
     add("POST", r"/v1/datastore/namespaces", ds_namespace_create)
     add("GET", r"/v1/datastore/namespaces", ds_namespace_list)
     add("GET", r"/v1/datastore/namespaces/(?P<ns>[^/]+)", ds_namespace_get)

@@ -17,7 +17,14 @@ import time
 
 from tests.fakes.entity_handlers import Collection, register_crud
 from tests.fakes.nemo_state import (
-    ApiError, entity_common, list_response, matches_filters, parse_filters, split_ref, unprocessable)
+    ApiError,
+    entity_common,
+    list_response,
+    matches_filters,
+    parse_filters,
+    split_ref,
+    unprocessable,
+)
 
 
 class Deployment:
@@ -28,7 +35,8 @@ class Deployment:
         self.fail_detail = None
         if "deployment_fails" in faults:
             self.fail_detail = faults["deployment_fails"].params.get(
-                "detail", "pod failed: ImagePullBackOff for the NIM image (injected fault)")
+                "detail", "pod failed: ImagePullBackOff for the NIM image (injected fault)"
+            )
         self.k8s_name = f"modeldeployment-{body['namespace']}-{body['name']}"
 
     def status_at(self, t: float) -> str:
@@ -38,17 +46,24 @@ class Deployment:
 
     def view(self, t: float) -> dict:
         status = self.status_at(t)
-        description = {"pending": f'deployment "{self.k8s_name}" is pending',
-                       "ready": f'deployment "{self.k8s_name}" successfully rolled out',
-                       "failed": f'deployment "{self.k8s_name}" failed: {self.fail_detail}'}[status]
-        return dict(self.body, status_details={"status": status, "description": description},
-                    deployed=status == "ready", url="")
+        description = {
+            "pending": f'deployment "{self.k8s_name}" is pending',
+            "ready": f'deployment "{self.k8s_name}" successfully rolled out',
+            "failed": f'deployment "{self.k8s_name}" failed: {self.fail_detail}',
+        }[status]
+        return dict(
+            self.body, status_details={"status": status, "description": description}, deployed=status == "ready", url=""
+        )
 
 
 def served_models(ctx, t: float) -> list[str]:
     """Model ids NIM `/v1/models` lists at nominal time t."""
-    bases = list(dict.fromkeys(list(ctx.state.nim_static_models) + [
-        d.model for d in ctx.state.deployments.values() if d.status_at(t) == "ready"]))
+    bases = list(
+        dict.fromkeys(
+            list(ctx.state.nim_static_models)
+            + [d.model for d in ctx.state.deployments.values() if d.status_at(t) == "ready"]
+        )
+    )
     adapters = []
     for key, meta in ctx.state.model_meta.items():
         entity = ctx.state.models.get(key)
@@ -62,6 +77,7 @@ def served_models(ctx, t: float) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- DMS
+
 
 def deployment_create(ctx, req, m):
     body = req.json_object()
@@ -119,6 +135,7 @@ def deployment_list(ctx, req, m):
 
 # ----------------------------------------------------------------------------- NIM
 
+
 def openai_error(status: int, message: str, typ: str, param: str | None = None) -> ApiError:
     return ApiError(status, message, body={"error": {"message": message, "type": typ, "param": param, "code": status}})
 
@@ -129,8 +146,17 @@ def nim_models(ctx, req, m):
     for mid in served_models(ctx, t):
         entity = ctx.state.models.get(split_ref(mid)) if ctx.state.model_meta.get(split_ref(mid)) else None
         parent = entity.get("base_model") if entity else None
-        data.append({"id": mid, "object": "model", "created": created, "owned_by": "system",
-                     "root": mid, "parent": parent, "max_model_len": 4096})
+        data.append(
+            {
+                "id": mid,
+                "object": "model",
+                "created": created,
+                "owned_by": "system",
+                "root": mid,
+                "parent": parent,
+                "max_model_len": 4096,
+            }
+        )
     return {"object": "list", "data": data}
 
 
@@ -145,8 +171,11 @@ def _echo(model: str, messages: list, tools, tool_choice, max_tokens: int) -> di
         name = (tool_choice.get("function") or {}).get("name") if isinstance(tool_choice, dict) else None
         name = name or tools[0].get("function", {}).get("name")
         call_id = "chatcmpl-tool-" + hashlib.sha1(f"{model}{text}".encode()).hexdigest()[:16]
-        message = {"role": "assistant", "content": None, "tool_calls": [
-            {"id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}]}
+        message = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}],
+        }
         finish = "tool_calls"
     return {"choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}]}
 
@@ -188,15 +217,19 @@ def chat_completion(ctx, body: dict):
         if cm is None:
             out = _echo(model, messages, tools, tool_choice, max_tokens)
         else:
-            kwargs = {"messages": messages, "max_tokens": max_tokens,
-                      "temperature": float(body.get("temperature") or 0.0), "stop": body.get("stop")}
+            kwargs = {
+                "messages": messages,
+                "max_tokens": max_tokens,
+                "temperature": float(body.get("temperature") or 0.0),
+                "stop": body.get("stop"),
+            }
             for name, value in (("tools", tools), ("tool_choice", tool_choice)):
                 if value is not None and _accepts(cm.create, name):
                     kwargs[name] = value
             try:
                 out = dict(cm.create(**kwargs))
             except Exception as exc:  # the model's failure is the server's 500
-                raise openai_error(500, f"{type(exc).__name__}: {exc}", "InternalServerError")
+                raise openai_error(500, f"{type(exc).__name__}: {exc}", "InternalServerError") from exc
         for choice in out.get("choices", []):
             for call in (choice.get("message") or {}).get("tool_calls") or []:
                 fn = call.get("function") or {}
@@ -204,25 +237,37 @@ def chat_completion(ctx, body: dict):
                     fn["arguments"] = json.dumps(fn.get("arguments") or {})
         prompt_tokens = sum(len(str(x.get("content") or "").split()) for x in messages)
         completion_tokens = sum(len(str((c.get("message") or {}).get("content") or "").split()) for c in out["choices"])
-        response = {"id": "chatcmpl-" + hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest()[:24],
-                    "object": "chat.completion", "created": int(time.time()),
-                    "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                              "total_tokens": prompt_tokens + completion_tokens}}
+        response = {
+            "id": "chatcmpl-" + hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest()[:24],
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
         response.update(out)
         response["model"] = model  # the served id, whatever the chat model calls itself
         return response
+
     return generate
 
 
 def routes(router, ctx) -> None:
-    add = lambda methods, pattern, fn: router.add(methods, pattern, lambda req, m: fn(ctx, req, m))  # noqa: E731
+    def add(methods, pattern, fn):
+        return router.add(methods, pattern, lambda req, m: fn(ctx, req, m))
+
     add("POST", r"/v1/deployment/model-deployments", deployment_create)
     add("GET", r"/v1/deployment/model-deployments", deployment_list)
     item = r"/v1/deployment/model-deployments/(?P<ns>[^/]+)/(?P<name>[^/]+)"
     add("GET", item, lambda c, r, m: _deployment(c, m).view(c.clock.now()))
     add("DELETE", item, deployment_delete)
-    register_crud(router, ctx, Collection("deployment_config", "Deployment config", "deployment_configs",
-                                          "/v1/deployment/configs"))
+    register_crud(
+        router,
+        ctx,
+        Collection("deployment_config", "Deployment config", "deployment_configs", "/v1/deployment/configs"),
+    )
     add("GET", r"/nim/v1/models", nim_models)
     add("POST", r"/nim/v1/chat/completions", lambda c, r, m: chat_completion(c, r.json))
     add("GET", r"/nim/v1/health/(?:ready|live)", lambda c, r, m: {"object": "health.response", "message": "ready"})

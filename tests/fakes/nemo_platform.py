@@ -46,13 +46,13 @@ from tests.fakes.fake_http import FakeHTTPServer, RequestRecord, Response, Route
 from tests.fakes.faults import Fault, FaultPlan
 from tests.fakes.nemo_state import DEFAULT_DELAYS, ApiError, Clock, Creation, State
 
-__all__ = ["FakeNemoPlatform", "Fault", "FaultPlan", "RequestRecord", "Creation"]
+__all__ = ["Creation", "FakeNemoPlatform", "Fault", "FaultPlan", "RequestRecord"]
 
 
 class _Context:
     """What handlers see: the raw state (no implicit tick) plus the platform's settings and hooks."""
 
-    def __init__(self, platform: "FakeNemoPlatform") -> None:
+    def __init__(self, platform: FakeNemoPlatform) -> None:
         self._platform = platform
         self.state = platform._state
 
@@ -61,9 +61,20 @@ class _Context:
 
 
 class FakeNemoPlatform:
-    def __init__(self, faults: FaultPlan | list[Fault] | None = None, time_scale: float = 0.01, chat_model=None, *,
-                 score_fn=None, delays: dict | None = None, nim_base_models=(), customization_configs=None,
-                 strict_customization: bool = True, seed: int = 0, hf_tree_page_size: int = 1000) -> None:
+    def __init__(
+        self,
+        faults: FaultPlan | list[Fault] | None = None,
+        time_scale: float = 0.01,
+        chat_model=None,
+        *,
+        score_fn=None,
+        delays: dict | None = None,
+        nim_base_models=(),
+        customization_configs=None,
+        strict_customization: bool = True,
+        seed: int = 0,
+        hf_tree_page_size: int = 1000,
+    ) -> None:
         """
         chat_model: None (deterministic echo), an object with `create(messages, max_tokens, temperature, stop
             [, tools, tool_choice]) -> OpenAI chat.completion dict`, a dict {model_id | "*": such object},
@@ -100,12 +111,13 @@ class FakeNemoPlatform:
 
     # ------------------------------------------------------------------ lifecycle of the server
 
-    def start(self) -> "FakeNemoPlatform":
+    def start(self) -> FakeNemoPlatform:
         if self._server is not None:
             return self
         self._server = FakeHTTPServer(self.app)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-nemo-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-nemo-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -121,7 +133,7 @@ class FakeNemoPlatform:
         self._server = self._thread = None
         self._stopped_server = server
 
-    def __enter__(self) -> "FakeNemoPlatform":
+    def __enter__(self) -> FakeNemoPlatform:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -241,5 +253,6 @@ class FakeNemoPlatform:
         except ApiError as err:
             return json_response(err.body, err.status, err.headers)
         except Exception as exc:  # a bug in the fake: make it visible to the test
-            return json_response({"detail": f"fake platform error: {exc!r}",
-                                  "traceback": traceback.format_exc()[-4000:]}, 500)
+            return json_response(
+                {"detail": f"fake platform error: {exc!r}", "traceback": traceback.format_exc()[-4000:]}, 500
+            )

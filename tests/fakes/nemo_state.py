@@ -13,23 +13,23 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 # Nominal durations (seconds). Real-world references: customization ~20 min, DMS ~10 min,
 # NIM_PEFT_REFRESH_INTERVAL 180 s; shortened so a time_scale of 0.01 keeps tests fast.
 DEFAULT_DELAYS = {
-    "customization.created": 1.0,    # created -> pending
-    "customization.pending": 2.0,    # pending -> running
-    "customization.running": 60.0,   # training run
-    "customization.cancel": 2.0,     # cancelling -> cancelled
-    "model_sync": 30.0,              # entity upload_completed -> adapter listed by NIM
+    "customization.created": 1.0,  # created -> pending
+    "customization.pending": 2.0,  # pending -> running
+    "customization.running": 60.0,  # training run
+    "customization.cancel": 2.0,  # cancelling -> cancelled
+    "model_sync": 30.0,  # entity upload_completed -> adapter listed by NIM
     "evaluation.created": 1.0,
     "evaluation.pending": 2.0,
     "evaluation.running": 30.0,
     "evaluation.cancel": 1.0,
-    "deployment.pending": 60.0,      # pending -> ready
+    "deployment.pending": 60.0,  # pending -> ready
 }
 
 
@@ -81,7 +81,7 @@ class Clock:
         return real_seconds / self.scale if self.scale > 0 else real_seconds
 
     def iso(self, t: float) -> str:
-        return datetime.fromtimestamp(self._wall0 + t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return datetime.fromtimestamp(self._wall0 + t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -161,13 +161,14 @@ class State:
 
 # ----------------------------------------------------------------------------- listing helpers
 
+
 def parse_filters(query: dict[str, str], prefix: str = "filter") -> dict:
     """`filter[a]=1&filter[b][c]=2` -> {"a": "1", "b": {"c": "2"}} (Stainless bracket encoding)."""
     out: dict = {}
     for key, value in query.items():
         if not key.startswith(prefix + "["):
             continue
-        parts = key[len(prefix):].strip("[]").split("][")
+        parts = key[len(prefix) :].strip("[]").split("][")
         node = out
         for part in parts[:-1]:
             node = node.setdefault(part, {})
@@ -200,8 +201,9 @@ def matches_filters(obj: dict, filters: dict, resolvers: dict | None = None) -> 
     return True
 
 
-def list_response(items: list[dict], query: dict[str, str], default_sort: str = "created_at",
-                  default_page_size: int = 10) -> dict:
+def list_response(
+    items: list[dict], query: dict[str, str], default_sort: str = "created_at", default_page_size: int = 10
+) -> dict:
     """The v1 list envelope with page/page_size/sort. Pages past the end are empty, not errors."""
     errors = []
     page = page_size = 0
@@ -227,14 +229,17 @@ def list_response(items: list[dict], query: dict[str, str], default_sort: str = 
     if sort.startswith("-"):
         ordered.reverse()
     total = len(ordered)
-    chunk = ordered[(page - 1) * page_size: page * page_size]
+    chunk = ordered[(page - 1) * page_size : page * page_size]
     return {
         "object": "list",
         "data": chunk,
         "sort": sort,
         "pagination": {
-            "page": page, "page_size": page_size, "current_page_size": len(chunk),
-            "total_pages": (total + page_size - 1) // page_size, "total_results": total,
+            "page": page,
+            "page_size": page_size,
+            "current_page_size": len(chunk),
+            "total_pages": (total + page_size - 1) // page_size,
+            "total_results": total,
         },
     }
 

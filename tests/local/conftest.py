@@ -46,11 +46,15 @@ def make_toy_rows(n: int, seed: int = 0) -> list[dict]:
     rows = []
     for _ in range(n):
         a, b = rng.randint(1, 50), rng.randint(1, 50)
-        rows.append({"messages": [
-            {"role": "system", "content": "You add two numbers."},
-            {"role": "user", "content": f"What is {a} + {b}?"},
-            {"role": "assistant", "content": f"{a} + {b} = {a + b}"},
-        ]})
+        rows.append(
+            {
+                "messages": [
+                    {"role": "system", "content": "You add two numbers."},
+                    {"role": "user", "content": f"What is {a} + {b}?"},
+                    {"role": "assistant", "content": f"{a} + {b} = {a + b}"},
+                ]
+            }
+        )
     return rows
 
 
@@ -69,9 +73,14 @@ def trained_adapter(session_workspace, base_dir):
     out = session_workspace / "adapters" / "toy"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LLMOPS_THREADS", THREADS)
-        result = train_lora(base_dir, make_toy_rows(16), make_toy_rows(4, seed=1),
-                            LoraTrainingConfig(batch_size=4, epochs=1), out,
-                            on_metrics=lambda step, m: reported.append((step, m)))
+        result = train_lora(
+            base_dir,
+            make_toy_rows(16),
+            make_toy_rows(4, seed=1),
+            LoraTrainingConfig(batch_size=4, epochs=1),
+            out,
+            on_metrics=lambda step, m: reported.append((step, m)),
+        )
     return out, result, reported
 
 

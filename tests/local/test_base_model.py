@@ -33,7 +33,7 @@ def test_serves_hf_folder_that_reloads_offline(base_dir):
     assert tokenizer.eos_token == "<|im_end|>" and tokenizer.pad_token == "<|pad|>"
     for token in SPECIAL_TOKENS:
         assert len(tokenizer(token, add_special_tokens=False)["input_ids"]) == 1
-    text = "Bill B-12637 of 2024-02-14: 399.57 USD {\"bill_found\": \"true\"} Pelé ✓"
+    text = 'Bill B-12637 of 2024-02-14: 399.57 USD {"bill_found": "true"} Pelé ✓'
     assert tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"]) == text
     info = json.loads((base_dir / "recipe.json").read_text())
     assert info["recipe"]["pretrain"]["steps"] > 0 and info["vocab_size"] == len(tokenizer)
@@ -45,8 +45,9 @@ def test_chatml_template(base_dir):
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
     rendered = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-    assert rendered == ("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
-                        "<|im_start|>assistant\n")
+    assert rendered == (
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    )
     plain = tokenizer.apply_chat_template(messages, tokenize=False)
     assert rendered.startswith(plain) and not plain.endswith("assistant\n")
     assert plain == chatml([(m["role"], m["content"]) for m in messages])  # the corpus writes chats the same way
@@ -109,8 +110,9 @@ def test_serving_the_base_model_does_not_import_the_build_package(tmp_path):
         "print(sorted(m for m in sys.modules if m.startswith(('steps.basemodel', 'steps.data', 'steps.nemo'))))\n"
     )
     env = {**os.environ, "LLMOPS_WORKSPACE": str(tmp_path / "workspace"), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
     model_key, imported = done.stdout.splitlines()
     recorded = json.loads((base_model.committed_model_dir("llmops/tiny-llama") / "recipe.json").read_text())
     assert model_key == f"llmops-tiny-llama-{recorded['recipe_hash'][:12]}"
@@ -121,6 +123,9 @@ def test_serving_the_base_model_does_not_import_the_build_package(tmp_path):
 def test_no_serving_module_imports_the_build_package():
     for path in (ROOT / "steps" / "local").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             assert not any(name.split(".")[:2] == ["steps", "basemodel"] for name in names), path

@@ -49,10 +49,22 @@ def test_committed_tokenizer_is_what_the_recipe_trains():
 SMALL = {
     "format_version": 1,
     "tokenizer": {**recipes.RECIPES["llmops/tiny-llama"]["tokenizer"], "vocab_size": 600, "corpus_docs": 300},
-    "model": {**recipes.RECIPES["llmops/tiny-llama"]["model"], "hidden_size": 32, "intermediate_size": 64,
-              "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 2},
-    "pretrain": {**recipes.RECIPES["llmops/tiny-llama"]["pretrain"], "steps": 3, "batch_size": 2, "seq_len": 64,
-                 "warmup_steps": 1, "log_every": 1},
+    "model": {
+        **recipes.RECIPES["llmops/tiny-llama"]["model"],
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "num_key_value_heads": 2,
+    },
+    "pretrain": {
+        **recipes.RECIPES["llmops/tiny-llama"]["pretrain"],
+        "steps": 3,
+        "batch_size": 2,
+        "seq_len": 64,
+        "warmup_steps": 1,
+        "log_every": 1,
+    },
 }
 
 

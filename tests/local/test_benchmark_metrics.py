@@ -24,8 +24,8 @@ def test_squad_gold_answers_score_one_against_themselves(data_dir):
     rows = _rows(data_dir, "squad.jsonl")
     for row in rows:
         golds = row["answers"]["text"]
-        for text, start in zip(golds, row["answers"]["answer_start"]):
-            assert row["context"][start:start + len(text)] == text
+        for text, start in zip(golds, row["answers"]["answer_start"], strict=True):
+            assert row["context"][start : start + len(text)] == text
             assert bm.squad_scores(text, golds) == {"exact": 1.0, "f1": 1.0}
         assert bm.squad_process_results(row, [" " + golds[0] + " "]) == {"exact": 1.0, "f1": 1.0}
         assert bm.squad_process_results(row, ["zzzz qqqq"]) == {"exact": 0.0, "f1": 0.0}

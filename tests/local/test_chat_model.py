@@ -10,8 +10,13 @@ def chat(base_dir):
 
 
 def conversations(n):
-    return [[{"role": "system", "content": "You are helpful."},
-             {"role": "user", "content": f"Question {i}: what is {i} times {'seven ' * (i % 3)}?"}] for i in range(n)]
+    return [
+        [
+            {"role": "system", "content": "You are helpful."},
+            {"role": "user", "content": f"Question {i}: what is {i} times {'seven ' * (i % 3)}?"},
+        ]
+        for i in range(n)
+    ]
 
 
 def test_create_returns_an_openai_chat_completion(chat):
@@ -33,8 +38,9 @@ def test_greedy_batch_equals_single(chat):
     batch = chat.create_batch(convs, max_tokens=12, batch_size=3)
     single = [chat.create(c, max_tokens=12) for c in convs]
     assert len(batch) == 5
-    assert [b["choices"][0]["message"]["content"] for b in batch] == \
-        [s["choices"][0]["message"]["content"] for s in single]
+    assert [b["choices"][0]["message"]["content"] for b in batch] == [
+        s["choices"][0]["message"]["content"] for s in single
+    ]
     assert [b["usage"] for b in batch] == [s["usage"] for s in single]
 
 

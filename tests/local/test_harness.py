@@ -3,13 +3,14 @@ import json
 import pytest
 
 from steps.errors import InvalidInputError, NotFoundError
-from steps.local import harness
+from steps.local import harness, lm_eval_tasks
 
 
 @pytest.mark.parametrize("benchmark", harness.BENCHMARKS)
 def test_each_benchmark_runs_offline_on_the_smoke_sets(benchmark, base_dir, smoke_dir, tmp_path):
-    score = harness.run_benchmark(benchmark, smoke_dir, base_dir, None, limit=3, output_dir=tmp_path,
-                                  max_gen_toks=16, batch_size=4)
+    score = harness.run_benchmark(
+        benchmark, smoke_dir, base_dir, None, limit=3, output_dir=tmp_path, max_gen_toks=16, batch_size=4
+    )
     assert score.benchmark == benchmark and score.metric == harness.HEADLINE[benchmark]
     assert score.n == 3 and 0.0 <= score.score <= 1.0
     assert score.metrics[score.metric] == score.score
@@ -33,8 +34,9 @@ def test_each_benchmark_runs_offline_on_the_smoke_sets(benchmark, base_dir, smok
 
 def test_adapter_is_evaluated_through_peft(base_dir, smoke_dir, trained_adapter, tmp_path):
     adapter_dir = trained_adapter[0]
-    score = harness.run_benchmark("triviaqa", smoke_dir, base_dir, adapter_dir, limit=2, output_dir=tmp_path,
-                                  max_gen_toks=8)
+    score = harness.run_benchmark(
+        "triviaqa", smoke_dir, base_dir, adapter_dir, limit=2, output_dir=tmp_path, max_gen_toks=8
+    )
     assert score.n == 2
     results = json.loads((tmp_path / "results_triviaqa.json").read_text())
     assert results["config"]["model_args"]["peft"] == str(adapter_dir.resolve())
@@ -44,9 +46,9 @@ def test_gsm8k_shots_shrink_to_fit_a_short_context(base_dir, smoke_dir):
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    assert harness.gsm8k_fewshot_that_fits(tokenizer, 2048, 64, smoke_dir, 3) == 5
-    assert harness.gsm8k_fewshot_that_fits(tokenizer, 260, 64, smoke_dir, 3) in (1, 2, 3)
-    assert harness.gsm8k_fewshot_that_fits(tokenizer, 100, 64, smoke_dir, 3) == 0
+    assert lm_eval_tasks.gsm8k_fewshot_that_fits(tokenizer, 2048, 64, smoke_dir, 3) == 5
+    assert lm_eval_tasks.gsm8k_fewshot_that_fits(tokenizer, 260, 64, smoke_dir, 3) in (1, 2, 3)
+    assert lm_eval_tasks.gsm8k_fewshot_that_fits(tokenizer, 100, 64, smoke_dir, 3) == 0
 
 
 def test_unknown_benchmark_and_missing_files(base_dir, smoke_dir, tmp_path):
@@ -59,7 +61,7 @@ def test_unknown_benchmark_and_missing_files(base_dir, smoke_dir, tmp_path):
 
 
 def test_squad_yaml_points_at_the_project_scorer(smoke_dir, tmp_path):
-    config = harness.task_config("squad", smoke_dir, 32, 0, tmp_path)
-    text = harness.write_task_yaml(config, tmp_path).read_text()
+    config = lm_eval_tasks.task_config("squad", smoke_dir, 32, 0, tmp_path)
+    text = lm_eval_tasks.write_task_yaml(config, tmp_path).read_text()
     assert "process_results: !function steps.local.benchmark_metrics.squad_process_results" in text
     assert str(smoke_dir.resolve() / "squad.jsonl") in text

@@ -32,12 +32,14 @@ def test_loss_mask_covers_only_assistant_replies(base_dir, toy_rows):
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    messages = toy_rows(1)[0]["messages"] + [{"role": "user", "content": "And again?"},
-                                             {"role": "assistant", "content": "Yes."}]
+    messages = toy_rows(1)[0]["messages"] + [
+        {"role": "user", "content": "And again?"},
+        {"role": "assistant", "content": "Yes."},
+    ]
     ids, labels = encode_chat(tokenizer, messages, 512)
     full = tokenizer.apply_chat_template(messages, tokenize=False)
     assert ids == tokenizer(full, add_special_tokens=False)["input_ids"]
-    trained = tokenizer.decode([t for t, lab in zip(ids, labels) if lab != -100])
+    trained = tokenizer.decode([t for t, lab in zip(ids, labels, strict=True) if lab != -100])
     assert trained == messages[2]["content"] + "<|im_end|>" + "Yes.<|im_end|>"
     short_ids, short_labels = encode_chat(tokenizer, messages, 10)
     assert len(short_ids) == len(short_labels) == 10
@@ -59,15 +61,23 @@ def test_bad_rows_are_rejected(base_dir, tmp_path, toy_rows):
     with pytest.raises(InvalidInputError, match="no training rows"):
         train_lora(base_dir, [], [], LoraTrainingConfig(), tmp_path / "a")
     with pytest.raises(InvalidInputError, match="row 1"):
-        train_lora(base_dir, [{"messages": [{"role": "user", "content": "hi"}]}], [], LoraTrainingConfig(),
-                   tmp_path / "a")
+        train_lora(
+            base_dir, [{"messages": [{"role": "user", "content": "hi"}]}], [], LoraTrainingConfig(), tmp_path / "a"
+        )
     with pytest.raises(InvalidInputError, match="row 2"):
-        train_lora(base_dir, toy_rows(1) + [{"text": "x"}], [], LoraTrainingConfig(), tmp_path / "a")
+        train_lora(base_dir, [*toy_rows(1), {"text": "x"}], [], LoraTrainingConfig(), tmp_path / "a")
     assert not (tmp_path / "a").exists()
 
 
 def test_hyperparameter_defaults():
     hp = LoraTrainingConfig()
-    assert (hp.rank, hp.alpha, hp.dropout, hp.epochs, hp.learning_rate, hp.batch_size, hp.max_seq_len) == \
-        (8, 16, 0.0, 1, 3e-3, 8, 512)
+    assert (hp.rank, hp.alpha, hp.dropout, hp.epochs, hp.learning_rate, hp.batch_size, hp.max_seq_len) == (
+        8,
+        16,
+        0.0,
+        1,
+        3e-3,
+        8,
+        512,
+    )
     assert hp.target_modules[-1] == "down_proj" and hp.modules_to_save == [] and hp.max_steps is None

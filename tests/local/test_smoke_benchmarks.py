@@ -31,8 +31,8 @@ def test_layouts_match_the_real_benchmarks(tmp_path):
     for row in squad:
         assert list(row) == ["id", "title", "context", "question", "answers"]
         assert row["title"].startswith("Synthetic_")
-        for text, start in zip(row["answers"]["text"], row["answers"]["answer_start"]):
-            assert row["context"][start:start + len(text)] == text
+        for text, start in zip(row["answers"]["text"], row["answers"]["answer_start"], strict=True):
+            assert row["context"][start : start + len(text)] == text
     for row in trivia:
         assert list(row["answer"]) == ["value", "aliases", "normalized_aliases"]
         assert row["answer"]["value"] in row["answer"]["aliases"] and row["question"].endswith("?")

@@ -61,14 +61,14 @@ def assert_no_secrets(*texts: object) -> None:
 
 # ------------------------------------------------------------------ the SDK's request types as the contract
 
+
 def _unknown_keys(tp, value, path: str) -> list[str]:
     """Keys of `value` that the SDK type `tp` does not declare (recursing through TypedDicts and containers)."""
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
         return _unknown_keys(typing.get_args(tp)[0], value, path)
     if origin is typing.Union:
-        options = [_unknown_keys(arg, value, path) for arg in typing.get_args(tp)
-                   if _fits(arg, value)]
+        options = [_unknown_keys(arg, value, path) for arg in typing.get_args(tp) if _fits(arg, value)]
         return min(options, key=len) if options else []
     if typing.is_typeddict(tp) and isinstance(value, dict):
         hints = typing.get_type_hints(tp, include_extras=True)
@@ -77,7 +77,7 @@ def _unknown_keys(tp, value, path: str) -> list[str]:
             if key in hints:
                 bad += _unknown_keys(hints[key], item, f"{path}.{key}")
         return bad
-    if origin in (dict, typing.Dict) and isinstance(value, dict):
+    if origin is dict and isinstance(value, dict):
         args = typing.get_args(tp)
         return [b for k, v in value.items() for b in _unknown_keys(args[1], v, f"{path}[{k}]")] if args else []
     args = typing.get_args(tp)
@@ -105,6 +105,7 @@ def assert_sdk_body(params_type, body: dict) -> None:
 
 
 # ------------------------------------------------------------------ the other engineer's fake platform
+
 
 @pytest.fixture
 def make_fake(nemo_env, monkeypatch):

@@ -7,6 +7,7 @@ returning one. Unmatched requests get 404. Every request is recorded in `stub.re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -41,7 +42,7 @@ class Stub:
     routes: list[_Route] = field(default_factory=list)
     requests: list[Seen] = field(default_factory=list)
 
-    def on(self, method: str, pattern: str, *replies) -> "Stub":
+    def on(self, method: str, pattern: str, *replies) -> Stub:
         self.routes.insert(0, _Route(method, re.compile(f"^{pattern}$"), list(replies)))
         return self
 
@@ -58,7 +59,7 @@ class Stub:
                 return reply(seen, match) if callable(reply) else reply
         return 404, {"detail": f"no stub for {seen.method} {seen.path}"}
 
-    def start(self) -> "Stub":
+    def start(self) -> Stub:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,10 +81,8 @@ class Stub:
                 if "form-urlencoded" in headers.get("content-type", ""):
                     seen.form = dict(parse_qsl(body.decode()))
                 else:
-                    try:
+                    with contextlib.suppress(ValueError):
                         seen.json = json.loads(body) if body else None
-                    except ValueError:
-                        pass
                 stub.requests.append(seen)
                 reply = stub._answer(seen)
                 status, payload = reply[0], reply[1]
@@ -101,8 +100,7 @@ class Stub:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
         return self
 

@@ -11,8 +11,17 @@ import pytest
 from steps import platforms
 from steps.errors import NotFoundError, PlatformNotAvailableError, StepFailedError
 from steps.nemo import settings
-from steps.nemo.client import (backoff, call_idempotent, get_logger, install_log_redaction, is_transient,
-                               iterate_pages, nemo_client, platform_error, retry_after)
+from steps.nemo.client import (
+    backoff,
+    call_idempotent,
+    get_logger,
+    install_log_redaction,
+    is_transient,
+    iterate_pages,
+    nemo_client,
+    platform_error,
+    retry_after,
+)
 from tests.nemo.conftest import HF_SECRET, NGC_SECRET, assert_no_secrets
 
 
@@ -22,8 +31,9 @@ def status_error(code: int, headers: dict | None = None) -> httpx.HTTPStatusErro
     return httpx.HTTPStatusError(f"HTTP {code}", request=request, response=response)
 
 
-@pytest.mark.parametrize("var, getter", [("NEMO_URL", settings.nemo_url), ("NDS_URL", settings.nds_url),
-                                         ("NIM_URL", settings.nim_url)])
+@pytest.mark.parametrize(
+    "var, getter", [("NEMO_URL", settings.nemo_url), ("NDS_URL", settings.nds_url), ("NIM_URL", settings.nim_url)]
+)
 def test_a_missing_endpoint_names_its_variable(nemo_env, monkeypatch, var, getter):
     monkeypatch.delenv(var, raising=False)
     with pytest.raises(PlatformNotAvailableError, match=var):
@@ -39,10 +49,10 @@ def test_the_nemo_ports_need_their_endpoints(nemo_env, monkeypatch):
     for var in ("NEMO_URL", "NDS_URL", "NIM_URL"):
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(PlatformNotAvailableError, match="NEMO_URL"):
-        platforms.build().customizer
+        _ = platforms.build().customizer
     monkeypatch.setenv("NEMO_URL", "http://nemo.test")
     with pytest.raises(PlatformNotAvailableError, match="NDS_URL"):
-        platforms.build().datastore
+        _ = platforms.build().datastore
     with pytest.raises(PlatformNotAvailableError, match="NIM_URL"):
         platforms.build().inference.chat_model("meta/llama-3.2-1b-instruct")
 
@@ -123,8 +133,9 @@ def test_transient_classification_and_retry_after_forms(nemo_env):
 
 def test_platform_errors_say_what_failed_without_secrets(nemo_env):
     request = httpx.Request("POST", "http://nemo.test/x")
-    leaky = httpx.HTTPStatusError(f"bad token {HF_SECRET}", request=request,
-                                  response=httpx.Response(404, request=request))
+    leaky = httpx.HTTPStatusError(
+        f"bad token {HF_SECRET}", request=request, response=httpx.Response(404, request=request)
+    )
     error = platform_error(leaky, f"create thing with {NGC_SECRET}")
     assert isinstance(error, NotFoundError) and "create thing" in str(error)
     assert_no_secrets(str(error))

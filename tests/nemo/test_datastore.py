@@ -8,7 +8,8 @@ import logging
 import pytest
 
 from steps.errors import InvalidInputError, NotFoundError
-from steps.nemo.datastore import NemoDatastore, git_blob_id, parse_uri
+from steps.nemo.datastore import NemoDatastore, parse_uri
+from steps.nemo.hub import git_blob_id
 from tests.nemo.conftest import HF_SECRET, assert_no_secrets, fault
 
 FILES = {
@@ -69,12 +70,14 @@ def test_reads_download_a_revision_once_into_the_workspace(make_fake, nemo_env):
 
 
 def test_transient_failures_on_reads_are_retried_and_409s_mean_exists(make_fake):
-    fake = make_fake(faults=[
-        fault("http_5xx", "GET", r"/v1/hf/api/datasets/llmops/bills$", status=503),
-        fault("rate_limit", "GET", r"/tree/", retry_after=0),
-        fault("conflict", "POST", r"^/v1/datasets$"),
-        fault("reset", "GET", r"^/v1/namespaces/llmops$"),
-    ])
+    fake = make_fake(
+        faults=[
+            fault("http_5xx", "GET", r"/v1/hf/api/datasets/llmops/bills$", status=503),
+            fault("rate_limit", "GET", r"/tree/", retry_after=0),
+            fault("conflict", "POST", r"^/v1/datasets$"),
+            fault("reset", "GET", r"^/v1/namespaces/llmops$"),
+        ]
+    )
     ref = NemoDatastore().put_dataset("llmops", "bills", FILES)
     assert ref.created
     assert {kind for kind, _, _ in fake.faults.log} == {"http_5xx", "rate_limit", "conflict", "reset"}
@@ -93,8 +96,12 @@ def test_hub_offline_mode_does_not_block_the_data_store(make_fake, monkeypatch):
 def test_bad_names_paths_and_uris_fail_before_any_request(make_fake):
     fake = make_fake()
     store = NemoDatastore()
-    for namespace, name, files in (("Bad NS", "x", FILES), ("llmops", "x", {}), ("llmops", "x", {"../a": b""}),
-                                   ("llmops", "x", {"a": b"", "a/b": b""})):
+    for namespace, name, files in (
+        ("Bad NS", "x", FILES),
+        ("llmops", "x", {}),
+        ("llmops", "x", {"../a": b""}),
+        ("llmops", "x", {"a": b"", "a/b": b""}),
+    ):
         with pytest.raises(InvalidInputError):
             store.put_dataset(namespace, name, files)
     with pytest.raises(InvalidInputError, match="hf://datasets/"):

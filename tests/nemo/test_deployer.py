@@ -40,7 +40,7 @@ def test_creates_a_deployment_waits_until_ready_and_listed_then_reuses_it(make_f
 
 def test_a_failed_deployment_raises_with_its_description(make_fake):
     make_fake(faults=[fault("deployment_fails", detail="ImagePullBackOff: nvcr.io denied")])
-    with pytest.raises(StepFailedError, match="failed: .*ImagePullBackOff: nvcr.io denied"):
+    with pytest.raises(StepFailedError, match=r"failed: .*ImagePullBackOff: nvcr\.io denied"):
         NemoDeployer(timing=FAST).ensure_base(BASE)
 
 
@@ -51,14 +51,25 @@ def test_a_5xx_on_the_deployment_lookup_is_retried(make_fake):
 
 
 def deployment(status, deployed):
-    return 200, {"name": "llama-3.2-1b-instruct", "namespace": "meta", "config": {"model": BASE}, "url": "",
-                 "deployed": deployed, "status_details": {"status": status, "description": status}}
+    return 200, {
+        "name": "llama-3.2-1b-instruct",
+        "namespace": "meta",
+        "config": {"model": BASE},
+        "url": "",
+        "deployed": deployed,
+        "status_details": {"status": status, "description": status},
+    }
 
 
 def test_deployed_true_is_not_ready_only_status_ready_is(stub):
-    stub.on("GET", r"/v1/deployment/model-deployments/meta/llama-3.2-1b-instruct",
-            deployment("pending", True), deployment("pending", True), deployment("created", True),
-            deployment("ready", True))
+    stub.on(
+        "GET",
+        r"/v1/deployment/model-deployments/meta/llama-3.2-1b-instruct",
+        deployment("pending", True),
+        deployment("pending", True),
+        deployment("created", True),
+        deployment("ready", True),
+    )
     stub.on("GET", r"/v1/models", (200, {"object": "list", "data": [{"id": BASE}]}))
     NemoDeployer(timing=FAST).ensure_base(BASE)
     assert len(stub.seen("GET", r"/v1/deployment/model-deployments/meta/.+")) == 4
@@ -67,8 +78,12 @@ def test_deployed_true_is_not_ready_only_status_ready_is(stub):
 
 def test_a_500_already_exists_on_create_is_not_retried_the_deployment_is_looked_up(stub):
     stub.on("GET", r"/v1/deployment/model-deployments", (200, {"data": [], "pagination": {"total_pages": 1}}))
-    stub.on("GET", r"/v1/deployment/model-deployments/meta/llama-3.2-1b-instruct",
-            (404, {"detail": "not found"}), deployment("ready", True))
+    stub.on(
+        "GET",
+        r"/v1/deployment/model-deployments/meta/llama-3.2-1b-instruct",
+        (404, {"detail": "not found"}),
+        deployment("ready", True),
+    )
     stub.on("POST", r"/v1/deployment/model-deployments", (500, {"detail": "model deployment already exists"}))
     stub.on("GET", r"/v1/models", (200, {"data": [{"id": BASE}]}))
     NemoDeployer(timing=FAST).ensure_base(BASE)
@@ -77,10 +92,18 @@ def test_a_500_already_exists_on_create_is_not_retried_the_deployment_is_looked_
 
 def test_serve_adapter_waits_for_nim_and_reports_whether_it_was_new(stub):
     adapter = "llmops/bill-lora@cust-1"
-    stub.on("GET", r"/v1/models", (200, {"data": [{"id": BASE}]}), (200, {"data": [{"id": BASE}]}),
-            (200, {"data": [{"id": BASE}, {"id": adapter}]}))
-    stub.on("GET", r"/v1/models/llmops/bill-lora@cust-1", (200, {"name": "bill-lora@cust-1", "namespace": "llmops",
-                                                              "base_model": BASE}))
+    stub.on(
+        "GET",
+        r"/v1/models",
+        (200, {"data": [{"id": BASE}]}),
+        (200, {"data": [{"id": BASE}]}),
+        (200, {"data": [{"id": BASE}, {"id": adapter}]}),
+    )
+    stub.on(
+        "GET",
+        r"/v1/models/llmops/bill-lora@cust-1",
+        (200, {"name": "bill-lora@cust-1", "namespace": "llmops", "base_model": BASE}),
+    )
     deployer = NemoDeployer(timing=FAST)
     assert deployer.serve_adapter(BASE, adapter) is True
     assert deployer.serve_adapter(BASE, adapter) is False

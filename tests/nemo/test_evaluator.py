@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -38,9 +39,9 @@ def test_a_benchmark_is_one_sdk_valid_job_whose_results_become_a_score(make_fake
     assert score.benchmark == "gsm8k" and score.metric == "exact_match__strict-match"
     assert score.n == 50 and score.stderr is not None and 0 <= score.score <= 1
     assert set(score.metrics) == {"exact_match__strict-match", "exact_match__flexible-extract"}
-    raw = json.loads(open(score.samples_file).read())
+    raw = json.loads(Path(score.samples_file).read_text())
     assert raw["job_id"] == created.key and "tasks" in raw["results"]
-    assert_no_secrets(caplog.text, open(score.samples_file).read(), score.model_dump_json())
+    assert_no_secrets(caplog.text, Path(score.samples_file).read_text(), score.model_dump_json())
 
     again = evaluator().run_benchmark("gsm8k", "standard", BASE, "", 50, tmp_path, num_fewshot=5)
     assert again.score == score.score and len(fake.creations("evaluation_job")) == 1
@@ -48,8 +49,10 @@ def test_a_benchmark_is_one_sdk_valid_job_whose_results_become_a_score(make_fake
     assert other.n == 20 and len(fake.creations("evaluation_job")) == 2
 
 
-@pytest.mark.parametrize("benchmark, config_type, metric", [("squad", "squad_completion", "contains"),
-                                                            ("triviaqa", "triviaqa", "exact_match")])
+@pytest.mark.parametrize(
+    "benchmark, config_type, metric",
+    [("squad", "squad_completion", "contains"), ("triviaqa", "triviaqa", "exact_match")],
+)
 def test_each_benchmark_maps_to_its_harness_task(make_fake, tmp_path, benchmark, config_type, metric):
     fake = make_fake(nim_base_models=[BASE])
     score = evaluator().run_benchmark(benchmark, "smoke", BASE, "", 10, tmp_path)
@@ -72,8 +75,10 @@ def test_a_failed_job_is_replaced_by_a_new_one_on_the_next_run(make_fake, tmp_pa
 
 
 def test_a_create_whose_answer_is_lost_is_not_posted_again(make_fake, tmp_path):
-    fake = make_fake(nim_base_models=[BASE], faults=[
-        fault("timeout", "POST", r"^/v1/evaluation/jobs$", seconds=0.3, commit_before_timeout=True)])
+    fake = make_fake(
+        nim_base_models=[BASE],
+        faults=[fault("timeout", "POST", r"^/v1/evaluation/jobs$", seconds=0.3, commit_before_timeout=True)],
+    )
     score = evaluator(client=nemo_client(timeout=0.3)).run_benchmark("gsm8k", "standard", BASE, "", 10, tmp_path)
     assert score.n == 10
     assert len(fake.creations("evaluation_job")) == 1
@@ -101,7 +106,8 @@ def test_a_stalled_job_fails_after_the_stall_timeout(make_fake, tmp_path):
     make_fake(nim_base_models=[BASE], faults=[fault("job_stalls")])
     with pytest.raises(StepFailedError, match="no progress"):
         NemoEvaluator(timing=Timing(poll=2, stall=200, cap=600000)).run_benchmark(
-            "gsm8k", "standard", BASE, "", 10, tmp_path)
+            "gsm8k", "standard", BASE, "", 10, tmp_path
+        )
 
 
 def test_custom_benchmark_data_is_local_only(stub, tmp_path):
@@ -119,15 +125,25 @@ class _Result:
         from types import SimpleNamespace as NS
 
         self.groups = {}
-        self.tasks = {t: NS(metrics={m: NS(scores={s: _Score(v) for s, v in scores.items()})
-                                     for m, scores in metrics.items()}) for t, metrics in tasks.items()}
+        self.tasks = {
+            t: NS(metrics={m: NS(scores={s: _Score(v) for s, v in scores.items()}) for m, scores in metrics.items()})
+            for t, metrics in tasks.items()
+        }
 
 
 def test_headline_scores_are_found_under_either_naming():
     split = flatten_scores(_Result({"gsm8k": {"exact_match": {"strict-match": 0.4, "flexible-extract": 0.5}}}))
     assert headline("gsm8k", split) == "exact_match.strict-match"
-    joined = flatten_scores(_Result({"gsm8k": {"exact_match__flexible-extract": {"exact_match__flexible-extract": 0.5},
-                                               "exact_match__strict-match": {"exact_match__strict-match": 0.4}}}))
+    joined = flatten_scores(
+        _Result(
+            {
+                "gsm8k": {
+                    "exact_match__flexible-extract": {"exact_match__flexible-extract": 0.5},
+                    "exact_match__strict-match": {"exact_match__strict-match": 0.4},
+                }
+            }
+        )
+    )
     assert headline("gsm8k", joined) == "exact_match__strict-match"
     with pytest.raises(StepFailedError, match="no headline score"):
         headline("triviaqa", flatten_scores(_Result({"t": {"a": {"b": 1.0}, "c": {"d": 2.0}}})))

@@ -27,7 +27,8 @@ def test_config_is_created_then_unchanged_then_updated_when_its_content_changes(
     assert rails.ensure_config(ADAPTER, data=changed).action == "updated"
     assert len(fake.creations("guardrail_config")) == 1
     assert [r.method for r in fake.requests if r.path == "/v1/guardrail/configs/llmops/bill-lora-cust-1-rails"].count(
-        "PATCH") == 1
+        "PATCH"
+    ) == 1
 
 
 def test_guard_returns_success_or_blocked(make_fake):

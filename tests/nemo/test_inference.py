@@ -28,8 +28,15 @@ class CountingModel:
         time.sleep(self.delay)
         with self.lock:
             self.active -= 1
-        return {"choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": messages[-1]["content"].upper()}}]}
+        return {
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": messages[-1]["content"].upper()},
+                }
+            ]
+        }
 
 
 def ask(text):
@@ -48,11 +55,14 @@ def test_a_batch_comes_back_in_order_with_at_most_eight_requests_in_flight(make_
 
 
 def test_transient_failures_are_retried_client_errors_are_not(make_fake):
-    fake = make_fake(nim_base_models=[BASE], faults=[
-        fault("http_5xx", "POST", r"/nim/v1/chat/completions", status=503),
-        fault("rate_limit", "POST", r"/nim/v1/chat/completions", retry_after=0),
-        fault("reset", "POST", r"/nim/v1/chat/completions"),
-    ])
+    fake = make_fake(
+        nim_base_models=[BASE],
+        faults=[
+            fault("http_5xx", "POST", r"/nim/v1/chat/completions", status=503),
+            fault("rate_limit", "POST", r"/nim/v1/chat/completions", retry_after=0),
+            fault("reset", "POST", r"/nim/v1/chat/completions"),
+        ],
+    )
     reply = NimChatModel(BASE).create(ask("hello"), max_tokens=4)
     assert reply["choices"][0]["message"]["content"].startswith("echo")
     assert len([r for r in fake.requests if r.path == "/nim/v1/chat/completions"]) == 4
@@ -70,9 +80,25 @@ def test_retries_are_bounded(make_fake):
 
 class ToolModel:
     def create(self, messages, max_tokens, temperature, stop=None, tools=None, tool_choice=None):
-        return {"choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
-            "role": "assistant", "content": None, "tool_calls": [
-                {"id": "c1", "type": "function", "function": {"name": "get_bill", "arguments": {"month": "May"}}}]}}]}
+        return {
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "tool_calls",
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "c1",
+                                "type": "function",
+                                "function": {"name": "get_bill", "arguments": {"month": "May"}},
+                            }
+                        ],
+                    },
+                }
+            ]
+        }
 
 
 def test_tool_call_arguments_are_parsed_from_an_object_or_a_string(make_fake):
@@ -91,7 +117,7 @@ def test_tool_call_arguments_are_parsed_from_an_object_or_a_string(make_fake):
 def test_models_lists_what_nim_serves_and_waiting_for_a_missing_model_times_out(make_fake):
     make_fake(nim_base_models=[BASE])
     assert [m["id"] for m in NimChatModel(BASE).models()["data"]] == [BASE]
-    with pytest.raises(StepFailedError, match="llmops/late@cust-1.*not finished after"):
+    with pytest.raises(StepFailedError, match=r"llmops/late@cust-1.*not finished after"):
         wait_for_model("llmops/late@cust-1", Timing(poll=2, stall=50, cap=50))
 
 

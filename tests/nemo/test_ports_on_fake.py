@@ -22,9 +22,15 @@ def test_prepare_deploy_customize_serve_infer_and_benchmark(make_fake, tmp_path,
     fake = make_fake()
     platform = platforms.build()
     with caplog.at_level(logging.DEBUG):
-        ref = platform.datastore.put_dataset("llmops", "bills", {
-            "training/training.jsonl": rows(40), "validation/validation.jsonl": rows(4),
-            "testing/testing.jsonl": rows(3)})
+        ref = platform.datastore.put_dataset(
+            "llmops",
+            "bills",
+            {
+                "training/training.jsonl": rows(40),
+                "validation/validation.jsonl": rows(4),
+                "testing/testing.jsonl": rows(3),
+            },
+        )
         deployment = platform.deployer.ensure_base(BASE)
         points = []
         job = platform.customizer.run("bill-lora", BASE, ref.uri, HP, on_metrics=lambda s, m: points.append((s, m)))
@@ -37,8 +43,11 @@ def test_prepare_deploy_customize_serve_infer_and_benchmark(make_fake, tmp_path,
     assert job.status == "completed" and job.adapter_id == f"llmops/bill-lora@{job.job_id}"
     assert job.adapter_id in fake.served_models()
     steps = [s for s, _ in points]
-    assert steps == sorted(steps) and len(steps) == len(set(steps)) and {"train_loss", "val_loss"} <= {
-        k for _, m in points for k in m}
+    assert (
+        steps == sorted(steps)
+        and len(steps) == len(set(steps))
+        and {"train_loss", "val_loss"} <= {k for _, m in points for k in m}
+    )
     assert reply["model"] == job.adapter_id and served_again is False
     assert score.n == 10
     eval_body = fake.creations("evaluation_job")[0].body
@@ -64,8 +73,9 @@ def test_a_training_failure_on_the_fake_reports_the_platform_detail(make_fake):
 def test_a_job_create_lost_in_a_timeout_is_found_not_duplicated(make_fake):
     from steps.nemo.client import nemo_client
 
-    fake = make_fake(faults=[
-        fault("timeout", "POST", r"^/v1/customization/jobs$", seconds=0.3, commit_before_timeout=True)])
+    fake = make_fake(
+        faults=[fault("timeout", "POST", r"^/v1/customization/jobs$", seconds=0.3, commit_before_timeout=True)]
+    )
     ref = platforms.build().datastore.put_dataset("llmops", "bills", {"training/training.jsonl": rows(8)})
     job = NemoCustomizer(client=nemo_client(timeout=0.3)).run("bill-lora", BASE, ref.uri, HP)
     assert job.status == "completed"

@@ -45,4 +45,3 @@ def schemas() -> dict[str, dict]:
     if not (SCHEMA_DIR / "index.json").is_file():
         pytest.skip(f"CRD schemas not found at {SCHEMA_DIR}")
     return manifest_checks.load_schemas(SCHEMA_DIR)
-

@@ -53,16 +53,23 @@ def helm_template(text: str, values: dict, files: dict[str, str]) -> str:
     fields, and `range $path, $_ := .Files.Glob "..."` with `$.Files.Get $path`. Anything else fails."""
     parts, pos = [], 0
     for m in ACTION.finditer(text):
-        parts += [["text", text[pos:m.start()].rstrip() if m.group(1) else text[pos:m.start()]],
-                  ["action", m.group(2), bool(m.group(3))]]
+        parts += [
+            ["text", text[pos : m.start()].rstrip() if m.group(1) else text[pos : m.start()]],
+            ["action", m.group(2), bool(m.group(3))],
+        ]
         pos = m.end()
     parts.append(["text", text[pos:]])
     for i, part in enumerate(parts[:-1]):
         if part[0] == "action" and part[2]:
             parts[i + 1][1] = parts[i + 1][1].lstrip()
     chart = _load(CHART / "Chart.yaml")
-    scalars = {".Release.Service": "Helm", ".Release.Name": "llmops", ".Chart.Name": chart["name"],
-               ".Chart.Version": chart["version"], ".Chart.AppVersion": chart["appVersion"]}
+    scalars = {
+        ".Release.Service": "Helm",
+        ".Release.Name": "llmops",
+        ".Chart.Name": chart["name"],
+        ".Chart.Version": chart["version"],
+        ".Chart.AppVersion": chart["appVersion"],
+    }
 
     def run(items: list, env: dict) -> str:
         out, i = [], 0
@@ -80,7 +87,7 @@ def helm_template(text: str, values: dict, files: dict[str, str]) -> str:
                     depth += 1 if word in ("range", "if", "with") else -1 if word == "end" else 0
                     j += 1
                 for path in _glob(m.group(1), files):
-                    out.append(run(items[i:j - 1], {**env, "$path": path}))
+                    out.append(run(items[i : j - 1], {**env, "$path": path}))
                 i = j
             elif body == "$.Files.Get $path":
                 out.append(files[env["$path"]])
@@ -92,7 +99,9 @@ def helm_template(text: str, values: dict, files: dict[str, str]) -> str:
             elif body in scalars:
                 out.append(str(scalars[body]))
             else:
-                raise AssertionError(f"helm_template does not support {{{{ {body} }}}}; extend it or simplify the chart")
+                raise AssertionError(
+                    f"helm_template does not support {{{{ {body} }}}}; extend it or simplify the chart"
+                )
         return "".join(out)
 
     return run(parts, {})
@@ -105,7 +114,12 @@ def _render(name: str, env: str | None = None) -> list[dict]:
 
 def test_chart_metadata():
     chart = _load(CHART / "Chart.yaml")
-    assert (chart["apiVersion"], chart["name"], chart["version"], str(chart["appVersion"])) == ("v2", "llmops", "0.1.0", "0.1.0")
+    assert (chart["apiVersion"], chart["name"], chart["version"], str(chart["appVersion"])) == (
+        "v2",
+        "llmops",
+        "0.1.0",
+        "0.1.0",
+    )
 
 
 @pytest.mark.parametrize("env", [None, *ENVS])
@@ -123,8 +137,11 @@ def test_environments_select_the_platform():
 
 
 def test_every_rendered_file_is_shipped_exactly_once():
-    patterns = [m.group(1) for p in (CHART / "templates").glob("*.yaml")
-                for m in re.finditer(r'\.Files\.Glob "([^"]+)"', p.read_text())]
+    patterns = [
+        m.group(1)
+        for p in (CHART / "templates").glob("*.yaml")
+        for m in re.finditer(r'\.Files\.Glob "([^"]+)"', p.read_text())
+    ]
     files = _chart_files()
     matched = [path for pattern in patterns for path in _glob(pattern, files)]
     assert sorted(matched) == sorted(files), "a file under files/ is shipped twice or not at all"
@@ -135,7 +152,9 @@ def test_templates_are_included_verbatim(rendered):
     expected = {rel.name: yaml.safe_load(text) for rel, text in rendered.items() if "charts" in rel.parts}
     docs = _render("cluster-workflow-templates.yaml") + _render("workflow-templates.yaml")
     assert {f"{d['metadata']['name']}.yaml": d for d in docs} == expected
-    assert any("{{inputs.parameters" in json.dumps(d) for d in docs), "Argo expressions must reach the cluster unchanged"
+    assert any("{{inputs.parameters" in json.dumps(d) for d in docs), (
+        "Argo expressions must reach the cluster unchanged"
+    )
 
 
 @pytest.mark.parametrize("env", [None, *ENVS])
@@ -158,8 +177,12 @@ def test_memo_cache_is_the_one_the_components_use(docs):
     (cache,) = _render("memo-cache.yaml")
     assert cache["metadata"]["name"] == _values()["memoCache"]["name"] == CACHE_CONFIG_MAP
     assert cache["metadata"]["labels"]["workflows.argoproj.io/configmap-type"] == "Cache"
-    caches = {t["memoize"]["cache"]["configMap"]["name"] for d in docs for t in d["spec"].get("templates", [])
-              if "memoize" in t}
+    caches = {
+        t["memoize"]["cache"]["configMap"]["name"]
+        for d in docs
+        for t in d["spec"].get("templates", [])
+        if "memoize" in t
+    }
     assert caches == {CACHE_CONFIG_MAP}
 
 
@@ -167,8 +190,9 @@ def test_rbac_lets_the_executor_report_results():
     docs = {d["kind"]: d for d in _render("rbac.yaml")}
     name = _values()["serviceAccount"]["name"]
     assert docs["ServiceAccount"]["metadata"]["name"] == name
-    assert {"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]} \
-        in docs["Role"]["rules"]
+    assert {"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]} in docs[
+        "Role"
+    ]["rules"]
     binding = docs["RoleBinding"]
     assert binding["roleRef"]["name"] == docs["Role"]["metadata"]["name"]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": name, "namespace": NAMESPACE}]
@@ -185,7 +209,8 @@ def test_pipeline_runs_as_the_chart_service_account(docs):
     pipeline = next(d for d in docs if d["kind"] == "WorkflowTemplate" and d["metadata"]["name"] == NAME)
     assert pipeline["spec"].get("serviceAccountName") == _values()["serviceAccount"]["name"], (
         "set service_account_name on the WorkflowTemplate (workflows/pipeline.py): the namespace's default "
-        "ServiceAccount may not create workflowtaskresults, so every step would fail to report its outputs")
+        "ServiceAccount may not create workflowtaskresults, so every step would fail to report its outputs"
+    )
 
 
 def test_argo_workflows_values():
@@ -200,8 +225,10 @@ def test_argo_workflows_values():
 def test_mlflow_values_persist_runs_and_allow_the_in_cluster_host():
     values = _load(ROOT / "charts" / "values" / "mlflow.yaml")
     store = values["backendStore"]
-    assert any((store.get(db) or {}).get("enabled") for db in ("postgres", "mysql", "mssql")) \
-        or store.get("defaultSqlitePath", ":memory:") != ":memory:", "the chart's default backend store is in memory"
+    assert (
+        any((store.get(db) or {}).get("enabled") for db in ("postgres", "mysql", "mssql"))
+        or store.get("defaultSqlitePath", ":memory:") != ":memory:"
+    ), "the chart's default backend store is in memory"
     for env in ENVS:
         host = urlparse(_values(env)["config"]["mlflowTrackingUri"]).netloc
         assert host in values["serverAllowedHosts"], f"{env}: MLflow would answer 403 to {host}"

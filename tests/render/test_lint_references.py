@@ -12,9 +12,12 @@ from workflows.reference_checks import reference_errors
 
 def _dag(*tasks: dict) -> list[dict]:
     """A WorkflowTemplate whose entrypoint DAG runs `tasks` (each calls template `step` unless it says otherwise)."""
-    step = {"name": "step", "inputs": {"parameters": [{"name": "x", "default": "0"}]},
-            "outputs": {"parameters": [{"name": "out", "valueFrom": {"path": "/tmp/out"}}]},
-            "script": {"image": "python", "source": "print(1)"}}
+    step = {
+        "name": "step",
+        "inputs": {"parameters": [{"name": "x", "default": "0"}]},
+        "outputs": {"parameters": [{"name": "out", "valueFrom": {"path": "/tmp/out"}}]},
+        "script": {"image": "python", "source": "print(1)"},
+    }
     dag = {"name": "main", "dag": {"tasks": [{"template": "step", **t} for t in tasks]}}
     spec = {"entrypoint": "main", "templates": [dag, step]}
     return [{"kind": "WorkflowTemplate", "metadata": {"name": "wt"}, "spec": spec}]
@@ -25,8 +28,13 @@ BASE = [{"name": "a"}, {"name": "b"}, {"name": "c"}]
 
 @pytest.mark.parametrize(
     "depends",
-    ["(a || b.Failed) && !c.Succeeded", "!a.Succeeded||b", "a.AnySucceeded && (b.AllFailed || c.Errored)",
-     "(a.Skipped || a.Omitted) && !(b.Daemoned)", "a&&b&&c"],
+    [
+        "(a || b.Failed) && !c.Succeeded",
+        "!a.Succeeded||b",
+        "a.AnySucceeded && (b.AllFailed || c.Errored)",
+        "(a.Skipped || a.Omitted) && !(b.Daemoned)",
+        "a&&b&&c",
+    ],
 )
 def test_valid_depends_expressions_are_clean(depends: str) -> None:
     assert reference_errors(_dag(*BASE, {"name": "d", "depends": depends})) == []
@@ -45,8 +53,10 @@ def test_valid_depends_expressions_are_clean(depends: str) -> None:
 )
 def test_an_unknown_task_in_a_depends_expression_is_reported(depends: str, unknown: str) -> None:
     errors = reference_errors(_dag(*BASE, {"name": "d", "depends": depends}))
-    assert errors == [f"WorkflowTemplate/wt: template main, task d: depends on {unknown!r}, which is not a task of "
-                      "this DAG (tasks: a, b, c, d)"]
+    assert errors == [
+        f"WorkflowTemplate/wt: template main, task d: depends on {unknown!r}, which is not a task of "
+        "this DAG (tasks: a, b, c, d)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -63,7 +73,8 @@ def test_an_unknown_task_in_a_depends_expression_is_reported(depends: str, unkno
 def test_a_depends_expression_argo_cannot_parse_is_reported(depends: str, fault: str) -> None:
     errors = reference_errors(_dag(*BASE, {"name": "d", "depends": depends}))
     assert len(errors) == 1 and errors[0].startswith(
-        f"WorkflowTemplate/wt: template main, task d: cannot parse depends expression {depends!r}: ")
+        f"WorkflowTemplate/wt: template main, task d: cannot parse depends expression {depends!r}: "
+    )
     assert fault in errors[0]
 
 
@@ -74,25 +85,31 @@ def test_a_dotted_task_name_is_reported_with_the_depends_that_names_it() -> None
 
 
 def test_dependencies_and_depends_together_and_unknown_dependencies() -> None:
-    errors = reference_errors(_dag(*BASE, {"name": "d", "depends": "a", "dependencies": ["b"]},
-                                   {"name": "e", "dependencies": ["a", "ghost"]}))
-    assert errors == ["WorkflowTemplate/wt: template main, task d: set either depends or dependencies, not both",
-                      "WorkflowTemplate/wt: template main, task e: depends on 'ghost', which is not a task of this DAG "
-                      "(tasks: a, b, c, d, e)"]
+    errors = reference_errors(
+        _dag(*BASE, {"name": "d", "depends": "a", "dependencies": ["b"]}, {"name": "e", "dependencies": ["a", "ghost"]})
+    )
+    assert errors == [
+        "WorkflowTemplate/wt: template main, task d: set either depends or dependencies, not both",
+        "WorkflowTemplate/wt: template main, task e: depends on 'ghost', which is not a task of this DAG "
+        "(tasks: a, b, c, d, e)",
+    ]
 
 
 def test_outputs_need_a_dependency_that_any_depends_form_gives() -> None:
     uses_a = {"arguments": {"parameters": [{"name": "x", "value": "{{ tasks.a.outputs.parameters.out }}"}]}}
     assert reference_errors(_dag(*BASE, {"name": "d", "depends": "!a.Failed || b", **uses_a})) == []
     errors = reference_errors(_dag(*BASE, {"name": "d", "depends": "b.Succeeded", **uses_a}))
-    assert errors == ["WorkflowTemplate/wt: template main, task d: uses the outputs of task 'a' without depending on "
-                      "it; add a to depends"]
+    assert errors == [
+        "WorkflowTemplate/wt: template main, task d: uses the outputs of task 'a' without depending on "
+        "it; add a to depends"
+    ]
 
 
 def test_item_with_spaces_needs_a_loop() -> None:
     errors = reference_errors(_dag({"name": "d", "arguments": {"parameters": [{"name": "x", "value": "{{ item }}"}]}}))
     assert errors == [
-        "WorkflowTemplate/wt: template main, task d: uses {{item}} but has no withItems/withParam/withSequence"]
+        "WorkflowTemplate/wt: template main, task d: uses {{item}} but has no withItems/withParam/withSequence"
+    ]
     looped = {"name": "d", "withItems": [1, 2], "arguments": {"parameters": [{"name": "x", "value": "{{ item }}"}]}}
     assert reference_errors(_dag(looped)) == []
 

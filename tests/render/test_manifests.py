@@ -10,12 +10,15 @@ import yaml
 
 from workflows import render
 from workflows.manifest_checks import metadata_errors, schema_errors
-from workflows.reference_checks import reference_errors
 from workflows.pipeline import NAME
+from workflows.reference_checks import reference_errors
 
 ROOT = Path(__file__).resolve().parents[2]
-RENDERED_FOLDERS = [render.TEMPLATES_OUT / "cluster-workflow-templates", render.TEMPLATES_OUT / "workflow-templates",
-                    render.RUNS_OUT]
+RENDERED_FOLDERS = [
+    render.TEMPLATES_OUT / "cluster-workflow-templates",
+    render.TEMPLATES_OUT / "workflow-templates",
+    render.RUNS_OUT,
+]
 CORE_KINDS = {"Namespace"}  # plain Kubernetes objects in argocd/apps: metadata checks only
 
 
@@ -39,14 +42,19 @@ def _argocd_docs() -> list[tuple[Path, dict]]:
 
 # ---------------------------------------------------------------- (a) committed files are current
 def test_committed_rendered_files_are_current(rendered):
-    stale = [str(rel) for rel, text in rendered.items()
-             if not (ROOT / rel).is_file() or (ROOT / rel).read_text() != text]
+    stale = [
+        str(rel) for rel, text in rendered.items() if not (ROOT / rel).is_file() or (ROOT / rel).read_text() != text
+    ]
     assert not stale, f"rendered manifests are stale or missing: {stale}; run `make render` and commit the result"
 
 
 def test_no_stray_files_in_rendered_folders(rendered):
-    present = {p.relative_to(ROOT) for folder in RENDERED_FOLDERS for pattern in ("*.yaml", "*.yml")
-               for p in (ROOT / folder).glob(pattern)}
+    present = {
+        p.relative_to(ROOT)
+        for folder in RENDERED_FOLDERS
+        for pattern in ("*.yaml", "*.yml")
+        for p in (ROOT / folder).glob(pattern)
+    }
     extra = sorted(str(p) for p in present - set(rendered))
     assert not extra, f"files no source renders: {extra}; run `make render` (it removes them) or delete them"
 
@@ -81,18 +89,26 @@ def test_argocd_applications_fit_their_projects():
             problems.append(f"{name}: project {spec['project']!r} is not in argocd/project.yaml")
             continue
         sources = spec.get("sources") or [spec["source"]]
-        problems += [f"{name}: repo {s['repoURL']} not in sourceRepos of {spec['project']}"
-                     for s in sources if s["repoURL"] not in project["sourceRepos"]]
+        problems += [
+            f"{name}: repo {s['repoURL']} not in sourceRepos of {spec['project']}"
+            for s in sources
+            if s["repoURL"] not in project["sourceRepos"]
+        ]
         dest = spec["destination"]
-        if not any(d.get("server") == dest.get("server") and d.get("namespace") in (dest["namespace"], "*")
-                   for d in project["destinations"]):
+        if not any(
+            d.get("server") == dest.get("server") and d.get("namespace") in (dest["namespace"], "*")
+            for d in project["destinations"]
+        ):
             problems.append(f"{name}: destination {dest} not allowed by project {spec['project']}")
         for source in sources:
             if "path" in source and not (ROOT / source["path"]).is_dir():
                 problems.append(f"{name}: path {source['path']} does not exist")
             for values in (source.get("helm") or {}).get("valueFiles", []):
-                file = (ROOT / values.replace("$values/", "")) if values.startswith("$values/") \
+                file = (
+                    (ROOT / values.replace("$values/", ""))
+                    if values.startswith("$values/")
                     else (ROOT / source["path"] / values)
+                )
                 if not file.resolve().is_file():
                     problems.append(f"{name}: values file {values} does not exist")
     assert problems == [], "\n".join(problems)
@@ -109,8 +125,9 @@ def test_strict_schema_catches_a_typo(pipeline, schemas):
     approval = next(t for t in pipeline["spec"]["templates"] if t["name"] == "approval")
     approval["suspendd"] = approval.pop("suspend")
     errors = schema_errors(pipeline, schemas["WorkflowTemplate"])
-    assert any("'suspendd' was unexpected" in e and e.startswith(f"WorkflowTemplate/{NAME}: $.spec.templates[")
-               for e in errors), errors
+    assert any(
+        "'suspendd' was unexpected" in e and e.startswith(f"WorkflowTemplate/{NAME}: $.spec.templates[") for e in errors
+    ), errors
 
 
 def test_strict_schema_catches_a_nested_typo_and_a_wrong_type(docs, schemas):
@@ -161,7 +178,8 @@ def test_enum_violation_is_caught(docs):
 def test_undeclared_workflow_parameter_is_caught(docs):
     pipeline = _pipeline(docs)
     pipeline["spec"]["arguments"]["parameters"] = [
-        p for p in pipeline["spec"]["arguments"]["parameters"] if p["name"] != "lora_rank"]
+        p for p in pipeline["spec"]["arguments"]["parameters"] if p["name"] != "lora_rank"
+    ]
     errors = reference_errors(docs)
     assert any("task customize" in e and "{{workflow.parameters.lora_rank}} is not declared" in e for e in errors)
 
@@ -191,11 +209,15 @@ def test_unknown_dependency_and_entrypoint_are_caught(docs):
 def test_run_with_undeclared_parameter_or_unknown_template_is_caught(docs):
     run = next(d for d in docs if d["kind"] == "Workflow")
     run["spec"]["arguments"]["parameters"].append({"name": "lora_rnak", "value": "4"})
-    assert any(e.startswith(f"Workflow/{run['metadata']['name']}") and "'lora_rnak' is not a declared parameter" in e
-               for e in reference_errors(docs))
+    assert any(
+        e.startswith(f"Workflow/{run['metadata']['name']}") and "'lora_rnak' is not a declared parameter" in e
+        for e in reference_errors(docs)
+    )
     run["spec"]["workflowTemplateRef"]["name"] = "llmops-lora-pipeline-v2"
-    assert any("workflowTemplateRef WorkflowTemplate 'llmops-lora-pipeline-v2' does not exist" in e
-               for e in reference_errors(docs))
+    assert any(
+        "workflowTemplateRef WorkflowTemplate 'llmops-lora-pipeline-v2' does not exist" in e
+        for e in reference_errors(docs)
+    )
 
 
 @pytest.mark.parametrize("kind", ["Application", "AppProject"])

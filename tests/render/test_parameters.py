@@ -37,8 +37,11 @@ def _empty_spec() -> runspec.RunSpec:
     def example(param: str) -> str:
         return fields[param][1].examples[0]
 
-    return runspec.RunSpec(name=example("run_spec_name"), base_model=example("base_model"),
-                           dataset={"source": example("dataset_source"), "name": example("dataset_name")})
+    return runspec.RunSpec(
+        name=example("run_spec_name"),
+        base_model=example("base_model"),
+        dataset={"source": example("dataset_source"), "name": example("dataset_name")},
+    )
 
 
 def _pipeline_tasks(pipeline: dict):
@@ -69,8 +72,12 @@ def test_workflow_template_parameters_are_exactly_those_of_the_run_spec_schema(p
     assert {k: v for k, v in defaults.items() if k not in ("platform", "run_spec_hash")} == empty
     # Enums: exactly the Literal and bool fields; an optional one also allows "" (unset).
     enums = {p["name"]: p["enum"] for p in rendered if "enum" in p}
-    assert enums == {"platform": [""] + choices(Platform), "dataset_task": choices(Task),
-                     "require_approval": ["true", "false"], "guardrails_check": ["true", "false"]}
+    assert enums == {
+        "platform": ["", *choices(Platform)],
+        "dataset_task": choices(Task),
+        "require_approval": ["true", "false"],
+        "guardrails_check": ["true", "false"],
+    }
 
 
 def test_every_run_spec_field_is_a_workflow_parameter_but_the_description():
@@ -100,8 +107,10 @@ def test_each_task_passes_a_workflow_parameter_to_the_step_input_of_its_name(doc
             if "templateRef" in task:
                 step_input = _step_inputs(docs, task["templateRef"])[arg["name"]]
                 if "default" in step_input:
-                    problems.append(f"task {task['name']}: step input {arg['name']} repeats a default "
-                                    f"({step_input['default']!r}) that the run spec owns")
+                    problems.append(
+                        f"task {task['name']}: step input {arg['name']} repeats a default "
+                        f"({step_input['default']!r}) that the run spec owns"
+                    )
         for key in ("withParam", "when"):
             for name in WORKFLOW_PARAMETER.findall(task.get(key, "")):
                 used.setdefault(name, key)

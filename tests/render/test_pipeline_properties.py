@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 RUN_SPECS = sorted((ROOT / "workflows" / "runs").glob("*.yaml"))
 SECRET_ENV_NAMES = {e.name for e in SECRET_ENV}
 SECRETISH = re.compile(r"(?<![a-z])(token|secret|password|api[-_]?key|credential)(?![a-z])", re.I)
-SECRET_VALUE = re.compile(r"(nvapi-[A-Za-z0-9_-]{10,}|hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}"
-                          r"|-----BEGIN [A-Z ]*PRIVATE KEY-----)")
+SECRET_VALUE = re.compile(
+    r"(nvapi-[A-Za-z0-9_-]{10,}|hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----)"
+)
 
 
 def _templates(doc: dict) -> dict[str, dict]:
@@ -46,9 +48,14 @@ def test_every_workflow_parameter_has_a_description(pipeline):
     assert missing == [], f"parameters without a description (the Argo UI form shows it): {missing}"
 
 
-@pytest.mark.parametrize("name, values", [("require_approval", {"true", "false"}),
-                                          ("dataset_task", {"bill-json", "bill-reason", "chat"}),
-                                          ("platform", {"", "local", "nemo"})])
+@pytest.mark.parametrize(
+    "name, values",
+    [
+        ("require_approval", {"true", "false"}),
+        ("dataset_task", {"bill-json", "bill-reason", "chat"}),
+        ("platform", {"", "local", "nemo"}),
+    ],
+)
 def test_closed_parameters_have_enums(pipeline, name, values):
     param = next(p for p in pipeline["spec"]["arguments"]["parameters"] if p["name"] == name)
     assert set(param.get("enum") or []) == values and param["value"] in values
@@ -121,16 +128,20 @@ def test_secrets_only_by_secret_key_ref(docs):
 def test_no_secret_values_in_the_repository_manifests(rendered):
     texts = {str(rel): text for rel, text in rendered.items()}
     for folder in ("charts", "argocd"):
-        texts.update({str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / folder).rglob("*")
-                      if p.is_file() and p.suffix in {".yaml", ".yml", ".json", ".txt", ".tpl"}})
+        texts.update(
+            {
+                str(p.relative_to(ROOT)): p.read_text()
+                for p in (ROOT / folder).rglob("*")
+                if p.is_file() and p.suffix in {".yaml", ".yml", ".json", ".txt", ".tpl"}
+            }
+        )
     leaks = [f"{name}: {m.group(0)[:12]}..." for name, text in texts.items() for m in SECRET_VALUE.finditer(text)]
     leaks += [name for name, text in texts.items() if re.search(r"^kind:\s*Secret\s*$", text, re.M)]
     assert leaks == [], "secret material in git; create Secrets outside git and reference them"
 
 
 def test_gpu_step_requests_and_tolerates_gpus(docs):
-    cwt = next(d for d in docs if d["kind"] == "ClusterWorkflowTemplate"
-               and "customize-in-pod" in _templates(d))
+    cwt = next(d for d in docs if d["kind"] == "ClusterWorkflowTemplate" and "customize-in-pod" in _templates(d))
     t = _templates(cwt)["customize-in-pod"]
     resources = t["script"]["resources"]
     assert str(resources["limits"]["nvidia.com/gpu"]) == "1"
@@ -156,8 +167,12 @@ def test_sync_waves_put_cluster_workflow_templates_before_workflow_templates(doc
 
     templates = [d for d in docs if d["kind"] in ("ClusterWorkflowTemplate", "WorkflowTemplate")]
     if not any("argocd.argoproj.io/sync-wave" in (d["metadata"].get("annotations") or {}) for d in templates):
-        pytest.skip("pending: the rendered templates carry no argocd.argoproj.io/sync-wave annotation yet "
-                    '(ClusterWorkflowTemplates "0", WorkflowTemplate "1")')
+        pytest.skip(
+            "pending: the rendered templates carry no argocd.argoproj.io/sync-wave annotation yet "
+            '(ClusterWorkflowTemplates "0", WorkflowTemplate "1")'
+        )
     cwts = [wave(d) for d in templates if d["kind"] == "ClusterWorkflowTemplate"]
     wts = [wave(d) for d in templates if d["kind"] == "WorkflowTemplate"]
-    assert max(cwts) < min(wts) and min(cwts) > -1, "chart config/RBAC (-1) < ClusterWorkflowTemplates < WorkflowTemplates"
+    assert max(cwts) < min(wts) and min(cwts) > -1, (
+        "chart config/RBAC (-1) < ClusterWorkflowTemplates < WorkflowTemplates"
+    )

@@ -11,8 +11,8 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.runner.manifests import fixture_cwt  # noqa: E402
-from workflows.local_runner import LocalRunner  # noqa: E402
+from tests.runner.manifests import fixture_cwt  # noqa: E402 -- needs the repository on sys.path (above)
+from workflows.local_runner import LocalRunner  # noqa: E402 -- needs the repository on sys.path (above)
 
 
 @pytest.fixture

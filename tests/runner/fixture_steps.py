@@ -3,7 +3,6 @@
 No `from __future__ import annotations` here: Hera inspects the annotations as classes.
 """
 
-
 import os
 import time
 from pathlib import Path

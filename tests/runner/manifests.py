@@ -10,7 +10,15 @@ import copy
 import functools
 from typing import Any
 
-from hera.workflows import ClusterWorkflowTemplate, Parameter, RetryStrategy, Script, SecretEnv, Suspend, WorkflowTemplate
+from hera.workflows import (
+    ClusterWorkflowTemplate,
+    Parameter,
+    RetryStrategy,
+    Script,
+    SecretEnv,
+    Suspend,
+    WorkflowTemplate,
+)
 from hera.workflows import models as m
 
 from tests.runner import fixture_steps as steps
@@ -31,7 +39,9 @@ def _fixture_cwt() -> dict[str, Any]:
         script(
             "flaky",
             steps.flaky,
-            retry_strategy=RetryStrategy(limit=2, retry_policy="OnFailure", backoff=m.Backoff(duration="0.1s", factor=2)),
+            retry_strategy=RetryStrategy(
+                limit=2, retry_policy="OnFailure", backoff=m.Backoff(duration="0.1s", factor=2)
+            ),
         )
         script("flaky-once", steps.flaky, retry_strategy=RetryStrategy(limit="1", retry_policy="Always"))
         script("flaky-on-error", steps.flaky, retry_strategy=RetryStrategy(limit=3, retry_policy="OnError"))
@@ -63,7 +73,9 @@ def _approval_template() -> dict[str, Any]:
     with WorkflowTemplate(name="unused") as wt:
         Suspend(
             name="approval",
-            intermediate_parameters=[Parameter(name="approve", default="NO", enum=["YES", "NO"], description="Roll out?")],
+            intermediate_parameters=[
+                Parameter(name="approve", default="NO", enum=["YES", "NO"], description="Roll out?")
+            ],
             duration="4h",
         )
     return wt.to_dict()["spec"]["templates"][0]
@@ -73,7 +85,9 @@ def approval_template() -> dict[str, Any]:
     return copy.deepcopy(_approval_template())
 
 
-def task(name: str, template: str, args: dict[str, Any] | None = None, local: bool = False, **fields: Any) -> dict[str, Any]:
+def task(
+    name: str, template: str, args: dict[str, Any] | None = None, local: bool = False, **fields: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {"name": name}
     if args:
         body["arguments"] = {"parameters": [{"name": k, "value": v} for k, v in args.items()]}
@@ -101,15 +115,26 @@ def workflow_template(
         all_templates.insert(0, dag("main", tasks))
     body: dict[str, Any] = {"entrypoint": "main", "templates": all_templates, **spec}
     if params:
-        body["arguments"] = {"parameters": [{"name": k, **v} if isinstance(v, dict) else {"name": k, "value": v}
-                                            for k, v in params.items()]}
-    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate",
-            "metadata": {"name": name, "namespace": "llmops"}, "spec": body}
+        body["arguments"] = {
+            "parameters": [
+                {"name": k, **v} if isinstance(v, dict) else {"name": k, "value": v} for k, v in params.items()
+            ]
+        }
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": name, "namespace": "llmops"},
+        "spec": body,
+    }
 
 
 def workflow(template: str, args: dict[str, Any] | None = None, **spec: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"workflowTemplateRef": {"name": template}, **spec}
     if args:
         body["arguments"] = {"parameters": [{"name": k, "value": v} for k, v in args.items()]}
-    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
-            "metadata": {"generateName": f"{template}-", "namespace": "llmops"}, "spec": body}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": f"{template}-", "namespace": "llmops"},
+        "spec": body,
+    }

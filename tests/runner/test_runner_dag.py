@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -38,22 +39,44 @@ def test_when_skips_and_depends_failed_handler(make_runner, tmp_path: Path) -> N
         "branches",
         [
             task("calc", "add", {"a": "3"}),
-            task("big", "record", {"path": str(tmp_path / "ran.txt"), "text": "big"}, depends="calc",
-                 when="{{tasks.calc.outputs.parameters.total}} > 2"),
-            task("small", "record", {"path": str(tmp_path / "ran.txt"), "text": "small"}, depends="calc",
-                 when="{{tasks.calc.outputs.parameters.total}} <= 2"),
+            task(
+                "big",
+                "record",
+                {"path": str(tmp_path / "ran.txt"), "text": "big"},
+                depends="calc",
+                when="{{tasks.calc.outputs.parameters.total}} > 2",
+            ),
+            task(
+                "small",
+                "record",
+                {"path": str(tmp_path / "ran.txt"), "text": "small"},
+                depends="calc",
+                when="{{tasks.calc.outputs.parameters.total}} <= 2",
+            ),
             task("after-small", "add", {"a": "1"}, depends="small"),
             task("broken", "fail", {"message": "disk on fire"}, depends="calc"),
-            task("on-broken", "record", {"path": str(tmp_path / "ran.txt"), "text": "handled {{tasks.broken.status}}"},
-                 depends="broken.Failed"),
+            task(
+                "on-broken",
+                "record",
+                {"path": str(tmp_path / "ran.txt"), "text": "handled {{tasks.broken.status}}"},
+                depends="broken.Failed",
+            ),
             task("on-success", "add", {"a": "1"}, depends="broken"),
         ],
     )
     result = make_runner(wt, parallelism=2).run(workflow("branches"))
-    phases = {name: result.node(name).phase for name in ("calc", "big", "small", "after-small", "broken", "on-broken", "on-success")}
+    phases = {
+        name: result.node(name).phase
+        for name in ("calc", "big", "small", "after-small", "broken", "on-broken", "on-success")
+    }
     assert phases == {
-        "calc": "Succeeded", "big": "Succeeded", "small": "Skipped", "after-small": "Succeeded",
-        "broken": "Failed", "on-broken": "Succeeded", "on-success": "Omitted",
+        "calc": "Succeeded",
+        "big": "Succeeded",
+        "small": "Skipped",
+        "after-small": "Succeeded",
+        "broken": "Failed",
+        "on-broken": "Succeeded",
+        "on-success": "Omitted",
     }
     assert result.node("broken").message == "RuntimeError: disk on fire"
     assert result.node("small").message == "when '3 <= 2' evaluated false"
@@ -64,7 +87,11 @@ def test_when_skips_and_depends_failed_handler(make_runner, tmp_path: Path) -> N
 def test_unhandled_failure_fails_fast(make_runner) -> None:
     wt = workflow_template(
         "failfast",
-        [task("broken", "fail"), task("next", "add", {"a": "1"}, depends="broken"), task("later", "add", {"a": "1"}, depends="next")],
+        [
+            task("broken", "fail"),
+            task("next", "add", {"a": "1"}, depends="broken"),
+            task("later", "add", {"a": "1"}, depends="next"),
+        ],
     )
     result = make_runner(wt).run(workflow("failfast"))
     assert result.phase == "Failed"
@@ -79,9 +106,20 @@ def test_with_items_and_with_param_fan_out(make_runner) -> None:
         [
             task("items", "add", {"a": "{{item}}", "b": "100"}, withItems=[1, 2]),
             task("listing", "make-list", {"count": "2"}),
-            task("each", "add", {"a": "{{item.n}}", "b": "{{tasks.items.outputs.parameters.total}}"}, depends="listing && items",
-                 withParam="{{tasks.listing.outputs.parameters.items}}", when="'{{item.label}}' != x0"),
-            task("sum", "record", {"path": "/dev/null", "text": "{{tasks.each.outputs.parameters.total}}"}, depends="each.AnySucceeded"),
+            task(
+                "each",
+                "add",
+                {"a": "{{item.n}}", "b": "{{tasks.items.outputs.parameters.total}}"},
+                depends="listing && items",
+                withParam="{{tasks.listing.outputs.parameters.items}}",
+                when="'{{item.label}}' != x0",
+            ),
+            task(
+                "sum",
+                "record",
+                {"path": "/dev/null", "text": "{{tasks.each.outputs.parameters.total}}"},
+                depends="each.AnySucceeded",
+            ),
         ],
     )
     wt["spec"]["templates"][0]["dag"]["tasks"][2]["arguments"]["parameters"][1]["value"] = "1"
@@ -93,7 +131,7 @@ def test_with_items_and_with_param_fan_out(make_runner) -> None:
     assert result.node("items").type == "TaskGroup"
     assert json.loads(result.node("items").outputs["total"]) == ["101", "102"]
     steps = sorted((n for n in result.nodes.values() if n.type == "Pod" and n.attempts), key=lambda n: n.started)
-    assert all(a.finished <= b.started for a, b in zip(steps, steps[1:]))
+    assert all(a.finished <= b.started for a, b in itertools.pairwise(steps))
     assert result.nodes[f"{name}.each(0:label:x0,n:0)"].phase == "Skipped"
     assert result.nodes[f"{name}.each(1:label:x1,n:1)"].outputs == {"total": "2"}
     assert result.node("sum").outputs["text"] == '["2"]'

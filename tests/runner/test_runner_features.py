@@ -40,7 +40,9 @@ def test_template_and_workflow_deadlines(make_runner) -> None:
     assert result.node("nap").message == "activeDeadlineSeconds exceeded"
     assert result.node("nap").duration_s < 10
 
-    wt2 = workflow_template("slower", [task("nap", "sleep-long", {"seconds": "30"}), task("after", "add", {"a": "1"}, depends="nap")])
+    wt2 = workflow_template(
+        "slower", [task("nap", "sleep-long", {"seconds": "30"}), task("after", "add", {"a": "1"}, depends="nap")]
+    )
     result = make_runner(wt2).run(workflow("slower", activeDeadlineSeconds=1))
     assert result.phase == "Failed" and "activeDeadlineSeconds exceeded" in result.message
     assert result.node("nap").phase == "Failed"
@@ -54,8 +56,13 @@ def _approval_wt(tmp_path: Path) -> dict:
         [
             task("build", "add", {"a": "1"}),
             task("gate", "approval", local=True, depends="build"),
-            task("rollout", "record", {"path": str(tmp_path / "rollout.txt"), "text": "{{tasks.gate.outputs.parameters.approve}}"},
-                 depends="gate", when="{{tasks.gate.outputs.parameters.approve}} == YES"),
+            task(
+                "rollout",
+                "record",
+                {"path": str(tmp_path / "rollout.txt"), "text": "{{tasks.gate.outputs.parameters.approve}}"},
+                depends="gate",
+                when="{{tasks.gate.outputs.parameters.approve}} == YES",
+            ),
         ],
         templates=[approval_template()],
     )
@@ -95,10 +102,22 @@ def test_reject_with_parameters_skips_and_reject_without_fails(make_runner, tmp_
 
 def test_auto_approve_and_exit_handler_sees_failure(make_runner, tmp_path: Path) -> None:
     wt = _approval_wt(tmp_path)
-    wt["spec"]["templates"][0]["dag"]["tasks"].append(task("boom", "fail", {"message": "late failure"}, depends="rollout"))
+    wt["spec"]["templates"][0]["dag"]["tasks"].append(
+        task("boom", "fail", {"message": "late failure"}, depends="rollout")
+    )
     wt["spec"]["templates"].append(
-        {"name": "notify", "dag": {"tasks": [task("tell", "record", {"path": str(tmp_path / "status.txt"),
-                                                                     "text": "{{workflow.status}} {{workflow.name}}"})]}}
+        {
+            "name": "notify",
+            "dag": {
+                "tasks": [
+                    task(
+                        "tell",
+                        "record",
+                        {"path": str(tmp_path / "status.txt"), "text": "{{workflow.status}} {{workflow.name}}"},
+                    )
+                ]
+            },
+        }
     )
     wt["spec"]["onExit"] = "notify"
     result = make_runner(wt, auto_approve=True).run(workflow("gated"))
@@ -133,7 +152,9 @@ def test_secret_env_is_passed_but_never_persisted(make_runner, monkeypatch, tmp_
     for path in (tmp_path / "runs").rglob("*"):
         if path.is_file():
             assert secret not in path.read_text(errors="replace"), path
-    assert "value of RUNNER_TEST_TOKEN: ***" in (result.state_dir / "logs" / f"{result.node('peek').name}.log").read_text()
+    assert (
+        "value of RUNNER_TEST_TOKEN: ***" in (result.state_dir / "logs" / f"{result.node('peek').name}.log").read_text()
+    )
 
     monkeypatch.delenv("RUNNER_TEST_TOKEN")
     missing = make_runner(wt).run(workflow("secret"))

@@ -18,8 +18,9 @@ from workflows import parameters, runspec
 ROOT = Path(__file__).resolve().parents[2]
 BILLS = ROOT / "examples" / "bill-explainer" / "bills.jsonl"
 UID = "uid-steps-test"
-EMPTY_SPEC = runspec.RunSpec(name="steps-test", base_model="llmops/tiny-llama",
-                             dataset={"source": str(BILLS.relative_to(ROOT)), "name": "bills"})
+EMPTY_SPEC = runspec.RunSpec(
+    name="steps-test", base_model="llmops/tiny-llama", dataset={"source": str(BILLS.relative_to(ROOT)), "name": "bills"}
+)
 
 
 def step_inputs(cls, **values):
@@ -32,8 +33,15 @@ def step_inputs(cls, **values):
 def ws(tmp_path_factory):
     path = tmp_path_factory.mktemp("steps-ws")
     saved = dict(os.environ)
-    os.environ.update({"LLMOPS_WORKSPACE": str(path), "LLMOPS_PROJECT_DIR": str(ROOT), "LLMOPS_THREADS": "1",
-                       "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"})
+    os.environ.update(
+        {
+            "LLMOPS_WORKSPACE": str(path),
+            "LLMOPS_PROJECT_DIR": str(ROOT),
+            "LLMOPS_THREADS": "1",
+            "HF_HUB_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+        }
+    )
     os.environ.pop("MLFLOW_TRACKING_URI", None)
     yield path
     os.environ.clear()
@@ -49,8 +57,15 @@ def state(ws):
 def _open_run_inputs(uid: str, **values):
     from steps.open_run import OpenRunInput
 
-    return step_inputs(OpenRunInput, workflow_name="wf-steps", workflow_uid=uid, run_spec_name="bill-explainer",
-                       run_spec_hash="ab" * 32, git_commit="c0ffee", **values)
+    return step_inputs(
+        OpenRunInput,
+        workflow_name="wf-steps",
+        workflow_uid=uid,
+        run_spec_name="bill-explainer",
+        run_spec_hash="ab" * 32,
+        git_commit="c0ffee",
+        **values,
+    )
 
 
 def test_open_run_creates_parent_once(ws, state, monkeypatch):
@@ -101,15 +116,19 @@ def test_prepare_data_uploads_once_and_rejects_bad_rows(ws, state, tmp_path):
 
     bad = tmp_path / "bad.jsonl"
     lines = BILLS.read_text().splitlines()
-    bad.write_text("\n".join(lines[:3] + ["{not json"] + lines[3:6]) + "\n")
+    bad.write_text("\n".join([*lines[:3], "{not json", *lines[3:6]]) + "\n")
     before = sorted((ws / "datastore").rglob("*"))
     with pytest.raises(InvalidInputError, match=rf"{bad}:4: not valid JSON"):
-        prepare_data(step_inputs(PrepareDataInput, mlflow_run_id=state["run"], dataset_source=str(bad),
-                                 dataset_name="bad"))
+        prepare_data(
+            step_inputs(PrepareDataInput, mlflow_run_id=state["run"], dataset_source=str(bad), dataset_name="bad")
+        )
     assert sorted((ws / "datastore").rglob("*")) == before
     with pytest.raises(NotFoundError):
-        prepare_data(step_inputs(PrepareDataInput, mlflow_run_id=state["run"], dataset_source="missing.jsonl",
-                                 dataset_name="bad"))
+        prepare_data(
+            step_inputs(
+                PrepareDataInput, mlflow_run_id=state["run"], dataset_source="missing.jsonl", dataset_name="bad"
+            )
+        )
 
 
 def test_prepare_data_takes_the_test_split_from_a_test_source(ws, state, tmp_path):
@@ -119,18 +138,33 @@ def test_prepare_data_takes_the_test_split_from_a_test_source(ws, state, tmp_pat
     source, test = tmp_path / "source.jsonl", tmp_path / "test.jsonl"
     source.write_text("\n".join(lines[:60]) + "\n")
     test.write_text("\n".join(lines[60:80]) + "\n")
-    out = prepare_data(step_inputs(PrepareDataInput, mlflow_run_id=state["run"], dataset_source=str(source),
-                                   dataset_test_source=str(test), test_fraction=0.0, dataset_name="bills-held-out"))
+    out = prepare_data(
+        step_inputs(
+            PrepareDataInput,
+            mlflow_run_id=state["run"],
+            dataset_source=str(source),
+            dataset_test_source=str(test),
+            test_fraction=0.0,
+            dataset_name="bills-held-out",
+        )
+    )
     counts = json.loads(out.counts)
     assert counts["testing"] == 20 and counts["training"] + counts["validation"] == 60
     child = tracking.client().search_runs(
         [tracking.client().get_run(state["run"]).info.experiment_id],
-        filter_string="params.test_source = '%s'" % test,
+        filter_string=f"params.test_source = '{test}'",
     )
     assert len(child) == 1 and child[0].data.params["source"] == str(source)
     with pytest.raises(InvalidInputError, match="set test_fraction to 0"):
-        prepare_data(step_inputs(PrepareDataInput, mlflow_run_id=state["run"], dataset_source=str(source),
-                                 dataset_test_source=str(test), dataset_name="bills-held-out"))
+        prepare_data(
+            step_inputs(
+                PrepareDataInput,
+                mlflow_run_id=state["run"],
+                dataset_source=str(source),
+                dataset_test_source=str(test),
+                dataset_name="bills-held-out",
+            )
+        )
 
 
 def test_deploy_base_is_stable(ws, state):
@@ -138,7 +172,10 @@ def test_deploy_base_is_stable(ws, state):
 
     out = deploy_base(DeployBaseInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama"))
     assert out.model_id == "llmops/tiny-llama"
-    assert deploy_base(DeployBaseInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama")).model_key == out.model_key
+    assert (
+        deploy_base(DeployBaseInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama")).model_key
+        == out.model_key
+    )
     state["model_key"] = out.model_key
     with pytest.raises(NotFoundError):
         deploy_base(DeployBaseInput(mlflow_run_id=state["run"], base_model="acme/unknown"))
@@ -147,8 +184,14 @@ def test_deploy_base_is_stable(ws, state):
 def test_customize_trains_once_then_finds_the_job(ws, state):
     from steps.customize import CustomizeInput, customize
 
-    inputs = step_inputs(CustomizeInput, mlflow_run_id=state["run"], dataset_uri=state["dataset"],
-                         output_model="bills", max_steps=3, batch_size=4)
+    inputs = step_inputs(
+        CustomizeInput,
+        mlflow_run_id=state["run"],
+        dataset_uri=state["dataset"],
+        output_model="bills",
+        max_steps=3,
+        batch_size=4,
+    )
     out = customize(inputs)
     assert (ws / "customization" / "adapters" / out.adapter_id / "adapter_config.json").exists()
     mtime = (ws / "customization" / "adapters" / out.adapter_id / "adapter_config.json").stat().st_mtime
@@ -160,12 +203,16 @@ def test_customize_trains_once_then_finds_the_job(ws, state):
 def test_wait_for_adapter_answers(ws, state):
     from steps.wait_for_adapter import WaitForAdapterInput, wait_for_adapter
 
-    out = wait_for_adapter(WaitForAdapterInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama",
-                                               adapter_id=state["adapter"]))
+    out = wait_for_adapter(
+        WaitForAdapterInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama", adapter_id=state["adapter"])
+    )
     assert out.model_id == state["adapter"]
     with pytest.raises(NotFoundError):
-        wait_for_adapter(WaitForAdapterInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama",
-                                             adapter_id="no-such-adapter"))
+        wait_for_adapter(
+            WaitForAdapterInput(
+                mlflow_run_id=state["run"], base_model="llmops/tiny-llama", adapter_id="no-such-adapter"
+            )
+        )
 
 
 @pytest.mark.parametrize("target", ["base", "candidate"])
@@ -173,8 +220,17 @@ def test_benchmark_scores_with_n(ws, state, target):
     from steps.benchmark import BenchmarkInput, benchmark
 
     adapter = state["adapter"] if target == "candidate" else ""
-    out = benchmark(step_inputs(BenchmarkInput, mlflow_run_id=state["run"], benchmark="triviaqa", target=target,
-                                model_key=state["model_key"], adapter_id=adapter, benchmark_limit=3))
+    out = benchmark(
+        step_inputs(
+            BenchmarkInput,
+            mlflow_run_id=state["run"],
+            benchmark="triviaqa",
+            target=target,
+            model_key=state["model_key"],
+            adapter_id=adapter,
+            benchmark_limit=3,
+        )
+    )
     result = json.loads(out.scores)
     assert result["benchmark"] == "triviaqa" and result["target"] == target and result["n"] == 3
     assert 0.0 <= result["score"] <= 1.0
@@ -186,8 +242,17 @@ def test_business_eval_scores_held_out_rows(ws, state, target):
     from steps.business_eval import BusinessEvalInput, business_eval
 
     adapter = state["adapter"] if target == "candidate" else ""
-    out = business_eval(step_inputs(BusinessEvalInput, mlflow_run_id=state["run"], target=target, adapter_id=adapter,
-                                    dataset_uri=state["dataset"], business_limit=4, business_max_tokens=8))
+    out = business_eval(
+        step_inputs(
+            BusinessEvalInput,
+            mlflow_run_id=state["run"],
+            target=target,
+            adapter_id=adapter,
+            dataset_uri=state["dataset"],
+            business_limit=4,
+            business_max_tokens=8,
+        )
+    )
     result = json.loads(out.scores)
     assert result["metric"] == "all_fields_exact" and result["n"] == 4
     assert set(result["metrics"]) >= {"valid_json", "bill_found", "bill_id", "bill_date", "all_fields_exact"}
@@ -197,30 +262,41 @@ def test_business_eval_scores_held_out_rows(ws, state, target):
 def test_business_eval_rejects_a_headline_the_task_does_not_compute(ws, state):
     from steps.business_eval import BusinessEvalInput, business_eval
 
-    with pytest.raises(InvalidInputError, match="headline metric 'bleu'.*all_fields_exact"):
-        business_eval(step_inputs(BusinessEvalInput, mlflow_run_id=state["run"], target="base",
-                                  dataset_uri=state["dataset"], business_headline="bleu"))
+    with pytest.raises(InvalidInputError, match=r"headline metric 'bleu'.*all_fields_exact"):
+        business_eval(
+            step_inputs(
+                BusinessEvalInput,
+                mlflow_run_id=state["run"],
+                target="base",
+                dataset_uri=state["dataset"],
+                business_headline="bleu",
+            )
+        )
 
 
 def test_business_eval_candidate_needs_adapter(ws, state):
     from steps.business_eval import BusinessEvalInput, business_eval
 
     with pytest.raises(InvalidInputError, match="adapter_id"):
-        business_eval(step_inputs(BusinessEvalInput, mlflow_run_id=state["run"], target="candidate",
-                                  dataset_uri=state["dataset"]))
+        business_eval(
+            step_inputs(BusinessEvalInput, mlflow_run_id=state["run"], target="candidate", dataset_uri=state["dataset"])
+        )
 
 
 def _gate(state, **policy):
     from steps.gate import GateInput, gate
 
-    return gate(step_inputs(
-        GateInput,
-        mlflow_run_id=state["run"],
-        base_benchmarks=json.dumps([state["bench"]["base"]]),
-        candidate_benchmarks=json.dumps([state["bench"]["candidate"]]),
-        base_business=state["business"]["base"], candidate_business=state["business"]["candidate"],
-        **({"min_samples": 3} | policy),
-    ))
+    return gate(
+        step_inputs(
+            GateInput,
+            mlflow_run_id=state["run"],
+            base_benchmarks=json.dumps([state["bench"]["base"]]),
+            candidate_benchmarks=json.dumps([state["bench"]["candidate"]]),
+            base_business=state["business"]["base"],
+            candidate_business=state["business"]["candidate"],
+            **({"min_samples": 3} | policy),
+        )
+    )
 
 
 def test_gate_verdict_follows_policy(ws, state):
@@ -233,16 +309,37 @@ def test_gate_verdict_follows_policy(ws, state):
     assert too_few.decision == "block"
 
 
+def test_gate_blocks_on_a_policy_benchmark_that_did_not_run(ws, state):
+    missing = _gate(
+        state, min_business_gain=-1.0, max_regression=1.0, max_regression_per_benchmark=json.dumps({"not-run": 0.01})
+    )
+    assert missing.decision == "block" and "not-run: no base score" in missing.report
+
+
 def test_rollout_promotes_champion_and_keeps_previous(ws, state):
     from steps.rollout import RolloutInput, rollout
 
     def release(adapter: str) -> str:
-        return rollout(RolloutInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama", adapter_id=adapter,
-                                    registered_model_name="bills", gate_decision="pass")).model_version
+        return rollout(
+            RolloutInput(
+                mlflow_run_id=state["run"],
+                base_model="llmops/tiny-llama",
+                adapter_id=adapter,
+                registered_model_name="bills",
+                gate_decision="pass",
+            )
+        ).model_version
 
     with pytest.raises(StepFailedError, match="gate decision"):
-        rollout(RolloutInput(mlflow_run_id=state["run"], base_model="llmops/tiny-llama", adapter_id=state["adapter"],
-                             registered_model_name="bills", gate_decision="block"))
+        rollout(
+            RolloutInput(
+                mlflow_run_id=state["run"],
+                base_model="llmops/tiny-llama",
+                adapter_id=state["adapter"],
+                registered_model_name="bills",
+                gate_decision="block",
+            )
+        )
     first = release(state["adapter"])
     assert release(state["adapter"]) == first  # re-run finds the registered version
     client = tracking.client()
@@ -250,8 +347,17 @@ def test_rollout_promotes_champion_and_keeps_previous(ws, state):
 
     from steps.customize import CustomizeInput, customize
 
-    other = customize(step_inputs(CustomizeInput, mlflow_run_id=state["run"], dataset_uri=state["dataset"],
-                                  output_model="bills", max_steps=2, batch_size=4, train_seed=1)).adapter_id
+    other = customize(
+        step_inputs(
+            CustomizeInput,
+            mlflow_run_id=state["run"],
+            dataset_uri=state["dataset"],
+            output_model="bills",
+            max_steps=2,
+            batch_size=4,
+            train_seed=1,
+        )
+    ).adapter_id
     second = release(other)
     assert second != first
     assert str(client.get_model_version_by_alias("bills", "champion").version) == second
@@ -263,8 +369,14 @@ def test_rollout_promotes_champion_and_keeps_previous(ws, state):
 def test_guardrails_check_the_released_adapter(ws, state):
     from steps.guardrails_check import GuardrailsInput, guardrails
 
-    inputs = step_inputs(GuardrailsInput, mlflow_run_id=state["run"], adapter_id=state["adapter"],
-                         dataset_uri=state["dataset"], guardrails_limit=3, business_max_tokens=8)
+    inputs = step_inputs(
+        GuardrailsInput,
+        mlflow_run_id=state["run"],
+        adapter_id=state["adapter"],
+        dataset_uri=state["dataset"],
+        guardrails_limit=3,
+        business_max_tokens=8,
+    )
     summary = json.loads(guardrails(inputs).checked)
     assert summary["checked"] == 3 and summary["blocked"] == 0 and summary["config"] == "created"
     assert json.loads(guardrails(inputs).checked)["config"] == "unchanged"

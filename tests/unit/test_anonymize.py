@@ -24,7 +24,13 @@ def test_text_anonymisation_replaces_each_kind_with_stable_numbered_placeholders
 
 def test_ids_dates_amounts_and_non_luhn_numbers_are_kept():
     text, _ = anonymize_text(TEXT, names=["Maria Garcia"])
-    for kept in ("B-12345", "2024-01-15 for 123.45 USD", "ACC-12345678", "2024-01-15 2024-02-15", "4111 1111 1111 1112"):
+    for kept in (
+        "B-12345",
+        "2024-01-15 for 123.45 USD",
+        "ACC-12345678",
+        "2024-01-15 2024-02-15",
+        "4111 1111 1111 1112",
+    ):
         assert kept in text
 
 
@@ -48,18 +54,27 @@ def test_bill_record_anonymisation_is_consistent_with_customer_fields():
     record, counts = anonymize_record(raw, "bill-json")
     assert isinstance(record, BillRecord)
     assert record.question == "I am <NAME_1>, mail <EMAIL_1>, phone <PHONE_1>. Why 12.34 USD?"
-    assert (record.customer.name, record.customer.email, record.customer.phone) == ("<NAME_1>", "<EMAIL_1>", "<PHONE_1>")
+    assert (record.customer.name, record.customer.email, record.customer.phone) == (
+        "<NAME_1>",
+        "<EMAIL_1>",
+        "<PHONE_1>",
+    )
     assert record.customer.account_id == customer["account_id"]
     assert [b.model_dump() for b in record.bills] == raw["bills"] and record.expected.model_dump() == raw["expected"]
     assert counts == {"email": 1, "card": 0, "phone": 1, "name": 1}
 
 
 def test_chat_record_anonymisation_numbers_across_messages():
-    raw = {"messages": [
-        {"role": "user", "content": "I'm a@x.com, my friend is b@x.com"},
-        {"role": "assistant", "content": "Noted b@x.com and a@x.com"},
-    ]}
+    raw = {
+        "messages": [
+            {"role": "user", "content": "I'm a@x.com, my friend is b@x.com"},
+            {"role": "assistant", "content": "Noted b@x.com and a@x.com"},
+        ]
+    }
     record, counts = anonymize_record(raw, "chat")
     assert isinstance(record, ChatRecord)
-    assert [m.content for m in record.messages] == ["I'm <EMAIL_1>, my friend is <EMAIL_2>", "Noted <EMAIL_2> and <EMAIL_1>"]
+    assert [m.content for m in record.messages] == [
+        "I'm <EMAIL_1>, my friend is <EMAIL_2>",
+        "Noted <EMAIL_2> and <EMAIL_1>",
+    ]
     assert counts["email"] == 4

@@ -10,11 +10,27 @@ from workflows.argo.depends import DependsRef, depends_field, parse_depends, tas
 from workflows.argo.errors import ExpressionError, ManifestError
 from workflows.argo.expressions import evaluate_when, parse_when
 from workflows.argo.references import (
-    Kind, Reference, has_tags, parse_reference, references_in, replace_tags, sole_reference, tags,
+    Kind,
+    Reference,
+    has_tags,
+    parse_reference,
+    references_in,
+    replace_tags,
+    sole_reference,
+    tags,
 )
 from workflows.argo.templates import (
-    Manifests, TemplateCall, call_of, field_name_problem, find_template, input_parameters, manifest_label,
-    output_parameters, parameters_by_name, ref_owner, templates_by_name,
+    Manifests,
+    TemplateCall,
+    call_of,
+    field_name_problem,
+    find_template,
+    input_parameters,
+    manifest_label,
+    output_parameters,
+    parameters_by_name,
+    ref_owner,
+    templates_by_name,
 )
 
 
@@ -25,10 +41,14 @@ from workflows.argo.templates import (
         ("a", [("a", None)]),
         ("a && b", [("a", None), ("b", None)]),
         ("(a || b.Failed) && !c.Succeeded", [("a", None), ("b", "Failed"), ("c", "Succeeded")]),
-        ("!(open-run.Succeeded||x_2.AnySucceeded)&&y-3.AllFailed", [("open-run", "Succeeded"), ("x_2", "AnySucceeded"),
-                                                                  ("y-3", "AllFailed")]),
-        ("a.Errored || a.Omitted || a.Daemoned || a.Skipped",
-         [("a", r) for r in ("Errored", "Omitted", "Daemoned", "Skipped")]),
+        (
+            "!(open-run.Succeeded||x_2.AnySucceeded)&&y-3.AllFailed",
+            [("open-run", "Succeeded"), ("x_2", "AnySucceeded"), ("y-3", "AllFailed")],
+        ),
+        (
+            "a.Errored || a.Omitted || a.Daemoned || a.Skipped",
+            [("a", r) for r in ("Errored", "Omitted", "Daemoned", "Skipped")],
+        ),
     ],
 )
 def test_depends_refs_come_from_the_parsed_tree(text: str, refs: list[tuple[str, str | None]]) -> None:
@@ -118,7 +138,11 @@ def test_tags_in_text_and_in_manifest_fragments() -> None:
     assert sole_reference("x {{workflow.parameters.a}}") is None
     fragment = {"a": ["{{item}}", {"b": "{{=sprig.trim(inputs.parameters.x) + tasks.t.outputs.result}}"}], "n": 3}
     assert [(r.kind, r.name) for r in references_in(fragment)] == [
-        (Kind.ITEM, ""), (Kind.EXPRESSION, ""), (Kind.INPUT_PARAMETER, "x"), (Kind.TASK_RESULT, "t")]
+        (Kind.ITEM, ""),
+        (Kind.EXPRESSION, ""),
+        (Kind.INPUT_PARAMETER, "x"),
+        (Kind.TASK_RESULT, "t"),
+    ]
     assert [r.kind for r in references_in("{{= a & b }}")] == [Kind.EXPRESSION]  # unreadable: only itself
 
 
@@ -129,8 +153,9 @@ def _manifest(kind: str, name: str, *templates: dict) -> dict:
 
 def test_call_of_reads_template_template_ref_and_inline() -> None:
     assert call_of({"template": "t"}) == TemplateCall("t")
-    assert call_of({"templateRef": {"name": "c", "template": "t", "clusterScope": True}}) == \
-        TemplateCall("t", "ClusterWorkflowTemplate/c")
+    assert call_of({"templateRef": {"name": "c", "template": "t", "clusterScope": True}}) == TemplateCall(
+        "t", "ClusterWorkflowTemplate/c"
+    )
     assert call_of({"templateRef": {"name": "w", "template": "t"}}).owner == "WorkflowTemplate/w"
     assert call_of({"inline": {"script": {}}}) == TemplateCall(None, inline={"script": {}})
     with pytest.raises(ManifestError, match="set only one of template, templateRef and inline"):
@@ -141,8 +166,13 @@ def test_call_of_reads_template_template_ref_and_inline() -> None:
 
 
 def test_manifests_index_and_template_lookup() -> None:
-    cwt = _manifest("ClusterWorkflowTemplate", "c", {"name": "t", "inputs": {"parameters": [{"name": "x"}]}},
-                    {"name": "t", "duplicate": True}, "not-a-template")
+    cwt = _manifest(
+        "ClusterWorkflowTemplate",
+        "c",
+        {"name": "t", "inputs": {"parameters": [{"name": "x"}]}},
+        {"name": "t", "duplicate": True},
+        "not-a-template",
+    )
     index = Manifests([cwt, _manifest("WorkflowTemplate", "w"), _manifest("Workflow", "run")])
     assert index.manifests[ref_owner({"name": "c", "clusterScope": True})] is cwt
     assert index.names("WorkflowTemplate") == ["w"] and index.names("ClusterWorkflowTemplate") == ["c"]
@@ -156,7 +186,9 @@ def test_manifests_index_and_template_lookup() -> None:
         Manifests([{"kind": "ConfigMap", "metadata": {"name": "x"}}])
 
 
-@pytest.mark.parametrize(("name", "valid"), [("open-run", True), ("a1", True), ("pre.train", False), ("x_2", False),
-                                             ("-a", False), ("a" * 129, False)])
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [("open-run", True), ("a1", True), ("pre.train", False), ("x_2", False), ("-a", False), ("a" * 129, False)],
+)
 def test_field_names_follow_argo(name: str, valid: bool) -> None:
     assert (field_name_problem(name) is None) is valid

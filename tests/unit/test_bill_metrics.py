@@ -14,7 +14,8 @@ def test_scores_on_crafted_predictions():
         '  {"bill_found": "true", "bill_id": "B-25455", "bill_date": "2025-02-09", "change_reason": "roaming"}\n',
         '```json\n{"bill_found": true, "bill_id": " B-25455 ", "bill_date": "2025-02-09", '
         '"change_reason": "roaming"}\n```',  # fenced, bool
-        '{"bill_found": "true", "bill_id": "B-25456", "bill_date": "2025-02-09", "change_reason": "roaming"}',  # wrong id
+        # wrong id
+        '{"bill_found": "true", "bill_id": "B-25456", "bill_date": "2025-02-09", "change_reason": "roaming"}',
         '{"bill_found": "true", "bill_id": "B-25455", "bill_date": "2025-02-09"',  # invalid JSON
         'Answer: {"bill_found": "false", "bill_id": "", "bill_date": ""}',  # text around: invalid
         '{"bill_found": "False", "bill_id": "", "bill_date": "", "change_reason": "none"}',  # exact after normalisation
@@ -32,8 +33,15 @@ def test_scores_on_crafted_predictions():
     assert scores.values["change_reason"] == pytest.approx(4 / 8)
     assert scores.values["change_reason_balanced"] == pytest.approx((3 / 5 + 1 / 3) / 2)
     assert scores.stderr["bill_id"] == pytest.approx(math.sqrt(3 / 8 * 5 / 8 / 8))
-    assert set(scores.stderr) == {"valid_json", "bill_found", "bill_id", "bill_date", "change_reason",
-                                  "all_fields_exact", "change_reason_balanced"}
+    assert set(scores.stderr) == {
+        "valid_json",
+        "bill_found",
+        "bill_id",
+        "bill_date",
+        "change_reason",
+        "all_fields_exact",
+        "change_reason_balanced",
+    }
     assert [row.all_fields_exact for row in scores.rows] == [True, True, False, False, False, True, False, False]
     assert scores.rows[2].fields["bill_id"] is False and scores.rows[2].fields["bill_date"] is True
     assert scores.metrics()["all_fields_exact"] == scores.values["all_fields_exact"]
@@ -65,17 +73,25 @@ def test_change_reason_balanced_accuracy_does_not_reward_the_majority_class():
     assert majority.values["change_reason"] == pytest.approx(0.6)
     assert majority.values["change_reason_balanced"] == pytest.approx(1 / 3)
     # none: 6/6, roaming: 1/2, late_fee: 0/2 -> (1 + 0.5 + 0) / 3
-    mixed = score_bill_predictions([_answer("none")] * 6 + [_answer("roaming"), "oops", _answer("none"), "{}"], references)
+    mixed = score_bill_predictions(
+        [_answer("none")] * 6 + [_answer("roaming"), "oops", _answer("none"), "{}"], references
+    )
     assert mixed.values["change_reason_balanced"] == pytest.approx(0.5)
     assert mixed.stderr["change_reason_balanced"] == pytest.approx(math.sqrt(0 + 0.25 / 2 + 0) / 3)
     assert mixed.values["all_fields_exact"] == pytest.approx(0.7)
 
 
 def test_a_subset_of_fields_is_scored_alone():
-    reason_only = score_bill_predictions(['{"bill_found": "true", "change_reason": "roaming"}'], [REF],
-                                         fields=("bill_found", "change_reason"))
-    assert reason_only.values == {"valid_json": 1.0, "bill_found": 1.0, "change_reason": 1.0,
-                                  "all_fields_exact": 1.0, "change_reason_balanced": 1.0}
+    reason_only = score_bill_predictions(
+        ['{"bill_found": "true", "change_reason": "roaming"}'], [REF], fields=("bill_found", "change_reason")
+    )
+    assert reason_only.values == {
+        "valid_json": 1.0,
+        "bill_found": 1.0,
+        "change_reason": 1.0,
+        "all_fields_exact": 1.0,
+        "change_reason_balanced": 1.0,
+    }
     assert metric_names(("bill_found", "bill_id")) == ("valid_json", "bill_found", "bill_id", "all_fields_exact")
     with pytest.raises(InvalidInputError, match="subset"):
         score_bill_predictions([REF], [REF], fields=("amount",))

@@ -62,8 +62,10 @@ def test_questions_quote_exactly_the_expected_bill():
 
 def test_some_questions_carry_customer_pii():
     records = generate_bill_records(300, seed=5)
+
     def has(field):
         return sum(r["customer"][field] in r["question"] for r in records)
+
     assert has("name") > 10 and has("email") > 10 and has("phone") > 5
     assert len({r["question"].split(" ")[0] for r in records}) >= 4  # several templates
 
@@ -86,7 +88,10 @@ def test_cli_writes_the_file(tmp_path: Path):
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
         [sys.executable, "-m", "steps.data.billing", "--rows", "4", "--seed", "9", "--out", str(out)],
-        cwd=root, capture_output=True, text=True, check=True,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "wrote 4 records" in done.stdout
     assert [row for _, row in read_jsonl(out)] == generate_bill_records(4, seed=9)
@@ -101,8 +106,9 @@ def test_most_questions_about_an_extra_charge_name_it_in_other_words():
         bill = next((b for b in record["bills"] if b["bill_id"] == record["expected"]["bill_id"]), None)
         if bill is not None and bill["change_reason"] != "none":
             charged.append((record["question"], bill))
-    phrasings = {reason: [t.split("{")[0] for pair in templates for t in pair]
-                 for reason, templates in _CHARGE_TEMPLATES.items()}
+    phrasings = {
+        reason: [t.split("{")[0] for pair in templates for t in pair] for reason, templates in _CHARGE_TEMPLATES.items()
+    }
     named = [q for q, bill in charged if any(q.startswith(p) for p in phrasings[bill["change_reason"]])]
     assert 0.8 <= len(named) / len(charged) <= 0.97
     for question, bill in charged:  # the line item's own label never appears in the question

@@ -53,7 +53,12 @@ def test_regression_exactly_at_the_limit_passes():
 
 
 def test_too_few_samples():
-    candidate = [bench("gsm8k", 0.40, n=10), bench("squad", 0.50), biz("all_fields_exact", 0.60, n=19), biz("bill_id", 0.35, n=1)]
+    candidate = [
+        bench("gsm8k", 0.40, n=10),
+        bench("squad", 0.50),
+        biz("all_fields_exact", 0.60, n=19),
+        biz("bill_id", 0.35, n=1),
+    ]
     decision = decide(POLICY, BASE, candidate)
     assert not decision.passed
     assert decision.reasons == [
@@ -96,6 +101,8 @@ def test_report_tables_contain_every_row_and_the_verdict():
     markdown = markdown_table(decision)
     assert markdown.count("\n| ") == len(decision.rows) + 1 and "**gate: BLOCKED**" in markdown
     assert "| gsm8k | benchmark | 0.4000 | 0.3000 | -0.1000 |" in markdown
-    passing = decide(POLICY, BASE, [bench("gsm8k", 0.4), bench("squad", 0.5), biz("all_fields_exact", 0.6), biz("bill_id", 0.3)])
+    passing = decide(
+        POLICY, BASE, [bench("gsm8k", 0.4), bench("squad", 0.5), biz("all_fields_exact", 0.6), biz("bill_id", 0.3)]
+    )
     assert summary_table(passing).splitlines()[-1] == "gate: PASS"
     assert "**gate: PASS**" in markdown_table(passing)

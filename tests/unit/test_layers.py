@@ -78,12 +78,25 @@ def test_steps_reach_backends_only_through_the_registry():
 
 
 # What the CLI and the manifests may use of the step library: its public entry points, not its internals.
-WORKFLOWS_MAY_IMPORT = ("steps.errors", "steps.settings", "steps.io", "steps.platforms", "steps.prepare_data",
-                        "steps.basemodel.build")
+WORKFLOWS_MAY_IMPORT = (
+    "steps.errors",
+    "steps.settings",
+    "steps.io",
+    "steps.platforms",
+    "steps.prepare_data",
+    "steps.basemodel.build",
+)
 
 
 def test_workflows_use_only_the_public_entry_points_of_the_step_library():
-    bad = [f"{m} imports {n}" for m, imports in MODULES.items() if _within(m, "workflows") for n in imports
-           if _within(n, "steps") and n != "steps" and not _within(n, *WORKFLOWS_MAY_IMPORT)
-           and n not in {f"steps.{p.split('.')[1]}" for p in WORKFLOWS_MAY_IMPORT}]
+    bad = [
+        f"{m} imports {n}"
+        for m, imports in MODULES.items()
+        if _within(m, "workflows")
+        for n in imports
+        if _within(n, "steps")
+        and n != "steps"
+        and not _within(n, *WORKFLOWS_MAY_IMPORT)
+        and n not in {f"steps.{p.split('.')[1]}" for p in WORKFLOWS_MAY_IMPORT}
+    ]
     assert bad == []

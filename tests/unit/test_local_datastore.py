@@ -87,7 +87,12 @@ def test_tampered_revision_is_reported(tmp_path: Path):
 
 def test_resolve_errors(tmp_path: Path):
     store = LocalDatastore(tmp_path)
-    for bad in ("s3://bucket/x", "local://datasets/ns/d", "local://datasets/ns/d@XYZ", "local://datasets/NS/d@0123456789abcdef"):
+    for bad in (
+        "s3://bucket/x",
+        "local://datasets/ns/d",
+        "local://datasets/ns/d@XYZ",
+        "local://datasets/NS/d@0123456789abcdef",
+    ):
         with pytest.raises(InvalidInputError):
             store.resolve(bad)
     with pytest.raises(NotFoundError, match="no revision of this dataset exists"):

@@ -27,10 +27,16 @@ def _accepts(contract, implementation) -> list[str]:
     if any(p.kind is p.VAR_KEYWORD for p in have.values()):
         return []
     problems = [f"no parameter {name!r}" for name in want if name != "self" and name not in have]
-    problems += [f"parameter {name!r} needs a default" for name, p in want.items()
-                 if name in have and p.default is not p.empty and have[name].default is have[name].empty]
-    problems += [f"extra required parameter {name!r}" for name, p in have.items()
-                 if name not in want and p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    problems += [
+        f"parameter {name!r} needs a default"
+        for name, p in want.items()
+        if name in have and p.default is not p.empty and have[name].default is have[name].empty
+    ]
+    problems += [
+        f"extra required parameter {name!r}"
+        for name, p in have.items()
+        if name not in want and p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
     return problems
 
 
@@ -64,8 +70,11 @@ def test_every_backend_implements_every_port(backend, port, nemo_endpoints):
 
 @pytest.mark.parametrize("model", [LocalChatModel, NimChatModel])
 def test_both_chat_models_speak_the_chat_model_contract(model):
-    problems = [f"{method}: {p}" for method in _methods(contracts.ChatModel)
-                for p in _accepts(getattr(contracts.ChatModel, method), getattr(model, method))]
+    problems = [
+        f"{method}: {p}"
+        for method in _methods(contracts.ChatModel)
+        for p in _accepts(getattr(contracts.ChatModel, method), getattr(model, method))
+    ]
     assert problems == []
 
 
@@ -75,8 +84,11 @@ def test_a_backend_that_misses_a_method_or_a_parameter_fails():
             raise NotImplementedError
 
     assert conformance("deployer", HalfDeployer()) == [
-        "deployer: not a Deployer", "deployer.ensure_base: no parameter 'base_model'",
-        "deployer.ensure_base: extra required parameter 'model'", "deployer.serve_adapter: missing"]
+        "deployer: not a Deployer",
+        "deployer.ensure_base: no parameter 'base_model'",
+        "deployer.ensure_base: extra required parameter 'model'",
+        "deployer.serve_adapter: missing",
+    ]
 
 
 def test_an_unknown_platform_is_a_clear_error(monkeypatch):

@@ -79,7 +79,7 @@ def test_test_source_rows_are_validated_with_file_line_and_field(tmp_path):
 def test_a_test_fraction_with_a_test_source_is_rejected(tmp_path):
     source = _write(tmp_path / "source.jsonl", _rows(0, 20))
     test = _write(tmp_path / "test.jsonl", _rows(20, 25))
-    with pytest.raises(InvalidInputError, match="test_fraction is 0.2.*set test_fraction to 0"):
+    with pytest.raises(InvalidInputError, match=r"test_fraction is 0\.2.*set test_fraction to 0"):
         build_splits(source, "bill-json", 0.1, 0.2, 0, test_path=test)
     with pytest.raises(InvalidInputError, match="test_fraction must be between 0 and 1"):
         build_splits(source, "bill-json", 0.1, 0.0, 0)  # 0 only with a test source

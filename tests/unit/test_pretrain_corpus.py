@@ -2,9 +2,10 @@ import itertools
 
 import pytest
 
-from steps.data import smoke_benchmarks as smoke
-from steps.basemodel.pretrain_corpus import CorpusStats, Decontamination, documents
+from steps.basemodel.decontamination import CorpusStats, Decontamination
+from steps.basemodel.pretrain_corpus import documents
 from steps.basemodel.recipe import RECIPES
+from steps.data import smoke_benchmarks as smoke
 
 DEFAULT_MIX = RECIPES["llmops/tiny-llama"]["pretrain"]["mix"]
 

@@ -29,20 +29,20 @@ def test_read_jsonl_rejects_non_objects_and_missing_files(tmp_path: Path):
     path.write_text('{"a": 1}\n[1, 2]\n', encoding="utf-8")
     with pytest.raises(InvalidInputError, match=r"rows.jsonl:2: expected a JSON object, got list"):
         read_jsonl(path)
-    with pytest.raises(NotFoundError, match="missing.jsonl"):
+    with pytest.raises(NotFoundError, match=r"missing\.jsonl"):
         read_jsonl(tmp_path / "missing.jsonl")
 
 
 def test_validation_collects_every_error_with_line_and_field():
     good = generate_bill_records(4, seed=1)
     rows = [copy.deepcopy(r) for r in good]
-    rows[0]["bills"][1]["amount"] = "a lot"          # type error, nested
-    rows[1]["unexpected"] = 1                         # extra field
-    del rows[2]["question"]                           # missing field
-    rows[2]["bills"][0]["bill_date"] = "2024-13-01"   # impossible date, same line
-    rows[3]["record_id"] = rows[0]["record_id"]        # duplicate id
+    rows[0]["bills"][1]["amount"] = "a lot"  # type error, nested
+    rows[1]["unexpected"] = 1  # extra field
+    del rows[2]["question"]  # missing field
+    rows[2]["bills"][0]["bill_date"] = "2024-13-01"  # impossible date, same line
+    rows[3]["record_id"] = rows[0]["record_id"]  # duplicate id
     with pytest.raises(InvalidInputError) as info:
-        validate_records(list(zip([10, 11, 12, 13], rows)), "bill-json", "bills.jsonl")
+        validate_records(list(zip([10, 11, 12, 13], rows, strict=True)), "bill-json", "bills.jsonl")
     message = str(info.value)
     assert "bills.jsonl:10: bills.1.amount:" in message
     assert "bills.jsonl:11: unexpected: Extra inputs are not permitted" in message
@@ -81,5 +81,5 @@ def test_chat_records_need_a_final_assistant_message():
     ok = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
     bad = {"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "?"}]}
     assert isinstance(validate_records([(1, ok)], "chat", "c")[0], ChatRecord)
-    with pytest.raises(InvalidInputError, match="c:2: messages: .*last message must be the assistant"):
+    with pytest.raises(InvalidInputError, match=r"c:2: messages: .*last message must be the assistant"):
         validate_records([(1, ok), (2, bad)], "chat", "c")

@@ -26,8 +26,11 @@ def test_split_is_deterministic_grouped_and_order_independent():
     assert _membership(split_records(shuffled, key, 0.1, 0.2, seed=42)) == _membership(first)
     assert sum(len(v) for v in first.values()) == len(rows)
     groups = {name: {r["group"] for r in part} for name, part in first.items()}
-    assert not (groups["training"] & groups["validation"] or groups["training"] & groups["testing"]
-                or groups["validation"] & groups["testing"])
+    assert not (
+        groups["training"] & groups["validation"]
+        or groups["training"] & groups["testing"]
+        or groups["validation"] & groups["testing"]
+    )
     assert _membership(split_records(rows, key, 0.1, 0.2, seed=43)) != _membership(first)
     # input order is kept inside each split
     assert first["training"] == [r for r in rows if r in first["training"]]
@@ -55,7 +58,7 @@ def test_every_split_gets_a_group_when_there_are_few(groups):
 
 
 def test_too_few_groups_and_bad_fractions_are_input_errors():
-    with pytest.raises(InvalidInputError, match="at least 3 groups.*got 2 group\\(s\\) in 4 row\\(s\\)"):
+    with pytest.raises(InvalidInputError, match=r"at least 3 groups.*got 2 group\(s\) in 4 row\(s\)"):
         split_records(_rows(2, 2), key, 0.1, 0.1, seed=0)
     for val, test in ((0.0, 0.1), (0.1, 1.0), (0.5, 0.5), (-0.1, 0.2)):
         with pytest.raises(InvalidInputError, match="fraction"):
@@ -70,7 +73,7 @@ def test_external_test_splits_into_training_and_validation_only():
     for seed in range(10):  # two groups are enough: one each
         few = split_records(_rows(2), key, 0.1, 0.0, seed=seed, external_test=True)
         assert few["training"] and few["validation"] and not few["testing"]
-    with pytest.raises(InvalidInputError, match="at least 2 groups.*training and validation"):
+    with pytest.raises(InvalidInputError, match=r"at least 2 groups.*training and validation"):
         split_records(_rows(1), key, 0.1, 0.0, seed=0, external_test=True)
     with pytest.raises(InvalidInputError, match="test_fraction must be 0"):
         split_records(rows, key, 0.1, 0.2, seed=0, external_test=True)

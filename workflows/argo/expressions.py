@@ -8,12 +8,20 @@ reuses the same `&&`/`||`/`!`/parentheses logic over task references.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from workflows.argo.errors import ExpressionError
 
 Scalar = bool | float | str
+# Ordering operators; `_eval_when` checks first that both sides are numbers or both are strings.
+_ORDERINGS: dict[str, Callable[[float | str, float | str], object]] = {
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
 Node = tuple  # ("or"|"and", l, r) | ("not", x) | ("cmp", op, l, r) | ("lit", v) | ("ref", task, prop | None)
 
 _OPERATORS = ("&&", "||", "==", "!=", "<=", ">=", "<", ">", "!", "(", ")")
@@ -82,8 +90,9 @@ class Parser:
         if not self.tokens:
             raise ExpressionError("empty expression")
         node = self.parse_or()
-        if self.peek() is not None:
-            raise ExpressionError(f"unexpected {self.peek().text!r}")  # type: ignore[union-attr]
+        extra = self.peek()
+        if extra is not None:
+            raise ExpressionError(f"unexpected {extra.text!r}")
         return node
 
     def parse_or(self) -> Node:
@@ -162,17 +171,17 @@ def _eval_when(node: Node) -> Scalar:
     if kind == "not":
         return not _as_bool(_eval_when(node[1]))
     if kind in ("and", "or"):
-        left = _as_bool(_eval_when(node[1]))
+        first = _as_bool(_eval_when(node[1]))
         if kind == "and":
-            return left and _as_bool(_eval_when(node[2]))
-        return left or _as_bool(_eval_when(node[2]))
+            return first and _as_bool(_eval_when(node[2]))
+        return first or _as_bool(_eval_when(node[2]))
     op, left, right = node[1], _eval_when(node[2]), _eval_when(node[3])
     if op in ("==", "!="):
         same = type(left) is type(right) and left == right
         return same if op == "==" else not same
     if isinstance(left, bool) or isinstance(right, bool) or type(left) is not type(right):
         raise ExpressionError(f"cannot order {left!r} {op} {right!r}: both sides must be numbers or both strings")
-    return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[op]  # type: ignore[operator]
+    return bool(_ORDERINGS[op](left, right))
 
 
 def _as_bool(value: Scalar) -> bool:

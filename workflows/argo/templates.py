@@ -43,8 +43,10 @@ def ref_owner(ref: dict[str, Any]) -> str:
 def field_name_problem(name: str) -> str | None:
     """Why Argo rejects `name` as a task or template name, or None when it is valid."""
     if len(name) > FIELD_NAME_MAX or not FIELD_NAME.match(name):
-        return (f"name {name!r} must be alphanumerics and '-', start with an alphanumeric, and have at most "
-                f"{FIELD_NAME_MAX} characters")
+        return (
+            f"name {name!r} must be alphanumerics and '-', start with an alphanumeric, and have at most "
+            f"{FIELD_NAME_MAX} characters"
+        )
     return None
 
 
@@ -133,8 +135,10 @@ class Manifests:
         kind = kind or manifest.get("kind")
         name = (manifest.get("metadata") or {}).get("name")
         if kind not in MANIFEST_KINDS or not name:
-            raise ManifestError(f"manifest {kind or '<no kind>'}/{name or '<no name>'}: "
-                                "expected a named WorkflowTemplate or ClusterWorkflowTemplate")
+            raise ManifestError(
+                f"manifest {kind or '<no kind>'}/{name or '<no name>'}: "
+                "expected a named WorkflowTemplate or ClusterWorkflowTemplate"
+            )
         owner = owner_key(kind, name)
         self.manifests[owner] = manifest
         return owner

@@ -7,15 +7,16 @@ so a persisted table can be resumed in another process.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from workflows.argo.depends import Depends, task_depends
+from workflows.local_runner.dag_nodes import dag_ending, task_node, template_node
 from workflows.local_runner.errors import RunnerError, StateError
 from workflows.local_runner.fanout import aggregate, item_label, loop_items
 from workflows.local_runner.inputs import approval_values, dag_outputs, default_outputs, resolve_inputs, supplied_names
 from workflows.local_runner.manifests import Template, TemplateIndex
-from workflows.local_runner.results import FAILED, NODE_TYPES, NodeResult
+from workflows.local_runner.results import FAILED, NodeResult
 from workflows.local_runner.substitution import NO_ITEM, MissingOutput, RuntimeScope, WorkflowVars
 from workflows.local_runner.tasks import dag_scope, false_when, outcome_of, task_arguments
 
@@ -23,7 +24,7 @@ Event = tuple[str, str, str]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Engine:
@@ -45,10 +46,8 @@ class Engine:
 
     def start(self, name: str, display_name: str, template: Template, inputs: dict[str, str], error: str = "") -> None:
         """Create a root node (the entrypoint, or the exit handler); with `error`, it is created in phase Error."""
-        node = NodeResult(
-            name=name, display_name=display_name, type=NODE_TYPES[template.kind], template=template.name,
-            template_owner=template.owner, inputs=inputs, phase="Error" if error else "Pending", message=error,
-        )
+        phase = "Error" if error else "Pending"
+        node = template_node(template, name, display_name, inputs=inputs, phase=phase, message=error)
         self._add(node)
         if not error:
             self._begin(node, template)
@@ -73,7 +72,9 @@ class Engine:
         node.phase, node.started = "Running", utcnow()
         self._event(node)
 
-    def finish(self, name: str, phase: str, message: str = "", outputs: dict[str, str] | None = None, **extra: Any) -> None:
+    def finish(
+        self, name: str, phase: str, message: str = "", outputs: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         node = self.nodes[name]
         node.phase, node.message = phase, message
         if outputs is not None:
@@ -214,19 +215,15 @@ class Engine:
             changed = True
             if not satisfied:
                 target = self.index.resolve_task(template.owner, task, template.path)
-                self._add(self._node_for(dag, task, target, f"{dag.name}.{task['name']}", str(task["name"]), dag.name,
-                                         phase="Omitted", message=f"depends '{depends.text}' is false"))
+                node = task_node(task, target, f"{dag.name}.{task['name']}", str(task["name"]), dag.name)
+                node.phase, node.message = "Omitted", f"depends '{depends.text}' is false"
+                self._add(node)
                 continue
             self._create_task(dag, template, index, task)
         if changed or any(not self.nodes[c].complete for c in dag.children):
             return changed
         self._complete_dag(dag, template, handled)
         return True
-
-    def _node_for(self, dag: NodeResult, task: dict[str, Any], target: Template, name: str, display: str,
-                  parent: str, **fields: Any) -> NodeResult:
-        return NodeResult(name=name, display_name=display, type=NODE_TYPES[target.kind], template=target.name,
-                          template_owner=target.owner, parent=parent, task=str(task["name"]), **fields)
 
     def _create_task(self, dag: NodeResult, template: Template, index: int, task: dict[str, Any]) -> None:
         where = f"{template.path}.dag.tasks[{index}]"
@@ -235,23 +232,33 @@ class Engine:
         try:
             items = loop_items(task, dag_scope(self.nodes, self.wf, dag), where)
         except (RunnerError, MissingOutput) as err:
-            self._add(self._node_for(dag, task, target, name, display, dag.name, phase="Error", message=str(err)))
+            self._add(task_node(task, target, name, display, dag.name, phase="Error", message=str(err)))
             return
         if items is None:
             self._instantiate(dag, task, where, target, name, display, NO_ITEM, dag.name, None)
             return
-        group = NodeResult(name=name, display_name=display, type="TaskGroup", template=target.name,
-                           template_owner=target.owner, parent=dag.name, task=display, phase="Running", started=utcnow())
-        self._add(group)
+        self._add(task_node(task, target, name, display, dag.name, type="TaskGroup", phase="Running", started=utcnow()))
         if not items:
             self.finish(name, "Skipped", "Skipped, empty params")
         for k, item in enumerate(items):
             label = item_label(item)
-            self._instantiate(dag, task, where, target, f"{name}({k}:{label})", f"{display}({k}:{label})", item, name, k)
+            self._instantiate(
+                dag, task, where, target, f"{name}({k}:{label})", f"{display}({k}:{label})", item, name, k
+            )
 
-    def _instantiate(self, dag: NodeResult, task: dict[str, Any], where: str, target: Template, name: str,
-                     display: str, item: Any, parent: str, index: int | None) -> None:
-        node = self._node_for(dag, task, target, name, display, parent, index=index)
+    def _instantiate(
+        self,
+        dag: NodeResult,
+        task: dict[str, Any],
+        where: str,
+        target: Template,
+        name: str,
+        display: str,
+        item: Any,
+        parent: str,
+        index: int | None,
+    ) -> None:
+        node = task_node(task, target, name, display, parent, index=index)
         scope = dag_scope(self.nodes, self.wf, dag, item)
         try:
             when = false_when(task, scope, where)
@@ -260,8 +267,9 @@ class Engine:
                 node.outputs = default_outputs(target)
                 self._add(node)
                 return
-            node.inputs = resolve_inputs(target, task_arguments(task, scope, where), RuntimeScope(self.wf),
-                                         f"task {display!r}")
+            node.inputs = resolve_inputs(
+                target, task_arguments(task, scope, where), RuntimeScope(self.wf), f"task {display!r}"
+            )
         except (RunnerError, MissingOutput) as err:
             node.phase, node.message = "Error", str(err)
             self._add(node)
@@ -270,15 +278,9 @@ class Engine:
         self._begin(node, target)
 
     def _complete_dag(self, dag: NodeResult, template: Template, handled: set[str]) -> None:
-        children = [self.nodes[c] for c in dag.children]
-        failed = [c for c in children if c.phase in FAILED and c.task not in handled]
-        if self.terminated:
-            self.finish(dag.name, "Failed", self.terminated)
-            return
-        if failed:
-            phase = "Failed" if any(c.phase == "Failed" for c in failed) else "Error"
-            first = failed[0]
-            self.finish(dag.name, phase, f"child '{first.display_name}' {first.phase.lower()}: {first.message}")
+        ending = dag_ending([self.nodes[c] for c in dag.children], handled, self.terminated)
+        if ending is not None:
+            self.finish(dag.name, *ending)
             return
         try:
             outputs = dag_outputs(template, dag_scope(self.nodes, self.wf, dag))

@@ -37,5 +37,10 @@ class StateError(RunnerError):
 
 
 __all__ = [
-    "ExpressionError", "InputError", "RunnerError", "StateError", "UnresolvedReferenceError", "UnsupportedFieldError",
+    "ExpressionError",
+    "InputError",
+    "RunnerError",
+    "StateError",
+    "UnresolvedReferenceError",
+    "UnsupportedFieldError",
 ]

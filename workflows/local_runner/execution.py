@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import threading
@@ -155,7 +156,9 @@ def _attempt(
     return "Succeeded", "", outputs, result, interval
 
 
-def _pump(stream: IO[bytes] | None, log: IO[str], lock: threading.Lock, secrets: list[str], keep: Callable[[str], None]) -> None:
+def _pump(
+    stream: IO[bytes] | None, log: IO[str], lock: threading.Lock, secrets: list[str], keep: Callable[[str], None]
+) -> None:
     if stream is None:
         return
     for raw in iter(stream.readline, b""):
@@ -170,7 +173,12 @@ def _pump(stream: IO[bytes] | None, log: IO[str], lock: threading.Lock, secrets:
 def _wait(proc: subprocess.Popen[bytes], start: float, deadline_s: float | None, cancel: Cancel) -> str | None:
     """Wait for exit; kill the process group on deadline or cancel and return why, else None."""
     done = threading.Event()
-    threading.Thread(target=lambda: (proc.wait(), done.set()), daemon=True).start()
+
+    def watch() -> None:
+        proc.wait()
+        done.set()
+
+    threading.Thread(target=watch, daemon=True).start()
     while not done.wait(0.1):
         reason = None
         if cancel.event.is_set():
@@ -194,3 +202,12 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def run_and_report(job: ScriptJob, cancel: Cancel, done: queue.Queue[tuple[str, JobOutcome]]) -> None:
+    """Worker thread body: always reports back, so the main loop never waits for a lost step."""
+    try:
+        outcome = run_job(job, cancel)
+    except Exception as err:
+        outcome = JobOutcome("Error", f"the local runner could not run the step: {type(err).__name__}: {err}")
+    done.put((job.node_name, outcome))

@@ -16,7 +16,9 @@ def loop_items(task: dict[str, Any], scope: Scope, where: str) -> list[Any] | No
         items = task["withItems"]
         if not isinstance(items, list):
             raise RunnerError(f"{where}.withItems: expected a list")
-        return [substitute(i, scope, f"{where}.withItems[{n}]") if isinstance(i, str) else i for n, i in enumerate(items)]
+        return [
+            substitute(i, scope, f"{where}.withItems[{n}]") if isinstance(i, str) else i for n, i in enumerate(items)
+        ]
     if "withParam" in task:
         text = substitute(text_of(task["withParam"]), scope, f"{where}.withParam")
         try:

@@ -2,13 +2,16 @@
 
 No-op fields (accepted, no local effect):
 
-| Where | Field | Why it has no local effect |
-|---|---|---|
-| metadata | name, generateName, namespace, labels, annotations | identity only; `name`/`namespace` feed `{{workflow.*}}` |
-| Workflow / WorkflowTemplate spec | serviceAccountName, podGC, ttlStrategy, podMetadata, workflowMetadata, archiveLogs, nodeSelector, tolerations, affinity, podSpecPatch, priorityClassName, imagePullSecrets, securityContext | pod scheduling, identity, clean-up and archiving: cluster concerns |
-| template | nodeSelector, tolerations, affinity, podSpecPatch, metadata, serviceAccountName, priorityClassName | pod scheduling and pod metadata |
-| template.script | image, resources, imagePullPolicy | the step runs in the runner's Python environment on this machine |
-| parameter | description | documentation for the Argo UI form |
+- metadata: name, generateName, namespace, labels, annotations. Identity only; `name`/`namespace` feed
+  `{{workflow.*}}`.
+- Workflow / WorkflowTemplate spec: serviceAccountName, podGC, ttlStrategy, podMetadata, workflowMetadata,
+  archiveLogs, nodeSelector, tolerations, affinity, podSpecPatch, priorityClassName, imagePullSecrets,
+  securityContext. Pod scheduling, identity, clean-up and archiving: cluster concerns.
+- template: nodeSelector, tolerations, affinity, podSpecPatch, metadata, serviceAccountName, priorityClassName.
+  Pod scheduling and pod metadata.
+- template.script: image, resources, imagePullPolicy. The step runs in the runner's Python environment on this
+  machine.
+- parameter: description. Documentation for the Argo UI form.
 
 Fields with a local meaning: `script.env[].valueFrom.secretKeyRef` / `configMapKeyRef` take the value of the
 runner's own environment variable with the env entry's name (absent + `optional` -> skipped; absent otherwise ->
@@ -115,9 +118,7 @@ SPEC_COMMON: dict[str, Rule] = {
     "activeDeadlineSeconds": LEAF,
     **SPEC_NOOPS,
 }
-TEMPLATE_OWNER = Obj(
-    {"apiVersion": LEAF, "kind": LEAF, "metadata": METADATA, "spec": Obj(SPEC_COMMON)}
-)
+TEMPLATE_OWNER = Obj({"apiVersion": LEAF, "kind": LEAF, "metadata": METADATA, "spec": Obj(SPEC_COMMON)})
 WORKFLOW = Obj(
     {
         "apiVersion": LEAF,
@@ -131,7 +132,9 @@ WORKFLOW = Obj(
 
 REJECTED_TYPES = {
     "steps": "'steps' templates are not supported by the local runner; use a DAG",
-    "container": "'container' templates are not supported by the local runner; use a Hera runner Script (constructor='runner')",
+    "container": (
+        "'container' templates are not supported by the local runner; use a Hera runner Script (constructor='runner')"
+    ),
     "containerSet": "'containerSet' templates are not supported by the local runner; use a DAG of Scripts",
     "resource": "'resource' templates (Kubernetes objects) are not supported by the local runner",
     "http": "'http' templates are not supported by the local runner; call the endpoint from a Script",
@@ -150,12 +153,19 @@ _INPUTS = Obj(
 
 def _outputs(value_from: Mapping[str, Rule]) -> Obj:
     parameter = Obj(
-        {"name": LEAF, "valueFrom": Obj({**value_from, "default": LEAF}), "globalName": LEAF, "description": Noop("UI documentation")}
+        {
+            "name": LEAF,
+            "valueFrom": Obj({**value_from, "default": LEAF}),
+            "globalName": LEAF,
+            "description": Noop("UI documentation"),
+        }
     )
     return Obj(
         {
             "parameters": ListOf(parameter),
-            "artifacts": Reject("output artifacts are not supported by the local runner; return a path or URI as a parameter"),
+            "artifacts": Reject(
+                "output artifacts are not supported by the local runner; return a path or URI as a parameter"
+            ),
         }
     )
 
@@ -254,6 +264,8 @@ def template_kind(body: Any, path: str) -> str:
     kind = kinds[0]
     for key in body:
         if key not in TEMPLATE_SCHEMAS[kind].fields and any(key in s.fields for s in TEMPLATE_SCHEMAS.values()):
-            raise UnsupportedFieldError(f"{path}.{key}", f"'{key}' is not supported on {kind} templates by the local runner")
+            raise UnsupportedFieldError(
+                f"{path}.{key}", f"'{key}' is not supported on {kind} templates by the local runner"
+            )
     check(body, TEMPLATE_SCHEMAS[kind], path)
     return kind

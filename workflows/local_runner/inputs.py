@@ -15,9 +15,7 @@ def enum_of(param: dict[str, Any]) -> list[str]:
     return [text_of(value) for value in param.get("enum") or []]
 
 
-def resolve_inputs(
-    template: Template, given: dict[str, Any], defaults_scope: Scope, who: str
-) -> dict[str, str]:
+def resolve_inputs(template: Template, given: dict[str, Any], defaults_scope: Scope, who: str) -> dict[str, str]:
     """Input values for invoking `template`: given arguments, else `value`, else `default`.
 
     `who` names the caller for messages (e.g. "task 'train'"); `defaults_scope` resolves tags in defaults.
@@ -37,9 +35,12 @@ def resolve_inputs(
         if value is MISSING:
             fallback = param.get("value", param.get("default"))
             if fallback is None:
-                why = "an output of a skipped task it references has no default" if name in given else "it has no default"
+                why = (
+                    "an output of a skipped task it references has no default" if name in given else "it has no default"
+                )
                 raise InputError(
-                    f"{who}: required input {name!r} of template {template.name!r} is missing ({why}); pass it in arguments.parameters"
+                    f"{who}: required input {name!r} of template {template.name!r} is missing ({why}); "
+                    "pass it in arguments.parameters"
                 )
             value = substitute(text_of(fallback), defaults_scope, f"{template.path}.inputs.parameters[{index}]")
         check_enum(param, text_of(value), who)
@@ -105,7 +106,9 @@ def dag_outputs(template: Template, scope: Scope) -> dict[str, str]:
         value_from = param.get("valueFrom") or {}
         path = f"{template.path}.outputs.parameters[{k}].valueFrom"
         try:
-            outputs[str(param["name"])] = substitute(text_of(value_from.get("parameter", "")), scope, f"{path}.parameter")
+            outputs[str(param["name"])] = substitute(
+                text_of(value_from.get("parameter", "")), scope, f"{path}.parameter"
+            )
         except MissingOutput:
             if "default" not in value_from:
                 raise

@@ -7,6 +7,7 @@ field checks (allow-lists and the table of accepted no-op fields live in `fields
 from __future__ import annotations
 
 import copy
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,13 @@ from typing import Any
 import yaml
 
 from workflows.argo.templates import (
-    Manifests, call_of, find_template, input_parameters, output_parameters, ref_owner, template_names,
+    Manifests,
+    call_of,
+    find_template,
+    input_parameters,
+    output_parameters,
+    ref_owner,
+    template_names,
 )
 from workflows.local_runner.errors import InputError, RunnerError, UnsupportedFieldError
 from workflows.local_runner.fields import TEMPLATE_OWNER, WORKFLOW, check, template_kind
@@ -105,6 +112,14 @@ class ResolvedWorkflow:
     annotations: dict[str, str] = field(default_factory=dict)
 
 
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes generateName suffix alphabet
+
+
+def generate_name(prefix: str) -> str:
+    """A name from `generateName`: the prefix and five random characters, as Kubernetes makes it."""
+    return prefix + "".join(secrets.choice(_NAME_ALPHABET) for _ in range(5))
+
+
 def resolve_workflow(
     workflow: dict[str, Any], index: TemplateIndex, make_name: Callable[[str], str]
 ) -> ResolvedWorkflow:
@@ -119,7 +134,8 @@ def resolve_workflow(
     if ref is not None:
         if "templates" in spec:
             raise UnsupportedFieldError(
-                "Workflow spec.templates", "inline templates next to workflowTemplateRef are not supported by the local runner"
+                "Workflow spec.templates",
+                "inline templates next to workflowTemplateRef are not supported by the local runner",
             )
         owner = ref_owner(ref)
         if owner not in index.manifests:

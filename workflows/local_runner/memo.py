@@ -20,7 +20,7 @@ from pathlib import Path
 try:  # POSIX only; on other systems the thread lock alone serialises writers of this process
     import fcntl
 except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no fcntl module here; the lock code checks for None
 
 _LOCKS: dict[Path, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()

@@ -57,6 +57,28 @@ class RunTimings(BaseModel):
     nodes: dict[str, NodeTiming] = Field(default_factory=dict)
 
 
+def run_timings(total: float, intervals: list[tuple[float, float]], nodes: dict[str, NodeResult]) -> RunTimings:
+    """The timings of a call that took `total` seconds and ran step processes over `intervals` (start, end)."""
+    busy = _union_length(intervals)
+    return RunTimings(
+        total_s=total,
+        subprocess_s=sum(e - s for s, e in intervals),
+        busy_s=busy,
+        overhead_s=max(0.0, total - busy),
+        nodes={n.name: NodeTiming(subprocess_s=n.subprocess_s, total_s=n.duration_s) for n in nodes.values()},
+    )
+
+
+def _union_length(intervals: list[tuple[float, float]]) -> float:
+    total, end = 0.0, float("-inf")
+    for s, e in sorted(intervals):
+        if e <= end:
+            continue
+        total += e - max(s, end)
+        end = e
+    return total
+
+
 class RunResult(BaseModel):
     phase: str  # "Succeeded" | "Failed" | "Error" | "Suspended"
     workflow_name: str
@@ -84,8 +106,14 @@ class RunResult(BaseModel):
 def workflow_failures(nodes: dict[str, NodeResult]) -> str:
     """`{{workflow.failures}}`: JSON list of the failed step and suspend nodes."""
     items = [
-        {"displayName": n.display_name, "message": n.message, "templateName": n.template, "phase": n.phase,
-         "podName": n.name, "finishedAt": n.finished.isoformat() if n.finished else ""}
+        {
+            "displayName": n.display_name,
+            "message": n.message,
+            "templateName": n.template,
+            "phase": n.phase,
+            "podName": n.name,
+            "finishedAt": n.finished.isoformat() if n.finished else "",
+        }
         for n in nodes.values()
         if n.phase in FAILED and n.type in ("Pod", "Suspend")
     ]

@@ -5,30 +5,35 @@ from __future__ import annotations
 import copy
 import os
 import queue
-import secrets
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from workflows.local_runner.engine import Engine
 from workflows.local_runner.errors import RunnerError, StateError
-from workflows.local_runner.execution import Cancel, JobOutcome, ScriptJob, run_job
+from workflows.local_runner.execution import Cancel, JobOutcome, ScriptJob, run_and_report
 from workflows.local_runner.inputs import resolve_inputs
-from workflows.local_runner.manifests import TemplateIndex, resolve_workflow
+from workflows.local_runner.manifests import TemplateIndex, generate_name, resolve_workflow
 from workflows.local_runner.memo import MemoCache
-from workflows.local_runner.results import NodeTiming, RunResult, RunTimings, workflow_failures
-from workflows.local_runner.scripts import deadline_seconds, memo_settings, output_specs, resolve_env, retry_plan, script_entrypoint
+from workflows.local_runner.results import RunResult, run_timings, workflow_failures
+from workflows.local_runner.scripts import (
+    deadline_seconds,
+    memo_settings,
+    output_specs,
+    resolve_env,
+    retry_plan,
+    script_entrypoint,
+)
 from workflows.local_runner.state import RunState, RunStore
-from workflows.local_runner.substitution import RuntimeScope, WorkflowVars
+from workflows.local_runner.substitution import RuntimeScope
 from workflows.local_runner.validate import validate_run
 
 EventCallback = Callable[[str, str, str], None]
-_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes generateName suffix alphabet
 WORKFLOW_DEADLINE = "activeDeadlineSeconds exceeded (workflow)"
 
 
@@ -61,36 +66,50 @@ class LocalRunner:
     def run(self, workflow: dict[str, Any]) -> RunResult:
         """Run until the workflow completes or waits at a suspend node (phase "Suspended")."""
         index = TemplateIndex(self.templates)
-        resolved = resolve_workflow(copy.deepcopy(workflow), index, _generate_name)
+        resolved = resolve_workflow(copy.deepcopy(workflow), index, generate_name)
         store = RunStore(self.state_dir, resolved.name)
         if store.exists():
-            raise RunnerError(f"a run named {resolved.name!r} already exists in {store.directory}; delete it or use generateName")
+            raise RunnerError(
+                f"a run named {resolved.name!r} already exists in {store.directory}; delete it or use generateName"
+            )
         validate_run(index, resolved)
-        created = datetime.now(timezone.utc).replace(microsecond=0)
+        created = datetime.now(UTC).replace(microsecond=0)
         limit = min(self.parallelism, resolved.parallelism or self.parallelism)
         state = RunState(
-            workflow_name=resolved.name, uid=str(uuid.uuid4()), namespace=resolved.namespace, created=created,
-            owner=resolved.owner, entrypoint=resolved.entrypoint, on_exit=resolved.on_exit, parallelism=limit,
-            active_deadline_s=resolved.active_deadline_s, parameters=resolved.parameters, labels=resolved.labels,
+            workflow_name=resolved.name,
+            uid=str(uuid.uuid4()),
+            namespace=resolved.namespace,
+            created=created,
+            owner=resolved.owner,
+            entrypoint=resolved.entrypoint,
+            on_exit=resolved.on_exit,
+            parallelism=limit,
+            active_deadline_s=resolved.active_deadline_s,
+            parameters=resolved.parameters,
+            labels=resolved.labels,
             annotations=resolved.annotations,
         )
-        engine = Engine(index, _workflow_vars(state), state.nodes, self.auto_approve)
+        engine = Engine(index, state.workflow_vars(), state.nodes, self.auto_approve)
         entry = index.template(resolved.owner, resolved.entrypoint, "Workflow spec.entrypoint")
         store.save_manifests(workflow, self.templates)
         engine.start(resolved.name, resolved.name, entry, self._root_inputs(entry, engine, "spec.entrypoint"))
         return self._drive(store, state, engine)
 
-    def resume(self, workflow_name: str, approve: bool = True, parameters: Mapping[str, str] | None = None) -> RunResult:
+    def resume(
+        self, workflow_name: str, approve: bool = True, parameters: Mapping[str, str] | None = None
+    ) -> RunResult:
         """Continue a suspended run: approve (supplied outputs from `parameters`, else "YES"/defaults) or reject."""
         store = RunStore(self.state_dir, workflow_name)
         state = store.load()
         if state.phase != "Suspended":
-            raise StateError(f"workflow {workflow_name!r} is {state.phase}, not Suspended; only a suspended run can be resumed")
+            raise StateError(
+                f"workflow {workflow_name!r} is {state.phase}, not Suspended; only a suspended run can be resumed"
+            )
         workflow, templates = store.load_manifests()
         index = TemplateIndex(templates)
         if state.owner.startswith("Workflow/"):
             index.add({**workflow, "metadata": {**(workflow.get("metadata") or {}), "name": workflow_name}}, "Workflow")
-        engine = Engine(index, _workflow_vars(state), state.nodes, self.auto_approve)
+        engine = Engine(index, state.workflow_vars(), state.nodes, self.auto_approve)
         if f"{workflow_name}.onExit" not in state.nodes:
             engine.terminated = state.terminated
         engine.resume(approve, {str(k): str(v) for k, v in (parameters or {}).items()})
@@ -140,7 +159,7 @@ class LocalRunner:
                         continue
                     engine.mark_running(name)
                     running.add(name)
-                    executor.submit(_work, job, cancel, done)
+                    executor.submit(run_and_report, job, cancel, done)
                 flush()
                 if launched_sync:
                     continue
@@ -160,8 +179,15 @@ class LocalRunner:
                     continue
                 running.discard(name)
                 intervals.extend(outcome.intervals)
-                engine.finish(name, outcome.phase, outcome.message, outcome.outputs, result=outcome.result,
-                              attempts=outcome.attempts, subprocess_s=outcome.subprocess_s)
+                engine.finish(
+                    name,
+                    outcome.phase,
+                    outcome.message,
+                    outcome.outputs,
+                    result=outcome.result,
+                    attempts=outcome.attempts,
+                    subprocess_s=outcome.subprocess_s,
+                )
                 if outcome.phase == "Succeeded" and name in memo_keys:
                     self.memo.put(*memo_keys[name], outcome.outputs, outcome.result)
         except BaseException:
@@ -215,11 +241,18 @@ class LocalRunner:
             step_env, secret_values = resolve_env(template, scope, {**os.environ, **self.env})
             threads = str(max(1, (os.cpu_count() or 1) // limit))
             return ScriptJob(
-                node_name=name, entrypoint=script_entrypoint(template), inputs=node.inputs,
-                env={**os.environ, "LLMOPS_THREADS": threads, **self.env, **step_env}, secrets=secret_values,
-                outputs=output_specs(template, scope), deadline_s=deadline_seconds(template, scope),
-                retry=retry_plan(template, scope), log_path=store.log_path(name),
-                work_dir=lambda attempt: store.work_dir(name, attempt), python=self.python, cwd=self.cwd,
+                node_name=name,
+                entrypoint=script_entrypoint(template),
+                inputs=node.inputs,
+                env={**os.environ, "LLMOPS_THREADS": threads, **self.env, **step_env},
+                secrets=secret_values,
+                outputs=output_specs(template, scope),
+                deadline_s=deadline_seconds(template, scope),
+                retry=retry_plan(template, scope),
+                log_path=store.log_path(name),
+                work_dir=lambda attempt: store.work_dir(name, attempt),
+                python=self.python,
+                cwd=self.cwd,
             )
         except RunnerError as err:
             engine.finish(name, "Error", str(err))
@@ -240,49 +273,19 @@ class LocalRunner:
         if exit_node is not None and exit_node.phase != "Succeeded":
             state.message = f"{state.message}; exit handler {exit_node.phase}: {exit_node.message}".lstrip("; ")
 
-    def _result(self, state: RunState, store: RunStore, total: float, intervals: list[tuple[float, float]]) -> RunResult:
-        busy = _union_length(intervals)
-        timings = RunTimings(
-            total_s=total, subprocess_s=sum(e - s for s, e in intervals), busy_s=busy, overhead_s=max(0.0, total - busy),
-            nodes={n.name: NodeTiming(subprocess_s=n.subprocess_s, total_s=n.duration_s) for n in state.nodes.values()},
-        )
+    def _result(
+        self, state: RunState, store: RunStore, total: float, intervals: list[tuple[float, float]]
+    ) -> RunResult:
         exit_node = state.nodes.get(f"{state.workflow_name}.onExit")
         return RunResult(
-            phase=state.phase, workflow_name=state.workflow_name, uid=state.uid, message=state.message,
-            nodes=dict(state.nodes), outputs=dict(state.global_outputs), exit_handler=exit_node,
-            exit_outputs=dict(exit_node.outputs) if exit_node else {}, timings=timings, state_dir=store.directory,
+            phase=state.phase,
+            workflow_name=state.workflow_name,
+            uid=state.uid,
+            message=state.message,
+            nodes=dict(state.nodes),
+            outputs=dict(state.global_outputs),
+            exit_handler=exit_node,
+            exit_outputs=dict(exit_node.outputs) if exit_node else {},
+            timings=run_timings(total, intervals, state.nodes),
+            state_dir=store.directory,
         )
-
-
-def _work(job: ScriptJob, cancel: Cancel, done: queue.Queue[tuple[str, JobOutcome]]) -> None:
-    """Worker thread body: always reports back, so the main loop never waits for a lost step."""
-    try:
-        outcome = run_job(job, cancel)
-    except Exception as err:  # noqa: BLE001 - any runner-side failure becomes the node's Error
-        outcome = JobOutcome("Error", f"the local runner could not run the step: {type(err).__name__}: {err}")
-    done.put((job.node_name, outcome))
-
-
-def _workflow_vars(state: RunState) -> WorkflowVars:
-    exit_prefix = f"{state.workflow_name}.onExit"
-    before_exit = {k: n for k, n in state.nodes.items() if not k.startswith(exit_prefix)}
-    return WorkflowVars(
-        name=state.workflow_name, uid=state.uid, namespace=state.namespace,
-        creation_timestamp=state.created.strftime("%Y-%m-%dT%H:%M:%SZ"), parameters=state.parameters,
-        outputs=state.global_outputs, labels=state.labels, annotations=state.annotations, status=state.exit_status,
-        failures=workflow_failures(before_exit) if state.exit_status else None, duration=state.active_elapsed_s,
-    )
-
-
-def _generate_name(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(_NAME_ALPHABET) for _ in range(5))
-
-
-def _union_length(intervals: list[tuple[float, float]]) -> float:
-    total, end = 0.0, float("-inf")
-    for s, e in sorted(intervals):
-        if e <= end:
-            continue
-        total += e - max(s, end)
-        end = e
-    return total

@@ -29,11 +29,13 @@ def script_entrypoint(template: Template) -> str:
     args = script.get("args")
     if not (isinstance(args, list) and len(args) == 4 and args[:3] == RUNNER_ARGS and ":" in str(args[3])):
         raise UnsupportedFieldError(
-            f"{path}.args", f"{args!r}: expected [-m, hera.workflows.runner, -e, module:function] (Script(constructor='runner'))"
+            f"{path}.args",
+            f"{args!r}: expected [-m, hera.workflows.runner, -e, module:function] (Script(constructor='runner'))",
         )
     if str(script.get("source", "")).replace(" ", "") != "{{inputs.parameters}}":
         raise UnsupportedFieldError(
-            f"{path}.source", "only '{{inputs.parameters}}' (Hera's runner constructor) is supported by the local runner"
+            f"{path}.source",
+            "only '{{inputs.parameters}}' (Hera's runner constructor) is supported by the local runner",
         )
     return str(args[3])
 
@@ -62,10 +64,15 @@ def output_specs(template: Template, scope: Scope) -> list[OutputSpec]:
         if not file.startswith(prefix):
             raise UnsupportedFieldError(
                 f"{path}.path",
-                f"{file!r}: the local runner reads output parameters only from under {prefix} (hera__outputs_directory)",
+                f"{file!r}: the local runner reads output parameters only from under {prefix} "
+                "(hera__outputs_directory)",
             )
-        default = substitute_value(text_of(value_from["default"]), scope, f"{path}.default") if "default" in value_from else None
-        specs.append(OutputSpec(str(param["name"]), file[len(prefix):], default))
+        default = (
+            substitute_value(text_of(value_from["default"]), scope, f"{path}.default")
+            if "default" in value_from
+            else None
+        )
+        specs.append(OutputSpec(str(param["name"]), file[len(prefix) :], default))
     return specs
 
 
@@ -84,8 +91,11 @@ def resolve_env(template: Template, scope: Scope, available: Mapping[str, str]) 
             env[name] = str(substitute_value(text_of(entry["value"]), scope, f"{path}.value"))
             continue
         value_from = entry.get("valueFrom") or {}
-        kind, ref = ("Secret", value_from.get("secretKeyRef")) if "secretKeyRef" in value_from else (
-            "ConfigMap", value_from.get("configMapKeyRef"))
+        kind, ref = (
+            ("Secret", value_from.get("secretKeyRef"))
+            if "secretKeyRef" in value_from
+            else ("ConfigMap", value_from.get("configMapKeyRef"))
+        )
         if not ref:
             raise RunnerError(f"{path}: env {name!r} needs value or valueFrom.secretKeyRef/configMapKeyRef")
         if name in available:
@@ -127,7 +137,9 @@ def retry_plan(template: Template, scope: Scope) -> RetryPlan | None:
         return None
     path = f"{template.path}.retryStrategy"
     if "limit" not in strategy:
-        raise UnsupportedFieldError(f"{path}.limit", "an unlimited retryStrategy is not supported by the local runner; set limit")
+        raise UnsupportedFieldError(
+            f"{path}.limit", "an unlimited retryStrategy is not supported by the local runner; set limit"
+        )
     limit_text = substitute_value(text_of(strategy["limit"]), scope, f"{path}.limit")
     try:
         limit = int(limit_text)

@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from workflows.local_runner.errors import StateError
-from workflows.local_runner.results import NodeResult
+from workflows.local_runner.results import NodeResult, workflow_failures
+from workflows.local_runner.substitution import WorkflowVars
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._()=:,+-]")
 
@@ -43,6 +44,24 @@ class RunState(BaseModel):
     terminated: str | None = None
     exit_status: str | None = None  # {{workflow.status}} once the exit handler started
     nodes: dict[str, NodeResult] = Field(default_factory=dict)
+
+    def workflow_vars(self) -> WorkflowVars:
+        """The run's `{{workflow.*}}` values; `failures` lists the failed nodes before the exit handler."""
+        exit_prefix = f"{self.workflow_name}.onExit"
+        before_exit = {k: n for k, n in self.nodes.items() if not k.startswith(exit_prefix)}
+        return WorkflowVars(
+            name=self.workflow_name,
+            uid=self.uid,
+            namespace=self.namespace,
+            creation_timestamp=self.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            parameters=self.parameters,
+            outputs=self.global_outputs,
+            labels=self.labels,
+            annotations=self.annotations,
+            status=self.exit_status,
+            failures=workflow_failures(before_exit) if self.exit_status else None,
+            duration=self.active_elapsed_s,
+        )
 
 
 def safe_name(name: str) -> str:

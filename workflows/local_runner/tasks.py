@@ -12,7 +12,13 @@ from workflows.argo.expressions import evaluate_when
 from workflows.local_runner.inputs import MISSING
 from workflows.local_runner.results import NodeResult
 from workflows.local_runner.substitution import (
-    NO_ITEM, MissingOutput, RuntimeScope, TaskView, WorkflowVars, substitute, text_of,
+    NO_ITEM,
+    MissingOutput,
+    RuntimeScope,
+    TaskView,
+    WorkflowVars,
+    substitute,
+    text_of,
 )
 
 
@@ -51,8 +57,9 @@ def task_arguments(task: dict[str, Any], scope: RuntimeScope, where: str) -> dic
     given: dict[str, Any] = {}
     for k, param in enumerate(((task.get("arguments") or {}).get("parameters")) or []):
         try:
-            given[str(param["name"])] = substitute(text_of(param.get("value", "")), scope,
-                                                   f"{where}.arguments.parameters[{k}].value")
+            given[str(param["name"])] = substitute(
+                text_of(param.get("value", "")), scope, f"{where}.arguments.parameters[{k}].value"
+            )
         except MissingOutput:
             given[str(param["name"])] = MISSING
     return given

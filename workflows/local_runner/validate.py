@@ -23,8 +23,15 @@ PLACEHOLDER = "1"  # parses as a number, a duration and a word, so typed fields 
 
 
 class StaticScope:
-    def __init__(self, wf: ResolvedWorkflow, globals_: set[str], template: Template | None,
-                 tasks: dict[str, Template] | None = None, has_item: bool = False, in_exit: bool = False) -> None:
+    def __init__(
+        self,
+        wf: ResolvedWorkflow,
+        globals_: set[str],
+        template: Template | None,
+        tasks: dict[str, Template] | None = None,
+        has_item: bool = False,
+        in_exit: bool = False,
+    ) -> None:
         self.wf, self.globals, self.tasks, self.has_item, self.in_exit = wf, globals_, tasks, has_item, in_exit
         self.inputs = {str(p.get("name")) for p in template.input_parameters()} if template else None
 
@@ -43,16 +50,18 @@ class StaticScope:
             raise LookupError(f"'workflow.{ref.name}' is not a workflow variable the local runner supports")
         if ref.kind in (Kind.WORKFLOW_LABEL, Kind.WORKFLOW_ANNOTATION):
             return PLACEHOLDER
-        for kind, known, what in ((Kind.WORKFLOW_PARAMETER, set(self.wf.parameters), "workflow parameter"),
-                                  (Kind.WORKFLOW_OUTPUT, self.globals, "globalName output")):
+        for kind, known, what in (
+            (Kind.WORKFLOW_PARAMETER, set(self.wf.parameters), "workflow parameter"),
+            (Kind.WORKFLOW_OUTPUT, self.globals, "globalName output"),
+        ):
             if ref.kind is kind:
                 if ref.name not in known:
                     raise LookupError(f"no {what} named {ref.name!r} (known: {', '.join(sorted(known)) or 'none'})")
                 return PLACEHOLDER
         if ref.kind in INPUT_KINDS and self.inputs is not None:
             if ref.kind is Kind.INPUT_PARAMETER and ref.name not in self.inputs:
-                known = ", ".join(sorted(self.inputs)) or "none"
-                raise LookupError(f"the template declares no input {ref.name!r} (inputs: {known})")
+                declared = ", ".join(sorted(self.inputs)) or "none"
+                raise LookupError(f"the template declares no input {ref.name!r} (inputs: {declared})")
             return PLACEHOLDER
         if ref.kind in TASK_KINDS and self.tasks is not None:
             return self._task(ref)
@@ -69,8 +78,10 @@ class StaticScope:
         if ref.kind is Kind.TASK_PARAMETER:
             names = {str(p.get("name")) for p in target.output_parameters()}
             if ref.parameter not in names:
-                raise LookupError(f"template {target.name!r} of task {task!r} declares no output {ref.parameter!r} "
-                                  f"(outputs: {', '.join(sorted(names)) or 'none'})")
+                raise LookupError(
+                    f"template {target.name!r} of task {task!r} declares no output {ref.parameter!r} "
+                    f"(outputs: {', '.join(sorted(names)) or 'none'})"
+                )
             return PLACEHOLDER
         raise LookupError(f"'{ref.text}' is not supported (use outputs.parameters.<name>, outputs.result or status)")
 
@@ -127,15 +138,21 @@ def validate_run(index: TemplateIndex, wf: ResolvedWorkflow) -> None:
                 raise RunnerError(f"{path}.valueFrom: a suspend output needs 'supplied' or 'default'")
 
 
-def _check_dag(index: TemplateIndex, wf: ResolvedWorkflow, globals_: set[str], template: Template, in_exit: bool) -> None:
+def _check_dag(
+    index: TemplateIndex, wf: ResolvedWorkflow, globals_: set[str], template: Template, in_exit: bool
+) -> None:
     tasks: list[dict[str, Any]] = template.body["dag"].get("tasks") or []
     targets: dict[str, Template] = {}
     for i, task in enumerate(tasks):
         name = str(task.get("name") or "")
         if not name or name in targets:
-            raise RunnerError(f"{template.path}.dag.tasks[{i}].name: {'duplicate' if name else 'missing'} task name {name!r}")
+            raise RunnerError(
+                f"{template.path}.dag.tasks[{i}].name: {'duplicate' if name else 'missing'} task name {name!r}"
+            )
         targets[name] = index.resolve_task(template.owner, task, f"{template.path}.dag.tasks[{i}]")
-    _check_refs(template.body.get("inputs"), StaticScope(wf, globals_, template, in_exit=in_exit), f"{template.path}.inputs")
+    _check_refs(
+        template.body.get("inputs"), StaticScope(wf, globals_, template, in_exit=in_exit), f"{template.path}.inputs"
+    )
     graph: dict[str, set[str]] = {}
     for i, task in enumerate(tasks):
         path = f"{template.path}.dag.tasks[{i}]"
@@ -149,7 +166,9 @@ def _check_dag(index: TemplateIndex, wf: ResolvedWorkflow, globals_: set[str], t
         scope = StaticScope(wf, globals_, template, targets, has_loop, in_exit)
         for key in ("arguments", "when", "withItems"):
             _check_refs(task.get(key), scope, f"{path}.{key}")
-        _check_refs(task.get("withParam"), StaticScope(wf, globals_, template, targets, False, in_exit), f"{path}.withParam")
+        _check_refs(
+            task.get("withParam"), StaticScope(wf, globals_, template, targets, False, in_exit), f"{path}.withParam"
+        )
         _check_arguments(target, task, path, who)
         if task.get("when") is not None:
             try:
@@ -170,8 +189,10 @@ def _check_arguments(target: Template, task: dict[str, Any], path: str, who: str
     given = {str(p.get("name")): p for p in ((task.get("arguments") or {}).get("parameters")) or []}
     for name, param in given.items():
         if name not in declared:
-            raise InputError(f"{who}: argument {name!r} is not an input of template {target.name!r} ({target.owner}); "
-                             f"its inputs are: {', '.join(declared) or 'none'}")
+            raise InputError(
+                f"{who}: argument {name!r} is not an input of template {target.name!r} ({target.owner}); "
+                f"its inputs are: {', '.join(declared) or 'none'}"
+            )
         if "value" not in param:
             raise RunnerError(f"{path}.arguments: parameter {name!r} needs a value")
         value = text_of(param["value"])
@@ -179,7 +200,9 @@ def _check_arguments(target: Template, task: dict[str, Any], path: str, who: str
             check_enum(declared[name], value, who)
     for name, param in declared.items():
         if name not in given and param.get("value") is None and param.get("default") is None:
-            raise InputError(f"{who}: required input {name!r} of template {target.name!r} is not passed in arguments.parameters")
+            raise InputError(
+                f"{who}: required input {name!r} of template {target.name!r} is not passed in arguments.parameters"
+            )
 
 
 def _check_depends(task: dict[str, Any], targets: dict[str, Template], path: str) -> set[str]:
