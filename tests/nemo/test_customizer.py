@@ -339,9 +339,17 @@ def test_a_dataset_head_that_moved_on_is_refused_before_any_job(stub):
 
 def test_the_content_key_is_the_one_jobs_created_before_the_typed_contract_carry():
     # Until the hyperparameters were a typed contract, the key was computed from this dict.
-    before = {"rank": 8, "alpha": 16, "dropout": 0.0, "epochs": 2, "learning_rate": 3e-4, "batch_size": 8,
-              "max_steps": None, "seed": 0}
-    assert KEY == job_key(BASE, URI, before)
+    before = {
+        "rank": 8,
+        "alpha": 16,
+        "dropout": 0.0,
+        "epochs": 2,
+        "learning_rate": 3e-4,
+        "batch_size": 8,
+        "max_steps": None,
+        "seed": 0,
+    }
+    assert job_key(BASE, URI, before) == KEY
 
 
 def test_hyperparameters_map_to_the_customizer_names_and_reject_unknown_ones():
