@@ -1,7 +1,6 @@
 """End-to-end runs share one workspace: the base model, base benchmarks (memoized) and the
 customization job are built once and reused, as on a developer's machine."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -56,7 +55,3 @@ def fast_spec(tmp_path: Path, name: str, **overrides) -> Path:
 @pytest.fixture
 def make_spec(tmp_path):
     return lambda name, **overrides: fast_spec(tmp_path, name, **overrides)
-
-
-def env_without_secrets() -> dict[str, str]:
-    return dict(os.environ)
