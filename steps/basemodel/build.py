@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from steps.atomic_folder import atomic_folder
 from steps.basemodel.pretraining import PretrainSpec, pretrain
 from steps.basemodel.recipe import identity
 from steps.basemodel.tokenizer_training import train_tokenizer
-from steps.local.atomic_folder import atomic_folder
 from steps.local.base_model import committed_model_dir
 from steps.local.chat_format import ENDOFTEXT, IM_END, PAD
 from steps.local.seeding import seeded_torch
@@ -50,7 +50,7 @@ def build_base_model(
             info["benchmarks"] = _smoke_scores(tmp, log)
             _write_info(tmp, info)
 
-    atomic_folder(Path(out), produce, replace=True)
+    atomic_folder(Path(out), produce, complete=lambda folder: (folder / "config.json").is_file(), replace=True)
     return json.loads((Path(out) / "recipe.json").read_text(encoding="utf-8"))
 
 

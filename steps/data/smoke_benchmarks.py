@@ -7,12 +7,10 @@ download and no licensed data. They measure nothing about real-world ability.
 from __future__ import annotations
 
 import json
-import os
 import random
-import shutil
-import tempfile
 from pathlib import Path
 
+from steps.atomic_folder import atomic_folder
 from steps.data.smoke_squad import squad_rows
 from steps.data.smoke_words import ITEMS, NAMES, unique_words
 from steps.local.benchmark_metrics import triviaqa_normalized_aliases
@@ -200,23 +198,16 @@ def write_smoke_sets(out_dir: Path, seed: int = DEFAULT_SEED, n: int = SMOKE_ROW
     return paths
 
 
+def _complete(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in FILES.values())
+
+
 def ensure_smoke_sets(seed: int = DEFAULT_SEED) -> Path:
     """Write the smoke sets once into `workspace()/benchmarks/smoke-<seed>/` and return that folder."""
     from steps.settings import workspace
 
     target = workspace() / "benchmarks" / f"smoke-{seed}"
-    if all((target / name).is_file() for name in FILES.values()):
+    if _complete(target):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-smoke-{seed}-", dir=target.parent))
-    try:
-        write_smoke_sets(tmp, seed=seed)
-        os.chmod(tmp, 0o755)  # mkdtemp makes 0700 folders
-        try:
-            os.rename(tmp, target)
-        except OSError:
-            if not all((target / name).is_file() for name in FILES.values()):
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    atomic_folder(target, lambda tmp: write_smoke_sets(tmp, seed=seed), complete=_complete)
     return target

@@ -18,8 +18,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from steps.atomic_folder import atomic_folder
 from steps.errors import NotFoundError
-from steps.local.atomic_folder import atomic_folder
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -65,6 +65,11 @@ def _recorded_hash(name: str) -> str:
     return digest
 
 
+def _is_model(folder: Path) -> bool:
+    """A complete Hugging Face model folder (config.json is what loading starts from)."""
+    return (folder / "config.json").is_file()
+
+
 def model_dir_for(name: str) -> Path:
     """The workspace folder of a committed base model (named after its recorded recipe hash)."""
     from steps.settings import workspace
@@ -78,7 +83,7 @@ def ensure_base_model(name: str = "llmops/tiny-llama") -> Path:
     Raises NotFoundError (saying how to build them) when no weights are committed for `name`.
     """
     target = model_dir_for(name)
-    if (target / "config.json").is_file():
+    if _is_model(target):
         return target
     committed = committed_model_dir(name)
 
@@ -86,5 +91,5 @@ def ensure_base_model(name: str = "llmops/tiny-llama") -> Path:
         for item in committed.iterdir():
             shutil.copy2(item, tmp / item.name)
 
-    atomic_folder(target, copy)
+    atomic_folder(target, copy, complete=_is_model)
     return target

@@ -47,19 +47,23 @@ class LocalEntityRegistry:
             json.dump(index, handle, indent=2, sort_keys=True)
         os.replace(tmp, self.path)
 
+    @staticmethod
+    def _add_namespace(index: dict[str, Any], namespace: str) -> bool:
+        if check_name("namespace", namespace) in index["namespaces"]:
+            return False
+        index["namespaces"] = sorted([*index["namespaces"], namespace])
+        return True
+
     def ensure_namespace(self, namespace: str) -> bool:
         """Record the namespace unless it exists; True when this call created it."""
         with self._update() as index:
-            if check_name("namespace", namespace) in index["namespaces"]:
-                return False
-            index["namespaces"] = sorted([*index["namespaces"], namespace])
-            return True
+            return self._add_namespace(index, namespace)
 
     def ensure_dataset(self, namespace: str, name: str, files_url: str, description: str = "") -> bool:
-        """Record a dataset (files_url: its latest revision); True when this call created it."""
-        self.ensure_namespace(namespace)
-        key = f"{namespace}/{check_name('name', name)}"
+        """Record a dataset (and its namespace; files_url: its latest revision); True when this call created it."""
+        key = f"{check_name('namespace', namespace)}/{check_name('name', name)}"
         with self._update() as index:
+            self._add_namespace(index, namespace)
             created = key not in index["datasets"]
             index["datasets"][key] = {"files_url": files_url, "description": description or f"llmops dataset {key}"}
             return created

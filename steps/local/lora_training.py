@@ -9,10 +9,7 @@ order. The adapter (and the tokenizer) is saved into a temporary folder, then re
 from __future__ import annotations
 
 import math
-import os
 import random
-import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -20,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from steps.atomic_folder import atomic_folder
 from steps.contracts import LoraHyperparameters
 from steps.errors import InvalidInputError, StepFailedError
 from steps.logic.lr_schedule import warmup_cosine
@@ -279,18 +277,9 @@ def train_lora(
 
 def _save(model, tokenizer, output_dir: Path) -> None:
     """save_pretrained into a temporary sibling folder, then rename it into place (replacing an old one)."""
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{output_dir.name}-", dir=output_dir.parent))
-    try:
+
+    def produce(tmp: Path) -> None:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        os.chmod(tmp, 0o755)  # mkdtemp makes 0700 folders
-        if output_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".old-{output_dir.name}-", dir=output_dir.parent))
-            os.rename(output_dir, old / "adapter")
-            os.rename(tmp, output_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, output_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    atomic_folder(output_dir, produce, complete=lambda folder: (folder / "adapter_config.json").is_file(), replace=True)

@@ -1,9 +1,10 @@
 """The layers point one way; this test reads every module's imports (top level and inside functions).
 
 workflows → components → steps (one module per step) → steps.platforms (the registry) → one backend
-(steps.local | steps.nemo) → steps.contracts → pure logic (steps.logic). `steps.errors` and
-`steps.settings` import nothing of the project, so every layer may import them. The local base model's
-build package (steps.basemodel) is used by `llmops model build` only; serving never imports it.
+(steps.local | steps.nemo) → steps.contracts → pure logic (steps.logic). `steps.errors`,
+`steps.settings` and `steps.atomic_folder` import nothing of the project, so every layer may import
+them. The local base model's build package (steps.basemodel) is used by `llmops model build` only;
+serving never imports it.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ def _within(name: str, *prefixes: str) -> bool:
 
 # (modules the rule is about, what they must not import, why)
 RULES = [
-    (("steps.errors", "steps.settings"), ("steps", "components", "workflows"), "every layer imports them"),
+    (
+        ("steps.errors", "steps.settings", "steps.atomic_folder"),
+        ("steps", "components", "workflows"),
+        "every layer imports them",
+    ),
     (("steps.logic",), ("steps",), "pure logic: only steps.logic and steps.errors"),
     (("steps.contracts",), ("steps",), "the contracts import only steps.errors / logic"),
     (("steps.local",), ("steps.nemo", "steps.platforms", "steps.basemodel"), "a backend imports no other"),
@@ -55,6 +60,7 @@ ALLOWED = {
     "steps.contracts": ("steps.errors", "steps.logic"),
     "steps.errors": (),
     "steps.settings": ("steps.errors",),
+    "steps.atomic_folder": (),
 }
 
 
