@@ -9,7 +9,7 @@ from typing import Annotated, Literal, get_args
 
 from hera.workflows import Input, Parameter
 
-Task = Literal["bill-json", "bill-reason", "chat"]  # the tasks of steps.logic.records.TASKS
+DatasetFormat = Literal["openai-chat", "prompt-completion", "bill-json", "bill-reason"]  # dataset_formats.FORMATS
 Benchmark = Literal["gsm8k", "squad", "triviaqa"]
 Platform = Literal["local", "nemo"]  # the backends of steps.platforms.BACKENDS
 

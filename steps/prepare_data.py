@@ -5,6 +5,7 @@ field, and nothing is uploaded or registered. The same input gives the same data
 """
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -13,8 +14,9 @@ from hera.workflows import Output, Parameter
 from steps import platforms, settings
 from steps.contracts import TESTING_FILE, TRAINING_FILE, VALIDATION_FILE
 from steps.errors import InvalidInputError, PlatformNotAvailableError
-from steps.io import Task, TrackedInput, choices
-from steps.logic import anonymize, formats, records, splits
+from steps.io import DatasetFormat, TrackedInput, choices
+from steps.logic import anonymize, chat_records, dataset_formats, records, splits
+from steps.logic.chat_records import ChatRecord
 
 
 class PrepareDataInput(TrackedInput):
@@ -23,7 +25,12 @@ class PrepareDataInput(TrackedInput):
     dataset_source: Annotated[
         str, Parameter(description="Raw records: a JSONL path (relative to the project) or file:// URI")
     ]
-    dataset_task: Annotated[Task, Parameter(description="Record layout and conversion", enum=choices(Task))]
+    dataset_format: Annotated[
+        DatasetFormat, Parameter(description="Layout of the raw rows (converted to chat records)", enum=choices(DatasetFormat))
+    ]
+    dataset_group_by: Annotated[
+        str, Parameter(description="Dotted field of a raw row whose rows stay in one split; empty: each row alone")
+    ]
     dataset_namespace: Annotated[str, Parameter(description="Datastore namespace")]
     dataset_name: Annotated[str, Parameter(description="Dataset name in the datastore")]
     validation_fraction: Annotated[float, Parameter(description="Share of groups for validation")]
@@ -63,68 +70,83 @@ def resolve_source(source: str) -> Path:
 SHOWN_KEYS = 5
 
 
-def _load(path: Path, task: str, need: str) -> tuple[list[records.Record], dict[str, int]]:
-    """Validated, anonymised records of one raw JSONL file and the PII replaced per kind."""
+@dataclass(frozen=True)
+class Prepared:
+    """A dataset source read, converted to chat records and anonymised; each with its group key."""
+
+    records: list[ChatRecord]
+    groups: list[str]
+    pii: dict[str, int]
+
+
+def _load(path: Path, fmt: str, group_by: str, need: str) -> Prepared:
+    """Validated, converted, anonymised records of one raw JSONL file, their groups and the PII replaced."""
     rows = records.read_jsonl(path)
     if not rows:
         raise InvalidInputError(f"{path}: no records; {need}")
-    valid = records.validate_records(rows, task, str(path))
-    anonymised: list[records.Record] = []
+    converted = dataset_formats.convert_rows(rows, fmt, str(path))
+    keys = dataset_formats.group_keys(converted, group_by, str(path))
+    anonymised: list[ChatRecord] = []
     pii: dict[str, int] = {}
-    for record in valid:
-        clean, counts = anonymize.anonymize_record(record, task)
+    for item in converted:
+        clean, counts = anonymize.anonymize_record(item.record, item.names)
         anonymised.append(clean)
         for kind, n in counts.items():
             pii[kind] = pii.get(kind, 0) + n
-    return anonymised, pii
+    groups = [key if key is not None else chat_records.record_id(r) for key, r in zip(keys, anonymised, strict=True)]
+    return Prepared(anonymised, groups, pii)
 
 
-def _check_disjoint(path: Path, test_path: Path, train_keys: set[str], test_keys: set[str]) -> None:
+def _check_disjoint(path: Path, test_path: Path, group_by: str, train_keys: set[str], test_keys: set[str]) -> None:
     shared = sorted(train_keys & test_keys)
     if shared:
         shown = ", ".join(shared[:SHOWN_KEYS]) + (", ..." if len(shared) > SHOWN_KEYS else "")
+        what = f"value(s) of {group_by}" if group_by else "record id(s)"
         raise InvalidInputError(
-            f"{path} and {test_path} share {len(shared)} group key(s) (customer account_id, or record_id for "
-            f"rows without a customer): {shown}. The test source must hold only customers that are not in the "
-            "source; remove their rows from one of the files, or generate the test file with another seed."
+            f"{path} and {test_path} share {len(shared)} {what}: {shown}. The test source must hold only groups "
+            "that are not in the source; remove their rows from one of the files, or generate the test file "
+            "with another seed."
         )
 
 
 def build_splits(
     path: Path,
-    task: str,
+    fmt: str,
+    group_by: str,
     validation_fraction: float,
     test_fraction: float,
     seed: int,
     test_path: Path | None = None,
-):
+) -> tuple[dict[str, list[dict]], dict[str, int]]:
     """Pure pipeline from raw JSONL to the three split files; raises before any upload.
 
-    Without test_path, `path` is split into training, validation and testing by group. With
-    test_path, `path` is split into training and validation only (test_fraction must be 0) and
-    every record of test_path is the testing split; no group may occur in both files.
+    Rows of one group (the value at `group_by`, or the record itself when it is empty) stay in one
+    split. Without test_path, `path` is split into training, validation and testing. With test_path,
+    `path` is split into training and validation only (test_fraction must be 0) and every record of
+    test_path is the testing split; no group may occur in both files.
     """
     if test_path is None:
-        anonymised, pii = _load(path, task, "the dataset needs at least 3 rows")
-        parts = splits.split_records(anonymised, formats.group_key(task), validation_fraction, test_fraction, seed)
+        source = _load(path, fmt, group_by, "the dataset needs at least 3 rows")
+        keyed = list(zip(source.records, source.groups, strict=True))
+        parts = splits.split_records(keyed, lambda pair: pair[1], validation_fraction, test_fraction, seed)
+        pii = source.pii
     else:
         if test_fraction != 0:
             raise InvalidInputError(
                 f"test_fraction is {test_fraction}, but the test split is the whole test source {test_path}; "
                 "set test_fraction to 0 (in a run spec: leave dataset.split.test out)"
             )
-        anonymised, pii = _load(path, task, "with a test source the dataset needs at least 2 rows")
-        testing, test_pii = _load(test_path, task, "the test source needs at least 1 row")
-        key = formats.group_key(task)
-        _check_disjoint(path, test_path, {key(r) for r in anonymised}, {key(r) for r in testing})
-        parts = splits.split_records(anonymised, key, validation_fraction, 0.0, seed, external_test=True)
-        parts["testing"] = testing
-        for kind, n in test_pii.items():
-            pii[kind] = pii.get(kind, 0) + n
+        source = _load(path, fmt, group_by, "with a test source the dataset needs at least 2 rows")
+        test = _load(test_path, fmt, group_by, "the test source needs at least 1 row")
+        _check_disjoint(path, test_path, group_by, set(source.groups), set(test.groups))
+        keyed = list(zip(source.records, source.groups, strict=True))
+        parts = splits.split_records(keyed, lambda pair: pair[1], validation_fraction, 0.0, seed, external_test=True)
+        parts["testing"] = list(zip(test.records, test.groups, strict=True))
+        pii = {kind: source.pii.get(kind, 0) + test.pii.get(kind, 0) for kind in source.pii.keys() | test.pii.keys()}
     files = {
-        TRAINING_FILE: [formats.to_training_example(r, task) for r in parts["training"]],
-        VALIDATION_FILE: [formats.to_training_example(r, task) for r in parts["validation"]],
-        TESTING_FILE: [formats.to_evaluation_example(r, task) for r in parts["testing"]],
+        TRAINING_FILE: [chat_records.training_row(r) for r, _ in parts["training"]],
+        VALIDATION_FILE: [chat_records.training_row(r) for r, _ in parts["validation"]],
+        TESTING_FILE: [chat_records.evaluation_row(r) for r, _ in parts["testing"]],
     }
     return files, pii
 
@@ -134,21 +156,28 @@ def _jsonl(rows: list[dict]) -> bytes:
 
 
 def prepare_splits(
-    source: str, task: str, validation_fraction: float, test_fraction: float, seed: int, test_source: str = ""
+    source: str,
+    fmt: str,
+    group_by: str,
+    validation_fraction: float,
+    test_fraction: float,
+    seed: int,
+    test_source: str = "",
 ) -> tuple[dict[str, list[dict]], dict[str, int]]:
     """The split files of a dataset and the PII replaced, from its sources; raises before anything is written.
 
     The one check of a dataset: prepare-data runs it, and `llmops run` runs it as a preflight.
     """
     test_path = resolve_source(test_source) if test_source else None
-    return build_splits(resolve_source(source), task, validation_fraction, test_fraction, seed, test_path)
+    return build_splits(resolve_source(source), fmt, group_by, validation_fraction, test_fraction, seed, test_path)
 
 
 def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
     platform = platforms.build()
     files, pii = prepare_splits(
         inputs.dataset_source,
-        inputs.dataset_task,
+        inputs.dataset_format,
+        inputs.dataset_group_by,
         inputs.validation_fraction,
         inputs.test_fraction,
         inputs.split_seed,
@@ -163,7 +192,8 @@ def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
             {
                 "source": inputs.dataset_source,
                 "test_source": inputs.dataset_test_source,
-                "task": inputs.dataset_task,
+                "format": inputs.dataset_format,
+                "group_by": inputs.dataset_group_by,
                 "split_seed": inputs.split_seed,
             }
         )

@@ -73,7 +73,7 @@ def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2):
         raise PlatformNotAvailableError(f"{path}: {exc}") from None
     d = spec.dataset
     # Preflight: a bad dataset fails here, before any run, upload or registration exists.
-    prepare_splits(d.source, d.task, d.split.validation, d.split.test, d.split.seed, d.test_source)
+    prepare_splits(d.source, d.format, d.group_by, d.split.validation, d.split.test, d.split.seed, d.test_source)
     workspace = settings.workspace()
     workflow = render.run_workflow(spec, git_commit=_git_commit())
     workflow["metadata"]["name"] = summary.unused_name(workspace / "runs", workflow["metadata"]["name"])

@@ -133,7 +133,8 @@ with WorkflowTemplate(
                 "mlflow_run_id": RUN_ID,
                 **params(
                     "dataset_source",
-                    "dataset_task",
+                    "dataset_format",
+                    "dataset_group_by",
                     "dataset_namespace",
                     "dataset_name",
                     "validation_fraction",

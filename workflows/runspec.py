@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from steps.errors import InvalidInputError, NotFoundError
-from steps.io import Benchmark, Platform, Task
+from steps.io import Benchmark, DatasetFormat, Platform
 
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
@@ -54,13 +54,13 @@ def _conflict(field: str, message: str) -> PydanticCustomError:
 
 class Split(Strict):
     validation: Annotated[float, Param("validation_fraction")] = Field(
-        0.1, ge=0, lt=1, description="Share of groups (customers) for validation"
+        0.1, ge=0, lt=1, description="Share of groups for validation"
     )
     test: Annotated[float, Param("test_fraction")] = Field(
         0.2,
         ge=0,
         lt=1,
-        description="Share of groups (customers) held out for testing; 0 with a test source "
+        description="Share of groups held out for testing; 0 with a test source "
         "(in a run spec: leave dataset.split.test out)",
     )
     seed: Annotated[int, Param("split_seed")] = Field(0, description="Seed of the deterministic split")
@@ -73,11 +73,19 @@ class Dataset(Strict):
     )
     test_source: Annotated[str, Param("dataset_test_source")] = Field(
         "",
-        description="Raw records of other customers (same layout; JSONL path or file:// URI) used as the "
+        description="Raw records of other groups (same layout; JSONL path or file:// URI) used as the "
         "whole test split, with a test share of 0; empty: the test split is drawn from the source",
     )
-    task: Annotated[Task, Param("dataset_task")] = Field(
-        "bill-json", description="Record layout, answer contract and business metrics"
+    format: Annotated[DatasetFormat, Param("dataset_format")] = Field(
+        "openai-chat",
+        description="Layout of the raw rows, converted to OpenAI chat records: openai-chat, prompt-completion, "
+        "or the billing example's bill-json / bill-reason",
+    )
+    group_by: Annotated[str, Param("dataset_group_by")] = Field(
+        "",
+        pattern=r"^([A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)?$",
+        description="Dotted field of a raw row (e.g. customer.account_id): rows with the same value stay in one "
+        "split; empty: every row is its own group",
     )
     namespace: Annotated[str, Param("dataset_namespace")] = Field(
         "llmops", pattern=NAME_PATTERN, description="Datastore namespace"

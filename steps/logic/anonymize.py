@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from steps.logic.records import BillRecord, Customer, Record, parse_record
+from steps.logic.chat_records import ChatRecord
 
 KINDS = ("email", "card", "phone", "name")
 
@@ -103,37 +103,32 @@ def anonymize_text(
     return text, {kind: state.counts[kind] - before[kind] for kind in KINDS}
 
 
-def _customer_placeholders(customer: Customer, state: Placeholders) -> Customer:
-    def mask(kind: str, value: str, key: str) -> str:
-        return value if not value or _PLACEHOLDER.match(value) else state.get(kind, key)
-
-    return customer.model_copy(
-        update={
-            "name": mask("name", customer.name, " ".join(customer.name.split()).casefold()),
-            "email": mask("email", customer.email, customer.email.lower()),
-            "phone": mask("phone", customer.phone, _digits(customer.phone)[-10:]),
-        }
-    )
+def _strings(value: Any, names: list[str], state: Placeholders) -> Any:
+    """`value` with PII replaced in every string it holds (dict values and list items, recursively)."""
+    if isinstance(value, str):
+        return anonymize_text(value, names, state)[0]
+    if isinstance(value, dict):
+        return {key: _strings(item, names, state) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_strings(item, names, state) for item in value]
+    return value
 
 
-def anonymize_record(record: Record | dict[str, Any], task: str) -> tuple[Record, dict[str, int]]:
-    """Anonymised copy of a record and the PII occurrences replaced in its free text, per kind.
+def anonymize_record(record: ChatRecord, names: Iterable[str] = ()) -> tuple[ChatRecord, dict[str, int]]:
+    """Anonymised copy of a chat record and the PII occurrences replaced, per kind.
 
-    The customer's own name/email/phone fields become the same placeholders as in the text
-    (they are not counted); the account id is kept, splits group by it.
+    Message contents and the strings of the record's other fields are anonymised, with one set of
+    placeholders per record; `names` are the personal names to look for (e.g. the customer's).
     """
-    model = parse_record(record, task)
     state = Placeholders()
-    names = [model.customer.name] if model.customer is not None else []
-    if isinstance(model, BillRecord):
-        question, _ = anonymize_text(model.question, names, state)
-        updated: Record = model.model_copy(update={"question": question})
-    else:
-        messages = [
-            message.model_copy(update={"content": anonymize_text(message.content, names, state)[0]})
-            for message in model.messages
-        ]
-        updated = model.model_copy(update={"messages": messages})
-    if updated.customer is not None:
-        updated = updated.model_copy(update={"customer": _customer_placeholders(updated.customer, state)})
-    return updated, dict(state.counts)
+    known = list(names)
+    messages = [
+        message.model_copy(update={"content": anonymize_text(message.content, known, state)[0]})
+        if message.content
+        else message
+        for message in record.messages
+    ]
+    extras = {key: _strings(value, known, state) for key, value in record.extras().items()}
+    data = record.model_dump(exclude_none=True) | extras
+    data["messages"] = [message.model_dump(exclude_none=True) for message in messages]
+    return ChatRecord.model_validate(data), dict(state.counts)

@@ -1,6 +1,5 @@
-from steps.data.billing import generate_bill_records
 from steps.logic.anonymize import anonymize_record, anonymize_text, luhn_valid
-from steps.logic.records import BillRecord, ChatRecord
+from steps.logic.chat_records import ChatRecord
 
 TEXT = (
     "Hi, this is Maria Garcia (maria.garcia55@example.net). Call me at +1 212 555 0142, "
@@ -47,23 +46,6 @@ def test_luhn():
     assert not luhn_valid("4111111111111112") and not luhn_valid("123456789012")
 
 
-def test_bill_record_anonymisation_is_consistent_with_customer_fields():
-    raw = generate_bill_records(1, seed=0)[0]
-    customer = raw["customer"]
-    raw["question"] = f"I am {customer['name']}, mail {customer['email']}, phone {customer['phone']}. Why 12.34 USD?"
-    record, counts = anonymize_record(raw, "bill-json")
-    assert isinstance(record, BillRecord)
-    assert record.question == "I am <NAME_1>, mail <EMAIL_1>, phone <PHONE_1>. Why 12.34 USD?"
-    assert (record.customer.name, record.customer.email, record.customer.phone) == (
-        "<NAME_1>",
-        "<EMAIL_1>",
-        "<PHONE_1>",
-    )
-    assert record.customer.account_id == customer["account_id"]
-    assert [b.model_dump() for b in record.bills] == raw["bills"] and record.expected.model_dump() == raw["expected"]
-    assert counts == {"email": 1, "card": 0, "phone": 1, "name": 1}
-
-
 def test_chat_record_anonymisation_numbers_across_messages():
     raw = {
         "messages": [
@@ -71,8 +53,7 @@ def test_chat_record_anonymisation_numbers_across_messages():
             {"role": "assistant", "content": "Noted b@x.com and a@x.com"},
         ]
     }
-    record, counts = anonymize_record(raw, "chat")
-    assert isinstance(record, ChatRecord)
+    record, counts = anonymize_record(ChatRecord.model_validate(raw))
     assert [m.content for m in record.messages] == [
         "I'm <EMAIL_1>, my friend is <EMAIL_2>",
         "Noted <EMAIL_2> and <EMAIL_1>",

@@ -8,7 +8,8 @@ import pytest
 from steps.data import billing
 from steps.data.billing import CHANGE_REASONS, generate_bill_records, write_jsonl
 from steps.errors import InvalidInputError
-from steps.logic.records import read_jsonl, validate_records
+from steps.logic.dataset_formats import convert_rows
+from steps.logic.records import read_jsonl
 
 
 def _bill_ids(records):
@@ -28,7 +29,7 @@ def test_different_seeds_give_different_customers_and_no_shared_bill_ids():
 
 def test_records_have_the_documented_layout_and_pass_validation():
     records = generate_bill_records(300, seed=3)
-    models = validate_records(list(enumerate(records, start=1)), "bill-json", "generated")
+    models = convert_rows(list(enumerate(records, start=1)), "bill-json", "generated")
     assert len(models) == 300
     assert len(_bill_ids(records)) == sum(len(r["bills"]) for r in records)  # unique within a seed
     assert len({r["customer"]["account_id"] for r in records}) == 300

@@ -5,7 +5,8 @@ import pytest
 
 from steps.data.billing import generate_bill_records
 from steps.errors import InvalidInputError, NotFoundError
-from steps.logic.records import BillRecord, ChatRecord, read_jsonl, validate_records
+from steps.logic.dataset_formats import convert_rows
+from steps.logic.records import read_jsonl
 
 
 def test_read_jsonl_numbers_lines_and_skips_blank_ones(tmp_path: Path):
@@ -42,7 +43,7 @@ def test_validation_collects_every_error_with_line_and_field():
     rows[2]["bills"][0]["bill_date"] = "2024-13-01"  # impossible date, same line
     rows[3]["record_id"] = rows[0]["record_id"]  # duplicate id
     with pytest.raises(InvalidInputError) as info:
-        validate_records(list(zip([10, 11, 12, 13], rows, strict=True)), "bill-json", "bills.jsonl")
+        convert_rows(list(zip([10, 11, 12, 13], rows, strict=True)), "bill-json", "bills.jsonl")
     message = str(info.value)
     assert "bills.jsonl:10: bills.1.amount:" in message
     assert "bills.jsonl:11: unexpected: Extra inputs are not permitted" in message
@@ -58,7 +59,7 @@ def test_semantic_checks_on_expected_bill():
     not_found = copy.deepcopy(record)
     not_found["expected"] = {"bill_found": False, "bill_id": record["bills"][0]["bill_id"], "bill_date": ""}
     with pytest.raises(InvalidInputError) as info:
-        validate_records([(1, found), (2, not_found)], "bill-json", "s")
+        convert_rows([(1, found), (2, not_found)], "bill-json", "s")
     assert "s:1: expected.bill_id: 'B-00000' is not one of this record's bills" in str(info.value)
     assert "s:2: expected: bill_found is false" in str(info.value)
 
@@ -66,20 +67,22 @@ def test_semantic_checks_on_expected_bill():
 def test_error_list_is_capped_at_twenty():
     rows = [(line, {"record_id": f"r{line}"}) for line in range(1, 31)]
     with pytest.raises(InvalidInputError) as info:
-        validate_records(rows, "bill-json", "x")
+        convert_rows(rows, "bill-json", "x")
     assert "... and " in str(info.value) and str(info.value).count("\nx:") == 20
 
 
-def test_valid_rows_become_models_and_unknown_task_is_rejected():
+def test_valid_rows_become_chat_records_and_an_unknown_format_is_rejected():
     rows = list(enumerate(generate_bill_records(3, seed=2), start=1))
-    assert all(isinstance(m, BillRecord) for m in validate_records(rows, "bill-json", "s"))
-    with pytest.raises(InvalidInputError, match="unknown task"):
-        validate_records(rows, "summarize", "s")
+    converted = convert_rows(rows, "bill-json", "s")
+    assert [item.record.id for item in converted] == [row["record_id"] for _, row in rows]
+    assert [item.line for item in converted] == [1, 2, 3]
+    with pytest.raises(InvalidInputError, match="unknown dataset format 'summarize'"):
+        convert_rows(rows, "summarize", "s")
 
 
 def test_chat_records_need_a_final_assistant_message():
     ok = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
     bad = {"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "?"}]}
-    assert isinstance(validate_records([(1, ok)], "chat", "c")[0], ChatRecord)
+    assert convert_rows([(1, ok)], "openai-chat", "c")[0].record.messages[-1].content == "hello"
     with pytest.raises(InvalidInputError, match=r"c:2: messages: .*last message must be the assistant"):
-        validate_records([(1, ok), (2, bad)], "chat", "c")
+        convert_rows([(1, ok), (2, bad)], "openai-chat", "c")
