@@ -62,18 +62,10 @@ def _git_commit() -> str:
 def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2):
     """Validate a run spec, its platform and its dataset, then run its Workflow with the local runner."""
     from steps import platforms, settings
-    from steps.errors import PlatformNotAvailableError
-    from steps.prepare_data import prepare_splits
-    from workflows import render, runspec, summary
+    from workflows import preflight, render, runspec, summary
 
     spec = runspec.load(path)
-    try:  # the open-run step refuses it too; here it is refused before anything runs
-        platforms.require(spec.platform)
-    except PlatformNotAvailableError as exc:
-        raise PlatformNotAvailableError(f"{path}: {exc}") from None
-    d = spec.dataset
-    # Preflight: a bad dataset fails here, before any run, upload or registration exists.
-    prepare_splits(d.source, d.format, d.group_by, d.split.validation, d.split.test, d.split.seed, d.test_source)
+    preflight.check(path, spec)  # a bad dataset or evaluation fails here, before any run, upload or registration
     workspace = settings.workspace()
     workflow = render.run_workflow(spec, git_commit=_git_commit())
     workflow["metadata"]["name"] = summary.unused_name(workspace / "runs", workflow["metadata"]["name"])

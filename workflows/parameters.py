@@ -63,8 +63,19 @@ def text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
-        return json.dumps(value, sort_keys=True)
+        return json.dumps(_plain(value), sort_keys=True)
     return str(value)
+
+
+def _plain(value: object) -> object:
+    """Run-spec models inside lists and dicts as JSON data (every field, as the spec hash sees them)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def _mark(field: FieldInfo) -> Param | None:

@@ -72,7 +72,7 @@ def _business(target: str, depends: str, adapter_id: str) -> Task:
             **params("base_model"),
             "adapter_id": adapter_id,
             "dataset_uri": out("prepare-data", "dataset_uri"),
-            **params("dataset_task", "business_limit", "business_max_tokens", "business_headline"),
+            **params("business_metrics", "business_limit", "business_max_tokens", "business_headline"),
         },
     )
 

@@ -24,10 +24,11 @@ from pydantic_core import PydanticCustomError
 
 from steps.errors import InvalidInputError, NotFoundError
 from steps.io import Benchmark, DatasetFormat, Platform
+from steps.logic.metrics import ExactMatch, MetricSpec, score_names
 
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
-METRIC_PATTERN = r"^([a-z][a-z0-9_]*)?$"
+HEADLINE_PATTERN = r"^([a-z][a-z0-9_-]*\.[A-Za-z0-9_.-]+)?$"
 CONFLICT = "field_conflict"
 UNHASHED_WHEN_UNSET = ("platform",)  # added after specs were hashed: absent from the hash while unset
 
@@ -161,7 +162,17 @@ class Benchmarks(Strict):
         return value
 
 
+def _default_metrics() -> list[MetricSpec]:
+    return [ExactMatch(name="exact", reference="{{item.reference}}")]
+
+
 class BusinessEval(Strict):
+    metrics: Annotated[list[MetricSpec], Param("business_metrics")] = Field(
+        default_factory=_default_metrics,
+        min_length=1,
+        description="Metrics of the business evaluation, each {name, type, parameters} (docs/metrics.md); "
+        "as a workflow parameter: a JSON list",
+    )
     limit: Annotated[int, Param("business_limit")] = Field(
         0, ge=0, description="Test rows for the business evaluation (0 = all)"
     )
@@ -170,10 +181,21 @@ class BusinessEval(Strict):
     )
     headline: Annotated[str, Param("business_headline")] = Field(
         "",
-        pattern=METRIC_PATTERN,
-        description="Business metric the gate compares (e.g. all_fields_exact); empty: the task's default. "
-        "The business-eval step checks that the task computes it",
+        pattern=HEADLINE_PATTERN,
+        description="Score the gate compares, <metric name>.<score name> (e.g. answer.all_fields_exact); "
+        "empty: the first score of the first metric",
     )
+
+    @model_validator(mode="after")
+    def _names(self) -> BusinessEval:
+        names = [metric.name for metric in self.metrics]
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                raise _conflict(f"metrics.{index}.name", f"metric name {name!r} is used twice; names must be unique")
+        available = [score for metric in self.metrics for score in score_names(metric)]
+        if self.headline and self.headline not in available:
+            raise _conflict("headline", f"{self.headline!r} is not a score of the metrics; choose one of: {', '.join(available)}")
+        return self
 
 
 class Gate(Strict):
@@ -278,6 +300,11 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
             break
         line = node.start_mark.line + 1
     return line
+
+
+def where(path: Path, loc: tuple) -> str:
+    """`file:line: dotted.field` of a field of a run spec file, for problems found after validation."""
+    return f"{path}:{_line_of(yaml.compose(Path(path).read_text()), loc)}: {'.'.join(str(p) for p in loc)}"
 
 
 def load(path: Path) -> RunSpec:

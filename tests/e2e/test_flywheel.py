@@ -8,7 +8,6 @@ customers), in the shared e2e workspace, so the base model's benchmarks are comp
 import json
 
 from steps import tracking
-from steps.business_eval import headline_of
 from tests.e2e.conftest import AGGRESSIVE, EXAMPLE
 from workflows import cli, runspec
 
@@ -26,7 +25,7 @@ def _run(path, capsys) -> tuple[object, str, object, dict, dict]:
     [gate] = [run for run in tracking.children(parent.info.run_id) if run.info.run_name == "gate"]
     with open(client.download_artifacts(gate.info.run_id, "gate/decision.json"), encoding="utf-8") as handle:
         rows = {row["name"]: row for row in json.load(handle)["rows"]}
-    return spec, out, parent, rows, rows[headline_of(spec.dataset.task, spec.business_eval.headline)]
+    return spec, out, parent, rows, rows[spec.business_eval.headline]
 
 
 def test_example_learns_the_task_on_heldout_customers_and_passes_the_gate(llmops_env, capsys):
@@ -39,8 +38,8 @@ def test_example_learns_the_task_on_heldout_customers_and_passes_the_gate(llmops
     assert sum(row["base"] >= 0.2 for row in benchmarks.values()) >= 2, benchmarks
     assert all(row["delta"] >= -spec.gate.max_regression for row in benchmarks.values()), benchmarks
     children = {run.info.run_name: run for run in tracking.children(parent.info.run_id)}
-    assert children["business-eval-candidate"].data.metrics["valid_json"] >= 0.9
-    assert children["business-eval-base"].data.metrics["valid_json"] <= 0.2
+    assert children["business-eval-candidate"].data.metrics["answer.valid_json"] >= 0.9
+    assert children["business-eval-base"].data.metrics["answer.valid_json"] <= 0.2
     history = tracking.client().get_metric_history(children["customize"].info.run_id, "train_loss")
     assert history[-1].value < history[0].value / 4
 

@@ -47,7 +47,7 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
         assert tags.get(key), key
     assert tags["llmops.gate.decision"] == "pass"
     assert tags["argo.workflow.status"] == "Succeeded"
-    for name in ("squad", "triviaqa", "change_reason_balanced"):  # the gate rows: headline and benchmarks
+    for name in ("squad", "triviaqa", "answer.change_reason_balanced"):  # the gate rows: headline and benchmarks
         assert f"base.{name}" in parent.data.metrics and f"candidate.{name}" in parent.data.metrics
 
     children = _children_by_name(parent.info.run_id)
@@ -99,7 +99,9 @@ def test_approval_waits_then_resumes(llmops_env, make_spec, capsys):
     assert str(client.get_model_version_by_alias("e2e-approval-model", "champion").version) == "1"
 
 
-@pytest.mark.parametrize("case", ["unknown-field", "malformed-line", "missing-file"])
+@pytest.mark.parametrize(
+    "case", ["unknown-field", "malformed-line", "missing-file", "unknown-metric-type", "missing-template-field"]
+)
 def test_bad_input_fails_clearly_and_changes_nothing(llmops_env, workspace, tmp_path, case, capsys):
     import yaml
 
@@ -114,6 +116,12 @@ def test_bad_input_fails_clearly_and_changes_nothing(llmops_env, workspace, tmp_
         good = (EXAMPLE.parents[2] / "examples/bill-explainer/bills.jsonl").read_text().splitlines()
         data.write_text("\n".join([*good[:5], '{"record_id": "x", broken', *good[5:10]]) + "\n")
         spec["dataset"]["source"] = str(data)
+    elif case == "unknown-metric-type":
+        spec["business_eval"]["metrics"][0]["type"] = "bleurt"
+    elif case == "missing-template-field":
+        spec["business_eval"]["metrics"].append(
+            {"name": "mentions", "type": "string-check", "check": ["{{sample.output_text}}", "contains", "{{item.plan}}"]}
+        )
     else:
         spec["dataset"]["source"] = str(tmp_path / "nope.jsonl")
     path = tmp_path / "spec.yaml"
@@ -128,6 +136,10 @@ def test_bad_input_fails_clearly_and_changes_nothing(llmops_env, workspace, tmp_
         assert f"{path}:" in err and "customization.learning_rat" in err and "unknown field" in err
     elif case == "malformed-line":
         assert f"{tmp_path / 'bills.jsonl'}:6:" in err
+    elif case == "unknown-metric-type":
+        assert f"{path}:" in err and "business_eval.metrics.0" in err and "bleurt" in err
+    elif case == "missing-template-field":
+        assert f"{path}:" in err and "business_eval.metrics.1" in err and "item.plan" in err
     else:
         assert "nope.jsonl" in err
     assert sorted(p.relative_to(workspace) for p in workspace.rglob("*")) == before
