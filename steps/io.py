@@ -9,9 +9,12 @@ from typing import Annotated, Literal, get_args
 
 from hera.workflows import Input, Parameter
 
+from steps.logic.gate_policy import Rule
+
 Task = Literal["bill-json", "bill-reason", "chat"]  # the tasks of steps.logic.records.TASKS
 Benchmark = Literal["gsm8k", "squad", "triviaqa"]
 Platform = Literal["local", "nemo"]  # the backends of steps.platforms.BACKENDS
+GateRule = Rule  # what must clear a gate threshold: the point delta or the interval's lower bound
 
 
 def choices(closed_set: object) -> list[str]:
