@@ -4,10 +4,11 @@ import json
 from typing import Annotated
 
 from hera.workflows import Output, Parameter
+from pydantic import ValidationError
 
 from steps import platforms
 from steps.errors import InvalidInputError
-from steps.io import TrackedInput
+from steps.io import GateRule, TrackedInput, choices
 from steps.logic.gate_policy import GatePolicy, Score, decide
 from steps.logic.report import markdown_table, summary_table
 
@@ -26,6 +27,21 @@ class GateInput(TrackedInput):
         str, Parameter(description="JSON object benchmark -> maximum allowed drop (overrides max_regression)")
     ]
     min_samples: Annotated[int, Parameter(description="Minimum items behind every compared score")]
+    gain_rule: Annotated[
+        GateRule,
+        Parameter(
+            description="What must clear min_business_gain: the delta or the interval's lower bound",
+            enum=choices(GateRule),
+        ),
+    ]
+    regression_rule: Annotated[
+        GateRule,
+        Parameter(
+            description="What must clear -max_regression: the delta or the interval's lower bound",
+            enum=choices(GateRule),
+        ),
+    ]
+    gate_confidence: Annotated[float, Parameter(description="Confidence of the intervals of the deltas")]
 
 
 class GateOutput(Output):
@@ -42,9 +58,28 @@ def _results(raw: str, field: str) -> list[dict]:
     return [json.loads(item) if isinstance(item, str) else item for item in items]
 
 
-def scores(results: list[dict], kind: str) -> list[Score]:
+def scores(results: list[dict], kind: str, field: str) -> list[Score]:
+    """Scores of evaluation results; `items`, the per-item values, are optional (None when absent)."""
     name_key = "benchmark" if kind == "benchmark" else "metric"
-    return [Score(name=r[name_key], kind=kind, value=r["score"], stderr=r.get("stderr"), n=r["n"]) for r in results]
+    out: list[Score] = []
+    for number, result in enumerate(results, 1):
+        try:
+            out.append(
+                Score(
+                    name=result[name_key],
+                    kind=kind,
+                    value=result["score"],
+                    stderr=result.get("stderr"),
+                    n=result["n"],
+                    items=result.get("items"),
+                )
+            )
+        except KeyError as exc:
+            raise InvalidInputError(f"gate: {field} result {number} has no {exc.args[0]!r}") from None
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            raise InvalidInputError(f"gate: {field} result {number} is malformed: {problems}") from None
+    return out
 
 
 def gate(inputs: GateInput) -> GateOutput:
@@ -57,11 +92,16 @@ def gate(inputs: GateInput) -> GateOutput:
         default_max_regression=inputs.max_regression,
         max_regression=json.loads(inputs.max_regression_per_benchmark or "{}"),
         min_samples=inputs.min_samples,
+        gain_rule=inputs.gain_rule,
+        regression_rule=inputs.regression_rule,
+        confidence=inputs.gate_confidence,
     )
-    base = scores(_results(inputs.base_benchmarks, "base_benchmarks"), "benchmark") + scores(base_business, "business")
-    candidate = scores(_results(inputs.candidate_benchmarks, "candidate_benchmarks"), "benchmark") + scores(
-        candidate_business, "business"
+    base = scores(_results(inputs.base_benchmarks, "base_benchmarks"), "benchmark", "base_benchmarks") + scores(
+        base_business, "business", "base_business"
     )
+    candidate = scores(
+        _results(inputs.candidate_benchmarks, "candidate_benchmarks"), "benchmark", "candidate_benchmarks"
+    ) + scores(candidate_business, "business", "candidate_business")
     decision = decide(policy, base, candidate)
     verdict = "pass" if decision.passed else "block"
     # A score that one side did not report has no value to log; the decision's reasons already name it.

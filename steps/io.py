@@ -9,9 +9,12 @@ from typing import Annotated, Literal, get_args
 
 from hera.workflows import Input, Parameter
 
+from steps.logic.gate_policy import Rule
+
 DatasetFormat = Literal["openai-chat", "prompt-completion", "bill-json", "bill-reason"]  # dataset_formats.FORMATS
 Benchmark = Literal["gsm8k", "squad", "triviaqa"]
 Platform = Literal["local", "nemo"]  # the backends of steps.platforms.BACKENDS
+GateRule = Rule  # what must clear a gate threshold: the point delta or the interval's lower bound
 
 
 def choices(closed_set: object) -> list[str]:

@@ -1,4 +1,4 @@
-"""`llmops`: run a run spec on this machine, approve a waiting run, render manifests.
+"""`llmops`: run a run spec on this machine, approve a waiting run, render manifests, score predictions.
 
 Errors a person can fix (bad run spec, bad dataset line, missing file) print one clear message
 and exit with status 2; a workflow that ran and failed exits with 1.
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from steps.errors import LlmopsError
+from workflows import score_command
 from workflows.local_runner.errors import RunnerError
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -164,6 +165,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", help="output folder (default: the committed weights folder of the recipe)")
     build.add_argument("--no-eval", action="store_true", help="skip the smoke benchmarks after the build")
     build.set_defaults(func=cmd_model_build)
+    score_command.add_parser(sub)
     return p
 
 

@@ -5,8 +5,8 @@ description from the field, its default from the field's default (an empty run-s
 for a required field, from its first example, its enum from a Literal or bool type. The three
 parameters that identify a run but are not run-spec fields (`IDENTITY`) follow the run spec name.
 `arguments(spec)` reads the same marks, so the template and a run of a spec cannot disagree; a field
-the spec hash leaves out while it is unset (`runspec.UNHASHED_WHEN_UNSET`) is left out of the run's
-arguments too (the template's empty default applies), so adding such a field changes no existing run.
+the spec hash leaves out while it is at its default (`runspec.UNHASHED_AT_DEFAULT`) is left out of the
+run's arguments too (the template's default, the same, applies), so adding such a field changes no existing run.
 """
 
 from __future__ import annotations
@@ -172,6 +172,15 @@ def unmarked_fields() -> list[str]:
 
 def arguments(spec: RunSpec) -> dict[str, str]:
     """The workflow arguments that run a spec, as strings: every parameter, except those of the fields
-    the spec hash leaves out (unset optional fields)."""
+    the spec hash leaves out (see `runspec.UNHASHED_AT_DEFAULT`)."""
     hashed = spec.canonical()
-    return {p.name: p.value(spec) for p in PARAMETERS if not p.path or p.path[0] in hashed}
+
+    def is_hashed(path: tuple[str, ...]) -> bool:
+        node: Any = hashed
+        for part in path:
+            if part not in node:
+                return False
+            node = node[part]
+        return True
+
+    return {p.name: p.value(spec) for p in PARAMETERS if is_hashed(p.path)}

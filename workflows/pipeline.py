@@ -192,7 +192,15 @@ with WorkflowTemplate(
                 "candidate_benchmarks": out("benchmark-candidate", "scores"),
                 "base_business": out("business-eval-base", "scores"),
                 "candidate_business": out("business-eval-candidate", "scores"),
-                **params("min_business_gain", "max_regression", "max_regression_per_benchmark", "min_samples"),
+                **params(
+                    "min_business_gain",
+                    "max_regression",
+                    "max_regression_per_benchmark",
+                    "min_samples",
+                    "gain_rule",
+                    "regression_rule",
+                    "gate_confidence",
+                ),
             },
         )
         Task(

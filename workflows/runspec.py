@@ -23,14 +23,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from steps.errors import InvalidInputError, NotFoundError
-from steps.io import Benchmark, DatasetFormat, Platform
+from steps.io import Benchmark, DatasetFormat, GateRule, Platform
 from steps.logic.metrics import ExactMatch, MetricSpec, score_names
+from workflows.yaml_lines import line_of
 
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
 HEADLINE_PATTERN = r"^([a-z][a-z0-9_-]*\.[A-Za-z0-9_.-]+)?$"
 CONFLICT = "field_conflict"
-UNHASHED_WHEN_UNSET = ("platform",)  # added after specs were hashed: absent from the hash while unset
+# Added after specs were hashed: absent from the hash while at their default (a spec keeps its hash and run)
+UNHASHED_AT_DEFAULT = ("platform", "gate.gain_rule", "gate.regression_rule", "gate.confidence")
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,16 @@ class Gate(Strict):
         "a JSON object)",
     )
     min_samples: Annotated[int, Param("min_samples")] = Field(
-        20, ge=1, description="Gate: minimum items behind every compared score"
+        20, ge=1, description="Gate: minimum items behind every compared score (paired items, when reported)"
+    )
+    gain_rule: Annotated[GateRule, Param("gain_rule")] = Field(
+        "point", description="Gate: what must reach min_business_gain: the delta, or its interval's lower bound"
+    )
+    regression_rule: Annotated[GateRule, Param("regression_rule")] = Field(
+        "point", description="Gate: what must reach -max_regression: the delta, or its interval's lower bound"
+    )
+    confidence: Annotated[float, Param("gate_confidence")] = Field(
+        0.95, ge=0.5, lt=1, description="Gate: confidence of the intervals of the deltas (paired bootstrap)"
     )
 
 
@@ -272,9 +283,16 @@ class RunSpec(Strict):
     guardrails: Guardrails = Guardrails()
 
     def canonical(self) -> dict:
-        """The spec as hashed: every field, except the UNHASHED_WHEN_UNSET ones while they are unset."""
+        """The spec as hashed: every field, except the UNHASHED_AT_DEFAULT ones while at their default."""
         data = self.model_dump(mode="json")
-        return {k: v for k, v in data.items() if not (k in UNHASHED_WHEN_UNSET and v is None)}
+        for dotted in UNHASHED_AT_DEFAULT:
+            *sections, leaf = dotted.split(".")
+            node, model = data, type(self)
+            for section in sections:  # a section's annotation is its model
+                node, model = node[section], model.model_fields[section].annotation  # type: ignore[assignment]
+            if node[leaf] == model.model_fields[leaf].get_default(call_default_factory=True):
+                del node[leaf]
+        return data
 
     def spec_hash(self) -> str:
         canonical = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
@@ -284,27 +302,9 @@ class RunSpec(Strict):
         return f"{self.name}-{self.spec_hash()[:8]}"
 
 
-def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
-    """Line (1-based) of the deepest YAML node along a pydantic error location."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == part), None)
-            if match is None:
-                key = next((k for k, _ in node.value if k.value == part), None)
-                return key.start_mark.line + 1 if key is not None else line
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
 def where(path: Path, loc: tuple) -> str:
     """`file:line: dotted.field` of a field of a run spec file, for problems found after validation."""
-    return f"{path}:{_line_of(yaml.compose(Path(path).read_text()), loc)}: {'.'.join(str(p) for p in loc)}"
+    return f"{path}:{line_of(yaml.compose(Path(path).read_text()), loc)}: {'.'.join(str(p) for p in loc)}"
 
 
 def load(path: Path) -> RunSpec:
@@ -331,5 +331,5 @@ def load(path: Path) -> RunSpec:
                 loc += tuple(err["ctx"]["field"].split("."))
             field = ".".join(str(p) for p in loc) or "(root)"
             message = "unknown field; remove it or fix its spelling" if err["type"] == "extra_forbidden" else err["msg"]
-            problems.append(f"{path}:{_line_of(tree, loc)}: {field}: {message}")
+            problems.append(f"{path}:{line_of(tree, loc)}: {field}: {message}")
         raise InvalidInputError("invalid run spec\n  " + "\n  ".join(problems)) from None

@@ -1,7 +1,7 @@
 """lm-eval task configs for the local benchmark files, written as task YAMLs at run time.
 
 The prompts, filters and metrics are those of lm-eval's own `gsm8k`, `squadv2` (own SQuAD v1.1 scorer, see
-`benchmark_metrics`) and `triviaqa` tasks; `data_files` are absolute paths into the smoke-set folder.
+`steps.logic.benchmark_scoring`) and `triviaqa` tasks; `data_files` are absolute paths into the smoke-set folder.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def write_task_yaml(config: dict, folder: Path) -> Path:
     path = Path(folder) / f"{config['task']}.yaml"
     text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     if config["task"] == "llmops_squad":
-        text += "process_results: !function steps.local.benchmark_metrics.squad_process_results\n"
+        text += "process_results: !function steps.logic.benchmark_scoring.squad_process_results\n"
     path.write_text(text, encoding="utf-8")
     return path
 

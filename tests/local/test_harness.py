@@ -63,5 +63,5 @@ def test_unknown_benchmark_and_missing_files(base_dir, smoke_dir, tmp_path):
 def test_squad_yaml_points_at_the_project_scorer(smoke_dir, tmp_path):
     config = lm_eval_tasks.task_config("squad", smoke_dir, 32, 0, tmp_path)
     text = lm_eval_tasks.write_task_yaml(config, tmp_path).read_text()
-    assert "process_results: !function steps.local.benchmark_metrics.squad_process_results" in text
+    assert "process_results: !function steps.logic.benchmark_scoring.squad_process_results" in text
     assert str(smoke_dir.resolve() / "squad.jsonl") in text

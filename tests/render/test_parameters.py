@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from steps.io import Platform, Task, choices
+from steps.io import GateRule, Platform, Task, choices
 from workflows import parameters, runspec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +28,11 @@ def _marked_fields(model: type[BaseModel] = runspec.RunSpec, path: str = "") -> 
         for mark in (m for m in field.metadata if isinstance(m, runspec.Param)):
             out[mark.name] = (path + name, field)
     return out
+
+
+def _left_out_at_default() -> set[str]:
+    """Parameters of the fields the spec hash (and a run's arguments) leave out while at their default."""
+    return {name for name, (where, _) in _marked_fields().items() if where in runspec.UNHASHED_AT_DEFAULT}
 
 
 def _empty_spec() -> runspec.RunSpec:
@@ -68,13 +73,17 @@ def test_workflow_template_parameters_are_exactly_those_of_the_run_spec_schema(p
     defaults = {p["name"]: p["value"] for p in rendered}
     empty = parameters.arguments(_empty_spec())
     assert "platform" not in empty and defaults["platform"] == ""  # unset: the environment's platform
+    left_out = _left_out_at_default()
+    assert left_out == {"platform", "gain_rule", "regression_rule", "gate_confidence"} and not left_out & set(empty)
     assert defaults["run_spec_hash"] == "" and empty.pop("run_spec_hash") == _empty_spec().spec_hash()
-    assert {k: v for k, v in defaults.items() if k not in ("platform", "run_spec_hash")} == empty
+    assert {k: v for k, v in defaults.items() if k not in {*left_out, "run_spec_hash"}} == empty
     # Enums: exactly the Literal and bool fields; an optional one also allows "" (unset).
     enums = {p["name"]: p["enum"] for p in rendered if "enum" in p}
     assert enums == {
         "platform": ["", *choices(Platform)],
         "dataset_task": choices(Task),
+        "gain_rule": choices(GateRule),
+        "regression_rule": choices(GateRule),
         "require_approval": ["true", "false"],
         "guardrails_check": ["true", "false"],
     }
@@ -91,7 +100,9 @@ def test_a_run_passes_every_parameter_but_the_unset_optional_ones(pipeline):
         spec = runspec.load(path)
         args = parameters.arguments(spec)
         assert set(args) <= set(declared), path.name
-        unset = set() if spec.platform else {"platform"}  # an unset platform is the template's empty default
+        # An unset platform is the template's empty default; the gate's rules and confidence, at their default in
+        # every committed spec, are the template's defaults.
+        unset = _left_out_at_default() - ({"platform"} if spec.platform else set())
         assert set(declared) - set(args) == unset, path.name
         named |= {path.name} if spec.platform else set()
     assert named == {"bill-explainer-nim.yaml"}  # written for NeMo; the local examples run wherever configured

@@ -1,3 +1,5 @@
+from statistics import NormalDist
+
 import pytest
 from pydantic import ValidationError
 
@@ -24,7 +26,9 @@ def test_pass_case_orders_rows_and_computes_ci():
     assert [row.name for row in decision.rows] == ["all_fields_exact", "bill_id", "gsm8k", "squad"]
     head, info, gsm8k, squad = decision.rows
     assert head.delta == pytest.approx(0.30) and head.threshold == 0.05
-    assert head.ci95 == pytest.approx((0.30 - 1.96 * (2 * 0.03**2) ** 0.5, 0.30 + 1.96 * (2 * 0.03**2) ** 0.5))
+    half = NormalDist().inv_cdf(0.975) * (2 * 0.03**2) ** 0.5  # no per-item values: the unpaired interval
+    assert head.interval == pytest.approx((0.30 - half, 0.30 + half)) and head.interval_kind == "unpaired"
+    assert head.paired is None and head.rule == "point" and gsm8k.rule == "point" and info.rule == "info"
     assert info.threshold is None and info.passed  # other business metrics only inform
     assert gsm8k.threshold == -0.02 and squad.threshold == -0.05  # listed limit, then the default
 
@@ -75,7 +79,7 @@ def test_missing_scores_fail_with_a_reason():
     assert "gsm8k: no candidate score; the candidate evaluation did not report it" in decision.reasons
     assert "triviaqa: no base score; the base evaluation did not report it" in decision.reasons
     row = next(r for r in decision.rows if r.name == "triviaqa")
-    assert row.base is None and row.delta is None and row.ci95 is None and not row.passed
+    assert row.base is None and row.delta is None and row.interval is None and not row.passed
 
 
 def test_policy_validation():
@@ -91,16 +95,18 @@ def test_report_tables_contain_every_row_and_the_verdict():
     decision = decide(POLICY, BASE, candidate)
     text = summary_table(decision)
     lines = text.splitlines()
-    assert lines[0].split() == ["metric", "base", "candidate", "delta", "limit", "verdict"]
+    assert lines[0].split() == ["metric", "base", "candidate", "delta", "interval", "limit", "rule", "verdict"]
     assert set(lines[1].replace(" ", "")) == {"-"}
     for row in decision.rows:
-        assert any(line.startswith(row.name) for line in lines)
-    gsm8k_line = next(line for line in lines if line.startswith("gsm8k"))
-    assert gsm8k_line.split() == ["gsm8k", "0.4000", "0.3000", "-0.1000", ">=", "-0.0200", "FAIL"]
+        assert sum(line.startswith(row.name) for line in lines) == 2  # the comparison and the per-item counts
+    gsm8k_line, gsm8k_items = (line for line in lines if line.startswith("gsm8k"))
+    interval = ["[-0.1554,", "-0.0446]*"]  # unpaired (no per-item values): marked
+    assert gsm8k_line.split() == ["gsm8k", "0.4000", "0.3000", "-0.1000", *interval, ">=", "-0.0200", "point", "FAIL"]
+    assert gsm8k_items.split() == ["gsm8k", "unpaired", "-", "-", "-", "-", "-"]
     assert "gate: BLOCKED" in lines and lines[-1].startswith("  - gsm8k: regression 0.1000")
     markdown = markdown_table(decision)
     assert markdown.count("\n| ") == len(decision.rows) + 1 and "**gate: BLOCKED**" in markdown
-    assert "| gsm8k | benchmark | 0.4000 | 0.3000 | -0.1000 |" in markdown
+    assert "| gsm8k | benchmark | 0.4000 | 0.3000 | -0.1000 | [-0.1554, -0.0446]* | &ge; -0.0200 | point |" in markdown
     passing = decide(
         POLICY, BASE, [bench("gsm8k", 0.4), bench("squad", 0.5), biz("all_fields_exact", 0.6), biz("bill_id", 0.3)]
     )

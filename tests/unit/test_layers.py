@@ -91,6 +91,7 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.platforms",
     "steps.prepare_data",
     "steps.basemodel.build",
+    "steps.logic.task_scoring",  # `llmops score`: scores a prediction file, no step involved
 )
 
 

@@ -4,6 +4,7 @@ and the preflight that refuses a run spec for another platform."""
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from steps.errors import InvalidInputError
 from workflows import parameters, runspec
@@ -134,3 +135,21 @@ def test_preflight_refuses_a_run_spec_for_another_platform(tmp_path, monkeypatch
     assert "configured for 'local'" in message and "set LLMOPS_PLATFORM=nemo" in message
     assert "change `platform:` in the run spec" in message
     assert not (tmp_path / "ws" / "runs").exists()  # refused before the dataset check and any run
+
+
+# ---------------------------------------------------------------- gate rules
+@pytest.mark.parametrize("gate", [{}, {"gain_rule": "point", "regression_rule": "point", "confidence": 0.95}])
+def test_gate_rules_at_their_default_leave_the_spec_hash_and_the_arguments_as_before(gate):
+    spec = runspec.RunSpec.model_validate(MINIMAL | {"gate": gate})
+    assert spec.spec_hash() == MINIMAL_HASH
+    assert not {"gain_rule", "regression_rule", "gate_confidence"} & set(parameters.arguments(spec))
+
+
+def test_gate_rules_chosen_in_the_spec_are_hashed_and_passed():
+    gate = {"gain_rule": "interval", "regression_rule": "interval", "confidence": 0.9}
+    spec = runspec.RunSpec.model_validate(MINIMAL | {"gate": gate})
+    assert spec.spec_hash() != MINIMAL_HASH
+    args = parameters.arguments(spec)
+    assert (args["gain_rule"], args["regression_rule"], args["gate_confidence"]) == ("interval", "interval", "0.9")
+    with pytest.raises(ValidationError, match="gain_rule"):
+        runspec.RunSpec.model_validate(MINIMAL | {"gate": {"gain_rule": "bound"}})

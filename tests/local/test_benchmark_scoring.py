@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from steps.local import benchmark_metrics as bm
+from steps.logic import benchmark_scoring as bm
 
 SHARED = Path("/work/shared/data/benchmarks")
 
@@ -38,6 +38,10 @@ def test_gsm8k_extraction_recovers_the_final_answer(data_dir):
             assert bm.gsm8k_exact_match(bm.gsm8k_extract_strict(row["answer"]), row["answer"]) == 1.0
             assert bm.gsm8k_exact_match(bm.gsm8k_extract_flexible(row["answer"]), row["answer"]) == 1.0
             assert bm.gsm8k_exact_match("#### 123456789", row["answer"]) == 0.0
+            assert bm.gsm8k_scores(row["answer"], row["answer"]) == {
+                "exact_match_strict": 1.0,
+                "exact_match_flexible": 1.0,
+            }
 
 
 def test_triviaqa_aliases_and_official_normalization(data_dir):
@@ -46,6 +50,8 @@ def test_triviaqa_aliases_and_official_normalization(data_dir):
         assert bm.triviaqa_normalized_aliases(answer["aliases"]) == answer["normalized_aliases"]
         assert bm.triviaqa_exact_match(" " + answer["value"] + " ", answer["aliases"]) == 1.0
         assert bm.triviaqa_exact_match("zzzz qqqq", answer["aliases"]) == 0.0
+        assert bm.triviaqa_scores(answer["value"], answer["aliases"]) == {"exact_match": 1.0, "f1": 1.0}
+        assert bm.triviaqa_scores("zzzz qqqq", answer["aliases"]) == {"exact_match": 0.0, "f1": 0.0}
 
 
 def test_squad_normalization_and_f1_examples():

@@ -1,11 +1,14 @@
 """Pure scoring functions of the regression benchmarks (no I/O, no heavy imports).
 
 - SQuAD v1.1: the official `evaluate-v1.1.py` normalization, exact match and token F1, max over golds.
-- TriviaQA: the official normalization (used for `normalized_aliases`) and lm-eval's `triviaqa` exact
-  match (ignore case and punctuation, any alias).
+- TriviaQA: the official `triviaqa_evaluation.py` normalization, exact match and token F1, max over
+  aliases (what `llmops score` reports), and lm-eval's `triviaqa` exact match (ignore case and
+  punctuation, any alias: what the local platform's lm-eval task reports).
 - GSM8K: lm-eval's `strict-match` / `flexible-extract` answer extraction and its `exact_match` options.
 
-lm-eval's SQuAD task config points its `process_results` at `squad_process_results` here.
+The local platform's lm-eval tasks (`steps.local.lm_eval_tasks`) and `llmops score`
+(`steps.logic.task_scoring`) both score with these functions; lm-eval's SQuAD task config points its
+`process_results` at `squad_process_results` here.
 """
 
 from __future__ import annotations
@@ -13,11 +16,28 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def token_f1(prediction_tokens: Sequence[str], gold_tokens: Sequence[str]) -> float:
+    """The official SQuAD / TriviaQA token F1 of two normalized token lists (0 when none is shared)."""
+    common = Counter(prediction_tokens) & Counter(gold_tokens)
+    same = sum(common.values())
+    if same == 0:
+        return 0.0
+    precision = same / len(prediction_tokens)
+    recall = same / len(gold_tokens)
+    return 2 * precision * recall / (precision + recall)
+
+
+def _max_over_golds(metric: Callable[[str, str], float], prediction: str, golds: Iterable[str]) -> float:
+    return max((metric(prediction, gold) for gold in golds), default=0.0)
+
 
 # --- SQuAD v1.1 (official evaluate-v1.1.py) -------------------------------------------------------
 
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = set(string.punctuation)
 
 
@@ -34,24 +54,14 @@ def squad_exact_match(prediction: str, gold: str) -> float:
 
 
 def squad_f1(prediction: str, gold: str) -> float:
-    pred_tokens = squad_normalize_answer(prediction).split()
-    gold_tokens = squad_normalize_answer(gold).split()
-    common = Counter(pred_tokens) & Counter(gold_tokens)
-    same = sum(common.values())
-    if same == 0:
-        return 0.0
-    precision = same / len(pred_tokens)
-    recall = same / len(gold_tokens)
-    return 2 * precision * recall / (precision + recall)
+    return token_f1(squad_normalize_answer(prediction).split(), squad_normalize_answer(gold).split())
 
 
 def squad_scores(prediction: str, golds: Sequence[str]) -> dict[str, float]:
     """Per-question scores in 0..1: max over all gold answers (0 when there is no gold)."""
-    if not golds:
-        return {"exact": 0.0, "f1": 0.0}
     return {
-        "exact": max(squad_exact_match(prediction, g) for g in golds),
-        "f1": max(squad_f1(prediction, g) for g in golds),
+        "exact": _max_over_golds(squad_exact_match, prediction, golds),
+        "f1": _max_over_golds(squad_f1, prediction, golds),
     }
 
 
@@ -61,7 +71,7 @@ def squad_process_results(doc: dict, results: Sequence[str]) -> dict[str, float]
     return squad_scores(prediction.strip(), list(doc["answers"]["text"]))
 
 
-# --- TriviaQA -------------------------------------------------------------------------------------
+# --- TriviaQA (official triviaqa_evaluation.py) ---------------------------------------------------
 
 _TRIVIAQA_PUNCT = set(string.punctuation) | {"‘", "’", "´", "`"}
 
@@ -78,6 +88,24 @@ def triviaqa_normalized_aliases(aliases: Iterable[str]) -> list[str]:
     """Sorted unique official normalizations (the `normalized_aliases` field)."""
     return sorted({triviaqa_normalize(a) for a in aliases})
 
+
+def triviaqa_official_exact_match(prediction: str, gold: str) -> float:
+    return float(triviaqa_normalize(prediction) == triviaqa_normalize(gold))
+
+
+def triviaqa_official_f1(prediction: str, gold: str) -> float:
+    return token_f1(triviaqa_normalize(prediction).split(), triviaqa_normalize(gold).split())
+
+
+def triviaqa_scores(prediction: str, aliases: Sequence[str]) -> dict[str, float]:
+    """Official per-question TriviaQA scores in 0..1: max over the aliases (0 when there is none)."""
+    return {
+        "exact_match": _max_over_golds(triviaqa_official_exact_match, prediction, aliases),
+        "f1": _max_over_golds(triviaqa_official_f1, prediction, aliases),
+    }
+
+
+# --- lm-eval's exact match (its gsm8k and triviaqa tasks) -----------------------------------------
 
 _LMEVAL_PUNCT_TABLE = str.maketrans("", "", string.punctuation)
 
@@ -141,6 +169,14 @@ def gsm8k_exact_match(extracted: str, gold_answer: str) -> float:
     return lmeval_exact_match(
         extracted, gold_answer, ignore_case=True, ignore_punctuation=False, regexes_to_ignore=GSM8K_IGNORE
     )
+
+
+def gsm8k_scores(completion: str, gold_answer: str) -> dict[str, float]:
+    """Both lm-eval gsm8k scores of one completion against the gold solution (`... #### N`)."""
+    return {
+        "exact_match_strict": gsm8k_exact_match(gsm8k_extract_strict(completion), gold_answer),
+        "exact_match_flexible": gsm8k_exact_match(gsm8k_extract_flexible(completion), gold_answer),
+    }
 
 
 def gsm8k_final_answer(answer: str) -> str:
