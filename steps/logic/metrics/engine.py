@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from steps.errors import InvalidInputError
 from steps.logic.item_scores import ItemValue, aggregate, stderr
@@ -54,6 +54,17 @@ def _item_ids(items: Sequence[Mapping[str, Any]]) -> list[str]:
     return ids
 
 
+def _sample(item_id: str, raw: Sample | Mapping[str, Any]) -> Sample:
+    if isinstance(raw, Sample):
+        return raw
+    try:
+        return Sample.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInputError(
+            f"the sample of row {item_id!r} is not {{output_text, tool_calls, response}}: {exc}"
+        ) from exc
+
+
 def _check_inputs(specs: Sequence[MetricSpecBase], items: Sequence[Mapping[str, Any]], samples: Sequence[Any]) -> None:
     if not specs:
         raise InvalidInputError("no metrics to compute; list at least one under evaluation.metrics")
@@ -84,7 +95,7 @@ def evaluate(
     failures: dict[str, list[str]] = {name: [] for name in values}
     rows: list[dict[str, Any]] = []
     for item_id, item, raw_sample in zip(ids, items, samples, strict=True):
-        sample = raw_sample if isinstance(raw_sample, Sample) else Sample.model_validate(raw_sample)
+        sample = _sample(item_id, raw_sample)
         context = RowContext(row_id=item_id, item=dict(item), sample=sample.model_dump())
         row: dict[str, Any] = {
             "id": item_id,
