@@ -43,21 +43,31 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
     platform = platforms.build()
     if inputs.target == "candidate" and not inputs.adapter_id:
         raise InvalidInputError("business-eval: target 'candidate' needs adapter_id")
-    specs = metric_engine.parse_specs(inputs.business_metrics)
+    specs = metric_engine.parse_metric_specs(json.loads(inputs.business_metrics), "business_metrics")
     headline = metric_engine.headline_of(specs, inputs.business_headline)  # before any inference
     rows = platform.datastore.read_jsonl(inputs.dataset_uri, TESTING_FILE)
     rows = rows[: inputs.business_limit] if inputs.business_limit else rows
     if not rows:
         raise InvalidInputError(f"business-eval: {inputs.dataset_uri} has no test rows")
-    metric_engine.check_item_fields(specs, rows, f"dataset {inputs.dataset_uri} ({TESTING_FILE})")
+    missing = metric_engine.missing_fields(specs, rows)
+    if missing:
+        raise InvalidInputError(
+            f"business-eval: the test rows of {inputs.dataset_uri} lack fields the metrics read: "
+            + "; ".join(f"{name}: {', '.join(fields)}" for name, fields in missing.items())
+        )
     model = platform.inference.chat_model(inputs.base_model, inputs.adapter_id)
     replies = model.create_batch([row["messages"] for row in rows], max_tokens=inputs.business_max_tokens)
     result = metric_engine.evaluate(specs, rows, [sample_of(reply) for reply in replies])
     values: dict[str, float] = {}
     for name, score in result.scores.items():
-        values[name] = score.value
-        values[f"{name}_stderr"] = score.stderr
+        if score.value is not None and score.stderr is not None:
+            values[name] = score.value
+            values[f"{name}_stderr"] = score.stderr
+        if score.failures:
+            values[f"{name}_failures"] = len(score.failures)
     top = result.scores[headline]
+    if top.value is None:
+        raise InvalidInputError(f"business-eval: no item could be scored on the headline {headline}")
     with platform.tracker.step_run(inputs.mlflow_run_id, f"business-eval-{inputs.target}") as mlflow:
         mlflow.log_params(
             {

@@ -26,7 +26,8 @@ class PrepareDataInput(TrackedInput):
         str, Parameter(description="Raw records: a JSONL path (relative to the project) or file:// URI")
     ]
     dataset_format: Annotated[
-        DatasetFormat, Parameter(description="Layout of the raw rows (converted to chat records)", enum=choices(DatasetFormat))
+        DatasetFormat,
+        Parameter(description="Layout of the raw rows (converted to chat records)", enum=choices(DatasetFormat)),
     ]
     dataset_group_by: Annotated[
         str, Parameter(description="Dotted field of a raw row whose rows stay in one split; empty: each row alone")

@@ -40,5 +40,7 @@ def check(path: Path, spec: RunSpec) -> None:
     except PlatformNotAvailableError as exc:
         raise PlatformNotAvailableError(f"{path}: {exc}") from None
     d = spec.dataset
-    files, _ = prepare_splits(d.source, d.format, d.group_by, d.split.validation, d.split.test, d.split.seed, d.test_source)
+    files, _ = prepare_splits(
+        d.source, d.format, d.group_by, d.split.validation, d.split.test, d.split.seed, d.test_source
+    )
     _check_templates(path, spec, files[TESTING_FILE])

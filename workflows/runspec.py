@@ -24,7 +24,8 @@ from pydantic_core import PydanticCustomError
 
 from steps.errors import InvalidInputError, NotFoundError
 from steps.io import Benchmark, DatasetFormat, GateRule, Platform
-from steps.logic.metrics import ExactMatch, MetricSpec, score_names
+from steps.logic.metrics import SCORERS, MetricSpec, score_names
+from steps.logic.metrics.text_metrics import ExactMatchSpec
 from workflows.yaml_lines import line_of
 
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
@@ -165,7 +166,7 @@ class Benchmarks(Strict):
 
 
 def _default_metrics() -> list[MetricSpec]:
-    return [ExactMatch(name="exact", reference="{{item.reference}}")]
+    return [ExactMatchSpec(type="exact-match", name="exact", reference="{{item.reference}}")]
 
 
 class BusinessEval(Strict):
@@ -196,7 +197,9 @@ class BusinessEval(Strict):
                 raise _conflict(f"metrics.{index}.name", f"metric name {name!r} is used twice; names must be unique")
         available = [score for metric in self.metrics for score in score_names(metric)]
         if self.headline and self.headline not in available:
-            raise _conflict("headline", f"{self.headline!r} is not a score of the metrics; choose one of: {', '.join(available)}")
+            raise _conflict(
+                "headline", f"{self.headline!r} is not a score of the metrics; choose one of: {', '.join(available)}"
+            )
         return self
 
 
@@ -326,7 +329,12 @@ def load(path: Path) -> RunSpec:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            # a union member's tag (a metric type) is not a field of the file: leave it out of the location
+            loc = tuple(
+                part
+                for i, part in enumerate(err["loc"])
+                if not (i and isinstance(err["loc"][i - 1], int) and part in SCORERS)
+            )
             if err["type"] == CONFLICT:
                 loc += tuple(err["ctx"]["field"].split("."))
             field = ".".join(str(p) for p in loc) or "(root)"

@@ -13,7 +13,11 @@ from typing import Any
 def sample_of(reply: dict[str, Any]) -> dict[str, Any]:
     """The sample of one OpenAI chat-completion response."""
     message = reply["choices"][0]["message"]
-    return {"output_text": message.get("content") or "", "tool_calls": message.get("tool_calls") or None, "response": reply}
+    return {
+        "output_text": message.get("content") or "",
+        "tool_calls": message.get("tool_calls") or None,
+        "response": reply,
+    }
 
 
 def _cell(value: Any) -> Any:

@@ -120,7 +120,11 @@ def test_bad_input_fails_clearly_and_changes_nothing(llmops_env, workspace, tmp_
         spec["business_eval"]["metrics"][0]["type"] = "bleurt"
     elif case == "missing-template-field":
         spec["business_eval"]["metrics"].append(
-            {"name": "mentions", "type": "string-check", "check": ["{{sample.output_text}}", "contains", "{{item.plan}}"]}
+            {
+                "name": "mentions",
+                "type": "string-check",
+                "check": ["{{sample.output_text}}", "contains", "{{item.plan}}"],
+            }
         )
     else:
         spec["dataset"]["source"] = str(tmp_path / "nope.jsonl")

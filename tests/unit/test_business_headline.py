@@ -1,32 +1,28 @@
-"""business-eval's headline metric: the task's default, or a metric the task computes."""
+"""The headline score and the fields a metric list reads."""
 
 import pytest
 
-from steps.business_eval import HEADLINE, headline_of, metric_names, score
 from steps.errors import InvalidInputError
+from steps.logic.metrics import headline_of, missing_fields, parse_metric_specs
+
+SPECS = parse_metric_specs(
+    [
+        {"name": "exact", "type": "exact-match", "reference": "{{item.reference}}"},
+        {"name": "answer", "type": "json-fields", "fields": ["a", "b"], "balanced": ["b"]},
+        {"name": "total", "type": "number-check", "check": ["{{sample.output_text}}", "==", "{{item.total}}"]},
+    ]
+)
 
 
-@pytest.mark.parametrize("task", ["bill-json", "bill-reason", "chat"])
-def test_default_headline_is_a_computed_metric(task):
-    assert headline_of(task) == headline_of(task, "") == HEADLINE[task]
-    assert HEADLINE[task] in metric_names(task)
-
-
-def test_a_computed_metric_can_be_the_headline():
-    assert headline_of("bill-json", "bill_id") == "bill_id"
-    assert headline_of("chat", "exact_match") == "exact_match"
-
-
-def test_an_unknown_headline_lists_the_available_metrics():
+def test_default_headline_is_the_first_score_and_a_requested_one_must_exist():
+    assert headline_of(SPECS) == "exact.exact-match"
+    assert headline_of(SPECS, "answer.b_balanced") == "answer.b_balanced"
     with pytest.raises(InvalidInputError) as info:
-        headline_of("bill-json", "bleu")
-    message = str(info.value)
-    assert "'bleu'" in message and "'bill-json'" in message
-    assert all(name in message for name in metric_names("bill-json"))
-    with pytest.raises(InvalidInputError, match="choose one of: exact_match"):
-        headline_of("chat", "all_fields_exact")
+        headline_of(SPECS, "answer.c")
+    assert "'answer.c'" in str(info.value) and "answer.all_fields_exact" in str(info.value)
 
 
-def test_metric_names_are_what_score_computes_for_chat():
-    metrics, _ = score("chat", ["yes", "no"], ["yes", "yes"])
-    assert {name for name in metrics if not name.endswith("_stderr")} == set(metric_names("chat"))
+def test_missing_fields_name_each_metric_and_field_some_row_lacks():
+    rows = [{"id": "1", "reference": "{}", "total": 3}, {"id": "2", "reference": "{}"}]
+    assert missing_fields(SPECS, rows) == {"total": ["total"]}
+    assert missing_fields(SPECS, [{"id": "1", "reference": "x", "total": 1}]) == {}

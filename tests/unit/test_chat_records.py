@@ -8,7 +8,7 @@ from steps.data.billing import generate_bill_records
 from steps.errors import InvalidInputError
 from steps.logic import billing_records
 from steps.logic.anonymize import anonymize_record
-from steps.logic.chat_records import ChatRecord, record_id, evaluation_row, training_row
+from steps.logic.chat_records import ChatRecord, evaluation_row, record_id, training_row
 from steps.logic.dataset_formats import convert_rows
 
 

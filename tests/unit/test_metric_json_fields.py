@@ -7,12 +7,15 @@ from pathlib import Path
 import pytest
 
 from steps.errors import InvalidInputError
-from steps.logic.bill_metrics import score_bill_predictions
-from steps.logic.formats import BILL_ANSWER_KEYS, bill_answer
+from steps.logic.billing_records import ANSWER_KEYS, answer
 from steps.logic.metrics import evaluate, parse_metric_specs
 from steps.logic.metrics.json_fields import parse_json_object
+from tests.oracles.bill_metrics import score_bill_predictions
+from workflows import runspec
 
-HELDOUT = Path(__file__).resolve().parents[2] / "examples" / "bill-explainer" / "heldout.jsonl"
+ROOT = Path(__file__).resolve().parents[2]
+HELDOUT = ROOT / "examples" / "bill-explainer" / "heldout.jsonl"
+SPECS = {"bill-reason": "bill-explainer.yaml", "bill-json": "bill-explainer-nim.yaml"}  # committed run specs
 
 
 def spec(**params):
@@ -70,7 +73,7 @@ def _heldout_references(task: str) -> list[str]:
         row = json.loads(line)
         expected = row["expected"]
         reason = next((b["change_reason"] for b in row["bills"] if b["bill_id"] == expected["bill_id"]), "none")
-        references.append(bill_answer(task, expected["bill_found"], expected["bill_id"], expected["bill_date"], reason))
+        references.append(answer(task, expected["bill_found"], expected["bill_id"], expected["bill_date"], reason))
     return references
 
 
@@ -104,8 +107,8 @@ def _varied_prediction(reference: str, rng: random.Random) -> str:
 
 
 @pytest.mark.parametrize("task", ["bill-reason", "bill-json"])
-def test_reproduces_todays_billing_numbers_exactly(task):
-    fields = BILL_ANSWER_KEYS[task]
+def test_the_committed_billing_specs_reproduce_the_former_billing_numbers(task):
+    fields = ANSWER_KEYS[task]
     references = _heldout_references(task)
     rng = random.Random(20240601)
     predictions = [_varied_prediction(reference, rng) for reference in references]
@@ -113,7 +116,9 @@ def test_reproduces_todays_billing_numbers_exactly(task):
     references += [references[1], references[0]]
     today = score_bill_predictions(predictions, references, fields)
 
-    metric = spec(fields=list(fields), ignore_case=["bill_found"], balanced=["change_reason"])
+    committed = runspec.load(ROOT / "workflows" / "runs" / SPECS[task])
+    assert committed.dataset.format == task
+    [metric] = committed.business_eval.metrics  # the committed example's metric list, as data
     items = [{"id": f"row-{i}", "reference": reference} for i, reference in enumerate(references)]
     result = evaluate([metric], items, [{"output_text": prediction} for prediction in predictions])
 

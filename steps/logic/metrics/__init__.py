@@ -6,7 +6,16 @@ A metric spec is `{name, type, ...parameters}` with Jinja templates over `item` 
 """
 
 from steps.logic.metrics.engine import EvaluationResult, ScoreResult, evaluate
-from steps.logic.metrics.registry import SCORERS, MetricSpec, Scorer, item_fields, parse_metric_specs, score_names
+from steps.logic.metrics.registry import (
+    SCORERS,
+    MetricSpec,
+    Scorer,
+    headline_of,
+    item_fields,
+    missing_fields,
+    parse_metric_specs,
+    score_names,
+)
 from steps.logic.metrics.spec_base import MetricSpecBase, RowContext, Sample, Score
 from steps.logic.metrics.templates import check_template, render_template, template_fields
 
@@ -22,7 +31,9 @@ __all__ = [
     "Scorer",
     "check_template",
     "evaluate",
+    "headline_of",
     "item_fields",
+    "missing_fields",
     "parse_metric_specs",
     "render_template",
     "score_names",

@@ -7,7 +7,7 @@ that owns the client, so this package stays pure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -73,3 +73,24 @@ def score_names(spec: MetricSpecBase) -> tuple[str, ...]:
 def item_fields(spec: MetricSpecBase) -> set[str]:
     """The dataset fields that the metric's templates name."""
     return set().union(*(template_fields(template) for template in spec.templates().values()))
+
+
+def headline_of(specs: Sequence[MetricSpecBase], requested: str = "") -> str:
+    """The score the gate compares: the requested one if a metric reports it, else the first metric's first score."""
+    available = [name for spec in specs for name in score_names(spec)]
+    if not available:
+        raise InvalidInputError("no metrics: list at least one metric to evaluate")
+    if not requested:
+        return available[0]
+    if requested not in available:
+        raise InvalidInputError(
+            f"headline {requested!r} is not a score of the metrics; choose one of: {', '.join(available)}"
+        )
+    return requested
+
+
+def missing_fields(specs: Sequence[MetricSpecBase], rows: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Metric name -> the item fields its templates name that some row lacks (metrics that lack none are left out)."""
+    present = set.intersection(*(set(row) for row in rows)) if rows else set()
+    missing = {spec.name: sorted(item_fields(spec) - present) for spec in specs}
+    return {name: fields for name, fields in missing.items() if fields}

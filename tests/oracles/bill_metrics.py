@@ -1,4 +1,6 @@
-"""Business metrics of the bill-json task: JSON validity and per-field accuracy against references.
+"""The billing example's metrics as code, before they became data (json-fields): kept as a test oracle.
+
+JSON validity and per-field accuracy against references.
 
 A prediction counts as valid JSON when, after stripping whitespace and an optional ```json fence, it
 parses as a JSON object. Fields are compared as strings after `strip()`; `bill_found` is normalised
