@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from steps.errors import InvalidInputError, NotFoundError
 from steps.io import Benchmark, GateRule, Platform, Task
+from workflows import benchmark_check
 from workflows.yaml_lines import line_of
 
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
@@ -127,15 +128,12 @@ class Customization(Strict):
     seed: Annotated[int, Param("train_seed")] = Field(0, description="Training seed")
 
 
-def _all_benchmarks() -> list[Benchmark]:
-    return ["gsm8k", "squad", "triviaqa"]
-
-
 class Benchmarks(Strict):
     suites: Annotated[list[Benchmark], Param("benchmarks")] = Field(
-        default_factory=_all_benchmarks,
+        default_factory=benchmark_check.built_in,
         min_length=1,
-        description="Regression benchmarks (as a workflow parameter: a JSON list)",
+        description="Regression benchmarks: built-in or lm-evaluation-harness tasks (as a workflow parameter: "
+        "a JSON list)",
     )
     limit: Annotated[int, Param("benchmark_limit")] = Field(50, ge=0, description="Items per benchmark (0 = all)")
     data: Annotated[str, Param("benchmark_data")] = Field(
@@ -146,13 +144,6 @@ class Benchmarks(Strict):
     num_fewshot: Annotated[int, Param("benchmark_fewshot")] = Field(
         -1, ge=-1, description="Few-shot examples (-1 = the task's default)"
     )
-
-    @field_validator("suites")
-    @classmethod
-    def _unique(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("benchmark suites must not repeat")
-        return value
 
 
 class BusinessEval(Strict):
@@ -179,8 +170,8 @@ class Gate(Strict):
     )
     max_regression_per_benchmark: Annotated[dict[Benchmark, float], Param("max_regression_per_benchmark")] = Field(
         default_factory=dict,
-        description="Gate: maximum drop per benchmark, overriding max_regression (as a workflow parameter: "
-        "a JSON object)",
+        description="Gate: maximum drop per benchmark (one of the suites), overriding max_regression (as a "
+        "workflow parameter: a JSON object)",
     )
     min_samples: Annotated[int, Param("min_samples")] = Field(
         20, ge=1, description="Gate: minimum items behind every compared score (paired items, when reported)"
@@ -287,7 +278,7 @@ def load(path: Path) -> RunSpec:
     if not isinstance(data, dict):
         raise InvalidInputError(f"{path}: a run spec is a YAML mapping (name, base_model, dataset, ...)")
     try:
-        return RunSpec.model_validate(data)
+        spec = RunSpec.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -297,4 +288,9 @@ def load(path: Path) -> RunSpec:
             field = ".".join(str(p) for p in loc) or "(root)"
             message = "unknown field; remove it or fix its spelling" if err["type"] == "extra_forbidden" else err["msg"]
             problems.append(f"{path}:{line_of(tree, loc)}: {field}: {message}")
+    else:
+        found = benchmark_check.problems(spec.benchmarks, spec.gate)  # the names, against lm-eval's registry
+        problems = [f"{path}:{line_of(tree, loc)}: {'.'.join(map(str, loc))}: {msg}" for loc, msg in found]
+    if problems:
         raise InvalidInputError("invalid run spec\n  " + "\n  ".join(problems)) from None
+    return spec
