@@ -1,4 +1,10 @@
-"""Step benchmark: one regression benchmark (lm-evaluation-harness prompts and metrics) on one target."""
+"""Step benchmark: one regression benchmark (lm-evaluation-harness prompts and metrics) on one target.
+
+The benchmark is a built-in one (gsm8k, squad, triviaqa) or any lm-evaluation-harness task; the
+run-spec preflight checked the name (`steps.benchmark_names`). The output JSON carries the score
+with n and stderr, and `items`: the per-item values behind it (`[{"id", "value"}]`, null where the
+backend reports none), which the gate compares paired.
+"""
 
 import json
 import tempfile
@@ -9,11 +15,14 @@ from hera.workflows import Output, Parameter
 
 from steps import platforms
 from steps.errors import InvalidInputError
-from steps.io import Benchmark, TrackedInput, choices
+from steps.io import Benchmark, TrackedInput
 
 
 class BenchmarkInput(TrackedInput):
-    benchmark: Annotated[Benchmark, Parameter(description="Regression benchmark", enum=choices(Benchmark))]
+    benchmark: Annotated[
+        Benchmark,
+        Parameter(description="Regression benchmark: gsm8k, squad, triviaqa or an lm-evaluation-harness task"),
+    ]
     target: Annotated[
         Literal["base", "candidate"],
         Parameter(description="Which model is scored", enum=["base", "candidate"]),
@@ -34,7 +43,8 @@ class BenchmarkInput(TrackedInput):
 
 class BenchmarkOutput(Output):
     scores: Annotated[
-        str, Parameter(name="scores", description="JSON score: benchmark, target, metric, score, stderr, n")
+        str,
+        Parameter(name="scores", description="JSON score: benchmark, target, metric, score, stderr, n, items"),
     ]
 
 
@@ -71,6 +81,7 @@ def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
         )
         if score.samples_file:
             mlflow.log_artifact(score.samples_file, "samples")
-    result = score.model_dump(exclude={"samples_file", "metrics"}) | {"target": inputs.target}
+    result = score.model_dump(exclude={"samples_file", "metrics", "items"}) | {"target": inputs.target}
+    result["items"] = None if score.items is None else [{"id": i.id, "value": i.value} for i in score.items]
     print(f"{inputs.benchmark} [{inputs.target}] {score.metric} = {score.score:.4f} (n={score.n})")
     return BenchmarkOutput(scores=json.dumps(result, sort_keys=True))

@@ -28,13 +28,15 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from steps.logic.item_scores import ItemValue
+
 # -- dataset layout (what prepare-data writes, what training and evaluation read) ------------------
 TRAINING_FILE = "training/training.jsonl"
 VALIDATION_FILE = "validation/validation.jsonl"
 TESTING_FILE = "testing/testing.jsonl"
 SPLIT_FILES = {"training": TRAINING_FILE, "validation": VALIDATION_FILE, "testing": TESTING_FILE}
 
-BENCHMARKS = ("gsm8k", "squad", "triviaqa")
+BENCHMARKS = ("gsm8k", "squad", "triviaqa")  # built in (smoke sets); any other name is an lm-eval task
 
 
 # -- value types -----------------------------------------------------------------------------------
@@ -87,7 +89,11 @@ class Deployment(BaseModel):
 
 
 class BenchmarkScore(BaseModel):
-    """A score with the number of items behind it and its standard error (None when unknown)."""
+    """A score with the number of items behind it and its standard error (None when unknown).
+
+    `items`: the per-item values whose mean is the score (what a paired comparison of base and
+    candidate needs), None where the backend does not report them.
+    """
 
     benchmark: str
     metric: str
@@ -96,6 +102,7 @@ class BenchmarkScore(BaseModel):
     n: int
     metrics: dict[str, float]
     samples_file: str | None
+    items: list[ItemValue] | None = None
 
 
 class GuardrailConfigRef(BaseModel):

@@ -2,17 +2,21 @@
 
 The closed sets a step input takes are typed here once; the run-spec schema (`workflows/runspec.py`)
 uses the same types, so a value the run spec accepts is one the step accepts, and the workflow
-parameter's enum is derived from the same type.
+parameter's enum is derived from the same type. A benchmark is an open set: a name (the built-in
+smoke sets or any lm-evaluation-harness task, `steps.benchmark_names`) whose characters an Argo
+memoization key allows (the few lm-eval names with parentheses are out).
 """
 
 from typing import Annotated, Literal, get_args
 
 from hera.workflows import Input, Parameter
+from pydantic import StringConstraints
 
 from steps.logic.gate_policy import Rule
 
 DatasetFormat = Literal["openai-chat", "prompt-completion", "bill-json", "bill-reason"]  # dataset_formats.FORMATS
-Benchmark = Literal["gsm8k", "squad", "triviaqa"]
+BENCHMARK_PATTERN = r"^[A-Za-z0-9][-._A-Za-z0-9]*$"
+Benchmark = Annotated[str, StringConstraints(pattern=BENCHMARK_PATTERN, max_length=120)]
 Platform = Literal["local", "nemo"]  # the backends of steps.platforms.BACKENDS
 GateRule = Rule  # what must clear a gate threshold: the point delta or the interval's lower bound
 

@@ -21,7 +21,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from workflows.runspec import Param, RunSpec
+from workflows.runspec import RunSpec
+from workflows.runspec_fields import Param
 
 
 @dataclass(frozen=True)

@@ -14,46 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, ValidationError, model_validator
 
 from steps.errors import InvalidInputError, NotFoundError
-from steps.io import Benchmark, DatasetFormat, GateRule, Platform
-from steps.logic.metrics import SCORERS, MetricSpec, score_names
-from steps.logic.metrics.text_metrics import ExactMatchSpec
+from steps.io import DatasetFormat, Platform
+from steps.logic.metrics import SCORERS
+from workflows import benchmark_check
+from workflows.runspec_evaluation import Benchmarks, BusinessEval, Gate
+from workflows.runspec_fields import CONFLICT, KEY_PATTERN, NAME_PATTERN, Param, Strict, conflict
 from workflows.yaml_lines import line_of
 
-NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
-HEADLINE_PATTERN = r"^([a-z][a-z0-9_-]*\.[A-Za-z0-9_.-]+)?$"
-CONFLICT = "field_conflict"
 # Added after specs were hashed: absent from the hash while at their default (a spec keeps its hash and run)
 UNHASHED_AT_DEFAULT = ("platform", "gate.gain_rule", "gate.regression_rule", "gate.confidence")
-
-
-@dataclass(frozen=True)
-class Param:
-    """Marks a run-spec field as the workflow parameter `name` (the name its step input has too).
-
-    `or_field`: a top-level field whose value the parameter takes while this one is unset (None).
-    """
-
-    name: str
-    or_field: str | None = None
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-def _conflict(field: str, message: str) -> PydanticCustomError:
-    """A cross-field error, reported at `field` (dotted, below the model whose validator raises it)."""
-    return PydanticCustomError(CONFLICT, message, {"field": field})
 
 
 class Split(Strict):
@@ -104,7 +80,7 @@ class Dataset(Strict):
         """With test_source the test share of source is 0: split.test left out (or 0), stored as 0."""
         if self.test_source:
             if self.split.test != 0 and "test" in self.split.model_fields_set:
-                raise _conflict(
+                raise conflict(
                     "split.test",
                     "not used with dataset.test_source (the whole test source is the test split); "
                     "remove split.test or set it to 0",
@@ -112,7 +88,7 @@ class Dataset(Strict):
             if self.split.test != 0:
                 self.split = self.split.model_copy(update={"test": 0.0})
         elif self.split.test == 0:
-            raise _conflict(
+            raise conflict(
                 "split.test",
                 "must be greater than 0 (0 only with dataset.test_source, which then provides the test split)",
             )
@@ -135,98 +111,6 @@ class Customization(Strict):
     batch_size: Annotated[int, Param("batch_size")] = Field(8, ge=1, le=1024, description="Batch size")
     max_steps: Annotated[int, Param("max_steps")] = Field(0, ge=0, description="Cap on training steps (0 = no cap)")
     seed: Annotated[int, Param("train_seed")] = Field(0, description="Training seed")
-
-
-def _all_benchmarks() -> list[Benchmark]:
-    return ["gsm8k", "squad", "triviaqa"]
-
-
-class Benchmarks(Strict):
-    suites: Annotated[list[Benchmark], Param("benchmarks")] = Field(
-        default_factory=_all_benchmarks,
-        min_length=1,
-        description="Regression benchmarks (as a workflow parameter: a JSON list)",
-    )
-    limit: Annotated[int, Param("benchmark_limit")] = Field(50, ge=0, description="Items per benchmark (0 = all)")
-    data: Annotated[str, Param("benchmark_data")] = Field(
-        "smoke",
-        pattern=KEY_PATTERN,
-        description="Benchmark data: 'smoke' (synthetic) or the name of a data set in the workspace",
-    )
-    num_fewshot: Annotated[int, Param("benchmark_fewshot")] = Field(
-        -1, ge=-1, description="Few-shot examples (-1 = the task's default)"
-    )
-
-    @field_validator("suites")
-    @classmethod
-    def _unique(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("benchmark suites must not repeat")
-        return value
-
-
-def _default_metrics() -> list[MetricSpec]:
-    return [ExactMatchSpec(type="exact-match", name="exact", reference="{{item.reference}}")]
-
-
-class BusinessEval(Strict):
-    metrics: Annotated[list[MetricSpec], Param("business_metrics")] = Field(
-        default_factory=_default_metrics,
-        min_length=1,
-        description="Metrics of the business evaluation, each {name, type, parameters} (docs/metrics.md); "
-        "as a workflow parameter: a JSON list",
-    )
-    limit: Annotated[int, Param("business_limit")] = Field(
-        0, ge=0, description="Test rows for the business evaluation (0 = all)"
-    )
-    max_tokens: Annotated[int, Param("business_max_tokens")] = Field(
-        64, ge=1, le=4096, description="Generation budget per answer (business evaluation and guardrails check)"
-    )
-    headline: Annotated[str, Param("business_headline")] = Field(
-        "",
-        pattern=HEADLINE_PATTERN,
-        description="Score the gate compares, <metric name>.<score name> (e.g. answer.all_fields_exact); "
-        "empty: the first score of the first metric",
-    )
-
-    @model_validator(mode="after")
-    def _names(self) -> BusinessEval:
-        names = [metric.name for metric in self.metrics]
-        for index, name in enumerate(names):
-            if name in names[:index]:
-                raise _conflict(f"metrics.{index}.name", f"metric name {name!r} is used twice; names must be unique")
-        available = [score for metric in self.metrics for score in score_names(metric)]
-        if self.headline and self.headline not in available:
-            raise _conflict(
-                "headline", f"{self.headline!r} is not a score of the metrics; choose one of: {', '.join(available)}"
-            )
-        return self
-
-
-class Gate(Strict):
-    min_business_gain: Annotated[float, Param("min_business_gain")] = Field(
-        0.0, ge=-1, le=1, description="Gate: minimum candidate - base on the business headline metric"
-    )
-    max_regression: Annotated[float, Param("max_regression")] = Field(
-        0.05, ge=0, le=1, description="Gate: maximum allowed drop on any benchmark"
-    )
-    max_regression_per_benchmark: Annotated[dict[Benchmark, float], Param("max_regression_per_benchmark")] = Field(
-        default_factory=dict,
-        description="Gate: maximum drop per benchmark, overriding max_regression (as a workflow parameter: "
-        "a JSON object)",
-    )
-    min_samples: Annotated[int, Param("min_samples")] = Field(
-        20, ge=1, description="Gate: minimum items behind every compared score (paired items, when reported)"
-    )
-    gain_rule: Annotated[GateRule, Param("gain_rule")] = Field(
-        "point", description="Gate: what must reach min_business_gain: the delta, or its interval's lower bound"
-    )
-    regression_rule: Annotated[GateRule, Param("regression_rule")] = Field(
-        "point", description="Gate: what must reach -max_regression: the delta, or its interval's lower bound"
-    )
-    confidence: Annotated[float, Param("gate_confidence")] = Field(
-        0.95, ge=0.5, lt=1, description="Gate: confidence of the intervals of the deltas (paired bootstrap)"
-    )
 
 
 class Approval(Strict):
@@ -325,7 +209,7 @@ def load(path: Path) -> RunSpec:
     if not isinstance(data, dict):
         raise InvalidInputError(f"{path}: a run spec is a YAML mapping (name, base_model, dataset, ...)")
     try:
-        return RunSpec.model_validate(data)
+        spec = RunSpec.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -340,4 +224,9 @@ def load(path: Path) -> RunSpec:
             field = ".".join(str(p) for p in loc) or "(root)"
             message = "unknown field; remove it or fix its spelling" if err["type"] == "extra_forbidden" else err["msg"]
             problems.append(f"{path}:{line_of(tree, loc)}: {field}: {message}")
+    else:
+        found = benchmark_check.problems(spec.benchmarks, spec.gate)  # the names, against lm-eval's registry
+        problems = [f"{path}:{line_of(tree, loc)}: {'.'.join(map(str, loc))}: {msg}" for loc, msg in found]
+    if problems:
         raise InvalidInputError("invalid run spec\n  " + "\n  ".join(problems)) from None
+    return spec

@@ -1,28 +1,36 @@
-"""Regression benchmarks on the local platform: lm-evaluation-harness over local JSONL files, offline.
+"""Regression benchmarks on the local platform: lm-evaluation-harness, offline.
 
-Task YAMLs are generated at run time (see `lm_eval_tasks`).
+- A built-in benchmark (gsm8k, squad, triviaqa) runs the project's task config (`lm_eval_tasks`,
+  written as a task YAML at run time) over the JSONL files of `data_dir`.
+- Any other name runs lm-eval's own task (or group) of that name; `data_dir` is then the Hugging Face
+  datasets cache its data sets are read from, offline. A data set missing there is an error that
+  says how to fill the cache.
+
 The model is lm-eval's `hf` model (base folder, plus `peft=` for a LoRA adapter), fp32 on the CPU.
 Per-sample records go to `output_dir/samples_<benchmark>.jsonl`, the lm-eval results to
-`output_dir/results_<benchmark>.json`.
+`output_dir/results_<benchmark>.json`; the score, its per-item values included, is built from them
+by `lm_eval_results`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import os
 import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from steps.contracts import BENCHMARKS, BenchmarkScore
 from steps.errors import InvalidInputError, NotFoundError, StepFailedError
+from steps.local import lm_eval_results
 from steps.local.lm_eval_tasks import DATA_FILES, gsm8k_fewshot_that_fits, task_config, write_task_yaml
 
-HEADLINE = {"gsm8k": "exact_match,strict-match", "squad": "f1,none", "triviaqa": "exact_match,remove_whitespace"}
+HEADLINE = lm_eval_results.HEADLINE
 
 
 def _environment() -> Path:
@@ -37,14 +45,6 @@ def _environment() -> Path:
     return cache
 
 
-def _float(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def run_benchmark(
     benchmark: str,
     data_dir: Path,
@@ -56,10 +56,8 @@ def run_benchmark(
     max_gen_toks: int = 64,
     batch_size: int = 8,
 ) -> BenchmarkScore:
-    if benchmark not in BENCHMARKS:
-        raise InvalidInputError(f"unknown benchmark {benchmark!r}; choose one of: {', '.join(BENCHMARKS)}")
     data_dir = Path(data_dir).resolve()
-    for filename in DATA_FILES[benchmark]:
+    for filename in DATA_FILES.get(benchmark, ()):
         if not (data_dir / filename).is_file():
             raise NotFoundError(f"benchmark data file {data_dir / filename} does not exist")
     if not (Path(base_dir) / "config.json").is_file():
@@ -69,11 +67,16 @@ def run_benchmark(
     cache = _environment()
 
     import torch
+    from lm_eval.tasks import TaskManager
     from transformers import AutoConfig, AutoTokenizer
 
     from steps.settings import torch_threads
 
     torch.set_num_threads(torch_threads())
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if benchmark not in BENCHMARKS:
+        return _run_lm_eval_task(benchmark, data_dir, base_dir, adapter_dir, limit, output_dir, num_fewshot, batch_size)
     if num_fewshot is None:
         if benchmark == "gsm8k":
             tokenizer = AutoTokenizer.from_pretrained(base_dir)
@@ -81,28 +84,96 @@ def run_benchmark(
             num_fewshot = gsm8k_fewshot_that_fits(tokenizer, max_length, max_gen_toks, data_dir, limit)
         else:
             num_fewshot = 0
-
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
     include_dir = Path(tempfile.mkdtemp(prefix=f"lmeval-{benchmark}-"))
     try:
         config = task_config(benchmark, data_dir, max_gen_toks, num_fewshot, cache)
         write_task_yaml(config, include_dir)
         shutil.copy(include_dir / f"{config['task']}.yaml", output_dir / f"task_{benchmark}.yaml")
         started = time.perf_counter()
-        results = _simple_evaluate(config["task"], include_dir, base_dir, adapter_dir, limit, batch_size)
+        manager = TaskManager(include_path=str(include_dir), include_defaults=False)
+        results = _simple_evaluate(config["task"], manager, base_dir, adapter_dir, limit, batch_size)
         seconds = time.perf_counter() - started
     finally:
         shutil.rmtree(include_dir, ignore_errors=True)
-    return _score(benchmark, config["task"], results, output_dir, num_fewshot, max_gen_toks, seconds)
+    extra = {"num_fewshot": float(num_fewshot), "max_gen_toks": float(max_gen_toks), "seconds": round(seconds, 3)}
+    return lm_eval_results.score(benchmark, config["task"], results, output_dir, extra)
+
+
+@contextmanager
+def _datasets_cache(folder: Path) -> Iterator[None]:
+    """Hugging Face datasets read (offline) from `folder` while the block runs."""
+    import datasets.config
+
+    before_env, before = os.environ.get("HF_DATASETS_CACHE"), datasets.config.HF_DATASETS_CACHE
+    os.environ["HF_DATASETS_CACHE"], datasets.config.HF_DATASETS_CACHE = str(folder), folder
+    try:
+        yield
+    finally:
+        datasets.config.HF_DATASETS_CACHE = before
+        if before_env is None:
+            os.environ.pop("HF_DATASETS_CACHE", None)
+        else:
+            os.environ["HF_DATASETS_CACHE"] = before_env
+
+
+def _not_cached(task: str, folder: Path, exc: Exception) -> NotFoundError:
+    fill = (
+        f'HF_DATASETS_CACHE={folder} python -c "from lm_eval.tasks import TaskManager, get_task_dict; '
+        f"get_task_dict(['{task}'], TaskManager())\""
+    )
+    return NotFoundError(
+        f"the data of lm-evaluation-harness task {task!r} is not in the Hugging Face datasets cache {folder} "
+        f"(runs are offline): {exc}. Fill the cache on a machine with network access: `{fill}`, then copy "
+        f"it to {folder} (benchmarks.data names that folder under <workspace>/benchmarks)"
+    )
+
+
+def _run_lm_eval_task(
+    task: str,
+    data_dir: Path,
+    base_dir: Path,
+    adapter_dir: Path | None,
+    limit: int | None,
+    output_dir: Path,
+    num_fewshot: int | None,
+    batch_size: int,
+) -> BenchmarkScore:
+    """lm-eval's own task `task`, its data sets read offline from the datasets cache `data_dir`."""
+    from datasets.exceptions import DatasetNotFoundError
+
+    from steps.benchmark_names import problem, task_manager
+
+    manager = task_manager()
+    if task not in manager.all_subtasks and task not in manager.all_groups:
+        raise InvalidInputError(problem(task, str(data_dir)) or f"{task!r} is not an lm-evaluation-harness task")
+    started = time.perf_counter()
+    with _datasets_cache(data_dir):
+        try:
+            results = _simple_evaluate(task, manager, base_dir, adapter_dir, limit, batch_size, num_fewshot)
+        except (ConnectionError, DatasetNotFoundError, FileNotFoundError) as exc:
+            raise _not_cached(task, data_dir, exc) from None
+        except ValueError as exc:  # datasets: "Couldn't find cache for <path> for config '<name>'"
+            if "find cache" not in str(exc):
+                raise
+            raise _not_cached(task, data_dir, exc) from None
+    extra = {"seconds": round(time.perf_counter() - started, 3)}
+    n_shot = results.get("n-shot", {}).get(task)
+    if isinstance(n_shot, int):
+        extra["num_fewshot"] = float(n_shot)
+    return lm_eval_results.score(task, task, results, output_dir, extra)
 
 
 def _simple_evaluate(
-    task: str, include_dir: Path, base_dir: Path, adapter_dir: Path | None, limit: int | None, batch_size: int
+    task: str,
+    manager: Any,
+    base_dir: Path,
+    adapter_dir: Path | None,
+    limit: int | None,
+    batch_size: int,
+    num_fewshot: int | None = None,
 ) -> dict:
     import lm_eval
     from datasets.utils.logging import disable_progress_bar as disable_datasets_progress_bar
-    from lm_eval.tasks import TaskManager
     from transformers.utils import logging as hf_logging
 
     for name in ("lm-eval", "lm_eval"):
@@ -120,7 +191,8 @@ def _simple_evaluate(
             device="cpu",
             batch_size=batch_size,
             tasks=[task],
-            task_manager=TaskManager(include_path=str(include_dir), include_defaults=False),
+            task_manager=manager,
+            num_fewshot=num_fewshot,
             limit=limit,
             log_samples=True,
             bootstrap_iters=1000,
@@ -128,46 +200,3 @@ def _simple_evaluate(
     if not results or task not in results.get("results", {}):
         raise StepFailedError(f"lm-eval returned no results for {task}")
     return results
-
-
-def _score(
-    benchmark: str, task: str, results: dict, output_dir: Path, num_fewshot: int, max_gen_toks: int, seconds: float
-) -> BenchmarkScore:
-    task_results = results["results"][task]
-    metrics = {k: v for k, v in ((k, _float(v)) for k, v in task_results.items() if k != "alias") if v is not None}
-    metrics.update(num_fewshot=float(num_fewshot), max_gen_toks=float(max_gen_toks), seconds=round(seconds, 3))
-    headline = HEADLINE[benchmark]
-    metric_name, _, filter_name = headline.partition(",")
-    n_samples = results.get("n-samples", {}).get(task, {})
-    samples = results.get("samples", {}).get(task, [])
-    samples_file = output_dir / f"samples_{benchmark}.jsonl"
-    with samples_file.open("w", encoding="utf-8") as handle:
-        for record in samples:
-            handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-    summary = {
-        key: results.get(key)
-        for key in (
-            "results",
-            "configs",
-            "versions",
-            "n-shot",
-            "n-samples",
-            "higher_is_better",
-            "config",
-            "lm_eval_version",
-            "transformers_version",
-            "total_evaluation_time_seconds",
-        )
-    }
-    (output_dir / f"results_{benchmark}.json").write_text(
-        json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
-    return BenchmarkScore(
-        benchmark=benchmark,
-        metric=headline,
-        score=float(task_results[headline]),
-        stderr=_float(task_results.get(f"{metric_name}_stderr,{filter_name}")),
-        n=int(n_samples.get("effective", len(samples))),
-        metrics=metrics,
-        samples_file=str(samples_file),
-    )

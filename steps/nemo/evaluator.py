@@ -1,5 +1,9 @@
 """NeMo Evaluator: academic benchmarks (LM Evaluation Harness) as Evaluator jobs against the NIM model.
 
+A built-in benchmark (gsm8k, squad, triviaqa) maps to its Evaluator config type and generation budget;
+any other name is passed through as the lm-evaluation-harness task the config `type` names, with the
+task's own generation settings, and its headline is the first score the results report.
+Per-item values: the v1 results carry aggregate scores only, so `items` stays None.
 One job per (benchmark, model, limit, few-shot) content key, carried in the job's custom fields and
 config name: `run_benchmark` finds a completed job and reuses its results, follows an active one, and
 creates a job only when none is usable (retries off; after a failed create it looks again).
@@ -15,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from steps.contracts import BENCHMARKS, BenchmarkScore
-from steps.errors import InvalidInputError, PlatformNotAvailableError, StepFailedError
+from steps.contracts import BenchmarkScore
+from steps.errors import PlatformNotAvailableError, StepFailedError
 from steps.nemo import settings
 from steps.nemo.client import (
     API_ERRORS,
@@ -48,10 +52,15 @@ ENDED_BADLY = frozenset({"failed", "cancelled", "cancelling"})
 
 def eval_key(benchmark: str, model_id: str, limit: int | None, num_fewshot: int | None, target_url: str) -> str:
     payload = json.dumps(
-        [benchmark, CONFIG_TYPE[benchmark], model_id, limit, num_fewshot, target_url, MAX_TOKENS[benchmark]],
+        [benchmark, config_type(benchmark), model_id, limit, num_fewshot, target_url, MAX_TOKENS.get(benchmark)],
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def config_type(benchmark: str) -> str:
+    """The Evaluator config `type`: the built-in benchmark's, else the lm-eval task name itself."""
+    return CONFIG_TYPE.get(benchmark, benchmark)
 
 
 def _status(job: Any) -> str:
@@ -71,12 +80,15 @@ def flatten_scores(result: Any) -> dict[str, Any]:
 
 
 def headline(benchmark: str, scores: dict[str, Any]) -> str:
-    """The score that stands for the benchmark: the preferred names first, then exact match, then F1."""
+    """The score that stands for the benchmark: for a built-in one the preferred names first, then
+    exact match, then F1; for any other lm-eval task the first score reported."""
+    if benchmark not in HEADLINE and scores:
+        return next(iter(scores))
 
     def last(name: str) -> str:
         return name.rsplit(".", 1)[-1]
 
-    for wanted in HEADLINE[benchmark]:
+    for wanted in HEADLINE.get(benchmark, ()):
         for name in sorted(scores):
             # `exact_match__strict-match` may come as one score name or as metric `exact_match`, score `strict-match`.
             if wanted in (last(name), name, name.replace(".", "__"), "__".join(name.split(".")[-2:])):
@@ -115,16 +127,14 @@ class NemoEvaluator:
             extra["num_fewshot"] = num_fewshot
         if settings.hf_token():
             extra["hf_token"] = settings.hf_token()  # harness tasks fetch their data sets from the Hub
-        params: dict[str, Any] = {
-            "temperature": 0.0,
-            "max_tokens": MAX_TOKENS[benchmark],
-            "parallelism": 8,
-            "extra": extra,
-        }
+        params: dict[str, Any] = {"temperature": 0.0}
+        if benchmark in MAX_TOKENS:  # else the lm-eval task's own generation settings apply
+            params["max_tokens"] = MAX_TOKENS[benchmark]
+        params.update(parallelism=8, extra=extra)
         if limit:
             params["limit_samples"] = limit
         config = {
-            "type": CONFIG_TYPE[benchmark],
+            "type": config_type(benchmark),
             "name": f"llmops-{benchmark}-{key}",
             "namespace": namespace,
             "params": params,
@@ -152,8 +162,6 @@ class NemoEvaluator:
         output_dir: Path,
         num_fewshot: int | None = None,
     ) -> BenchmarkScore:
-        if benchmark not in BENCHMARKS:
-            raise InvalidInputError(f"benchmark {benchmark!r} is not one of {', '.join(BENCHMARKS)}")
         if data not in STANDARD_DATA:
             raise PlatformNotAvailableError(
                 f"benchmark data {data!r} is a local-platform folder; on nemo the Evaluator scores the harness's "

@@ -41,6 +41,46 @@ def smoke_dir(session_workspace) -> Path:
         return ensure_smoke_sets()
 
 
+@pytest.fixture(scope="session")
+def arc_easy_cache(tmp_path_factory) -> Path:
+    """A Hugging Face datasets cache holding `allenai/ai2_arc` config `ARC-Easy` as `load_dataset` leaves it
+    (rows of our own): what an offline run of lm-eval's `arc_easy` task reads."""
+    import json
+
+    from datasets.packaged_modules.json.json import Json
+
+    root = tmp_path_factory.mktemp("arc-easy")
+    cache, source = root / "cache", root / "source"
+    source.mkdir()
+    rows = [
+        {
+            "id": f"Q{i}",
+            "question": f"What is {i} + 1?",
+            "choices": {"text": [str(i + 1), str(i + 2), "blue", "cat"], "label": ["A", "B", "C", "D"]},
+            "answerKey": "A",
+        }
+        for i in range(6)
+    ]
+    splits = ("train", "validation", "test")
+    for split in splits:
+        (source / f"{split}.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    data_files = {split: str(source / f"{split}.jsonl") for split in splits}
+    builder = Json(
+        cache_dir=str(cache),
+        dataset_name="allenai___ai2_arc",
+        config_name="ARC-Easy",
+        hash="0" * 16,
+        data_files=data_files,
+    )
+    builder.download_and_prepare()
+    # A Hub download names the config folder and the files without the data-files suffix and namespace.
+    built = Path(builder.cache_dir).parents[1]
+    config_dir = built.rename(built.parent / "ARC-Easy")
+    for arrow in config_dir.glob("*/*/allenai___ai2_arc-*.arrow"):
+        arrow.rename(arrow.with_name(arrow.name.removeprefix("allenai___")))
+    return cache
+
+
 def make_toy_rows(n: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
     rows = []

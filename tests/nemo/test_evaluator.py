@@ -147,3 +147,23 @@ def test_headline_scores_are_found_under_either_naming():
     assert headline("gsm8k", joined) == "exact_match__strict-match"
     with pytest.raises(StepFailedError, match="no headline score"):
         headline("triviaqa", flatten_scores(_Result({"t": {"a": {"b": 1.0}, "c": {"d": 2.0}}})))
+
+
+def test_any_lm_eval_task_is_passed_through_by_name(make_fake, tmp_path):
+    fake = make_fake(nim_base_models=[BASE])
+    score = evaluator().run_benchmark("hellaswag", "standard", BASE, "", 10, tmp_path)
+    config = fake.creations("evaluation_job")[0].body["config"]
+    assert config["type"] == "hellaswag" and config["name"].startswith("llmops-hellaswag-")
+    assert "max_tokens" not in config["params"]  # the task's own generation settings apply
+    assert score.benchmark == "hellaswag" and score.metric == "accuracy" and score.n == 10  # the first score
+    assert score.items is None  # v1 results carry no per-sample scores
+
+
+def test_the_built_in_benchmarks_keep_their_content_keys():
+    import hashlib
+
+    from steps.nemo.evaluator import eval_key
+
+    url = "http://nim/v1/completions"
+    payload = json.dumps(["gsm8k", "gsm8k", BASE, 50, 5, url, 256], sort_keys=True)
+    assert eval_key("gsm8k", BASE, 50, 5, url) == hashlib.sha256(payload.encode()).hexdigest()[:12]

@@ -171,8 +171,8 @@ def test_missing_required_input_is_caught(docs):
 
 def test_enum_violation_is_caught(docs):
     args = _task(_pipeline(docs), "prepare-data")["arguments"]["parameters"]
-    next(a for a in args if a["name"] == "dataset_task")["value"] = "bill-xml"
-    assert any("dataset_task='bill-xml' is not one of" in e for e in reference_errors(docs))
+    next(a for a in args if a["name"] == "dataset_format")["value"] = "bill-xml"
+    assert any("dataset_format='bill-xml' is not one of" in e for e in reference_errors(docs))
 
 
 def test_undeclared_workflow_parameter_is_caught(docs):

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from steps.io import GateRule, Platform, Task, choices
+from steps.io import DatasetFormat, GateRule, Platform, choices
 from workflows import parameters, runspec
+from workflows.runspec_fields import Param
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_SPECS = sorted((ROOT / "workflows" / "runs").glob("*.yaml"))
@@ -25,7 +26,7 @@ def _marked_fields(model: type[BaseModel] = runspec.RunSpec, path: str = "") -> 
     for name, field in model.model_fields.items():
         if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
             out |= _marked_fields(field.annotation, f"{path}{name}.")
-        for mark in (m for m in field.metadata if isinstance(m, runspec.Param)):
+        for mark in (m for m in field.metadata if isinstance(m, Param)):
             out[mark.name] = (path + name, field)
     return out
 
@@ -81,7 +82,7 @@ def test_workflow_template_parameters_are_exactly_those_of_the_run_spec_schema(p
     enums = {p["name"]: p["enum"] for p in rendered if "enum" in p}
     assert enums == {
         "platform": ["", *choices(Platform)],
-        "dataset_task": choices(Task),
+        "dataset_format": choices(DatasetFormat),
         "gain_rule": choices(GateRule),
         "regression_rule": choices(GateRule),
         "require_approval": ["true", "false"],

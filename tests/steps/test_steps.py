@@ -234,6 +234,9 @@ def test_benchmark_scores_with_n(ws, state, target):
     result = json.loads(out.scores)
     assert result["benchmark"] == "triviaqa" and result["target"] == target and result["n"] == 3
     assert 0.0 <= result["score"] <= 1.0
+    items = result["items"]  # per-item values for the paired gate, compact: id and value only
+    assert len(items) == 3 and all(set(item) == {"id", "value"} for item in items)
+    assert sum(item["value"] for item in items) / 3 == pytest.approx(result["score"], abs=1e-12)
     state.setdefault("bench", {})[target] = out.scores
 
 

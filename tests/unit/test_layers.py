@@ -88,6 +88,7 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.errors",
     "steps.settings",
     "steps.io",
+    "steps.benchmark_names",
     "steps.platforms",
     "steps.prepare_data",
     "steps.basemodel.build",
