@@ -19,7 +19,21 @@ ROOT = Path(__file__).resolve().parents[2]
 BILLS = ROOT / "examples" / "bill-explainer" / "bills.jsonl"
 UID = "uid-steps-test"
 EMPTY_SPEC = runspec.RunSpec(
-    name="steps-test", base_model="llmops/tiny-llama", dataset={"source": str(BILLS.relative_to(ROOT)), "name": "bills"}
+    name="steps-test",
+    base_model="llmops/tiny-llama",
+    dataset={"source": str(BILLS.relative_to(ROOT)), "name": "bills", "format": "bill-json"},
+    business_eval={
+        "metrics": [
+            {
+                "name": "answer",
+                "type": "json-fields",
+                "fields": ["bill_found", "bill_id", "bill_date", "change_reason"],
+                "ignore_case": ["bill_found"],
+                "balanced": ["change_reason"],
+            }
+        ],
+        "headline": "answer.all_fields_exact",
+    },
 )
 
 
@@ -113,6 +127,9 @@ def test_prepare_data_uploads_once_and_rejects_bad_rows(ws, state, tmp_path):
     counts = json.loads(out.counts)
     assert sum(counts.values()) == 300 and min(counts.values()) > 0
     state["dataset"] = out.dataset_uri
+    from steps import platforms
+
+    state["test_rows"] = platforms.build("local").datastore.read_jsonl(out.dataset_uri, "testing/testing.jsonl")
 
     bad = tmp_path / "bad.jsonl"
     lines = BILLS.read_text().splitlines()
@@ -257,22 +274,25 @@ def test_business_eval_scores_held_out_rows(ws, state, target):
         )
     )
     result = json.loads(out.scores)
-    assert result["metric"] == "all_fields_exact" and result["n"] == 4
-    assert set(result["metrics"]) >= {"valid_json", "bill_found", "bill_id", "bill_date", "all_fields_exact"}
+    assert result["metric"] == "answer.all_fields_exact" and result["n"] == 4
+    fields = {"valid_json", "bill_found", "bill_id", "bill_date", "all_fields_exact", "change_reason_balanced"}
+    assert set(result["metrics"]) >= {f"answer.{name}" for name in fields}
+    assert [item["id"] for item in result["items"]] == [row["id"] for row in state["test_rows"][:4]]
+    assert sum(item["value"] for item in result["items"]) / 4 == result["score"]
     state.setdefault("business", {})[target] = out.scores
 
 
 def test_business_eval_rejects_a_headline_the_task_does_not_compute(ws, state):
     from steps.business_eval import BusinessEvalInput, business_eval
 
-    with pytest.raises(InvalidInputError, match=r"headline metric 'bleu'.*all_fields_exact"):
+    with pytest.raises(InvalidInputError, match=r"headline 'answer.bleu'.*answer.all_fields_exact"):
         business_eval(
             step_inputs(
                 BusinessEvalInput,
                 mlflow_run_id=state["run"],
                 target="base",
                 dataset_uri=state["dataset"],
-                business_headline="bleu",
+                business_headline="answer.bleu",
             )
         )
 

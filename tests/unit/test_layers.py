@@ -91,6 +91,8 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.benchmark_names",
     "steps.platforms",
     "steps.prepare_data",
+    "steps.contracts",  # the dataset layout the preflight reads (TESTING_FILE)
+    "steps.logic.metrics",  # the run spec's metric specs are the engine's models
     "steps.basemodel.build",
     "steps.logic.task_scoring",  # `llmops score`: scores a prediction file, no step involved
 )

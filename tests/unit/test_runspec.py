@@ -69,11 +69,14 @@ def test_a_zero_test_share_without_a_test_source_is_rejected(tmp_path):
 
 
 def test_headline_is_passed_to_both_business_evaluations(tmp_path):
-    _, spec = _load(tmp_path, business_extra="  headline: bill_id\n")
-    assert parameters.arguments(spec)["business_headline"] == "bill_id"
+    _, spec = _load(tmp_path, business_extra="  headline: exact.exact-match\n")
+    assert parameters.arguments(spec)["business_headline"] == "exact.exact-match"
+    path, message = _error(tmp_path, business_extra="  headline: exact.f1\n")
+    assert f"{path}:11: business_eval.headline: 'exact.f1' is not a score of the metrics" in message
+    assert "choose one of: exact.exact-match" in message
 
 
-@pytest.mark.parametrize("bad", ["'All Fields'", "'1st'", "all-fields", "'x;y'"])
+@pytest.mark.parametrize("bad", ["'All Fields'", "'1st'", "all-fields", "'x;y'", "exact"])
 def test_headline_must_look_like_a_metric_name(tmp_path, bad):
     path, message = _error(tmp_path, business_extra=f"  headline: {bad}\n")
     assert f"{path}:11: business_eval.headline:" in message and "pattern" in message
@@ -86,7 +89,7 @@ def test_unknown_fields_still_name_file_line_and_field(tmp_path):
 
 # ---------------------------------------------------------------- platform
 MINIMAL = {"name": "demo", "base_model": "llmops/tiny-llama", "dataset": {"source": "x.jsonl", "name": "d"}}
-MINIMAL_HASH = "738ad7d8068d6eb5b1c674e2db796d0d1d524ec63af8bf718d6c59776d0f8b1c"  # before `platform` existed
+MINIMAL_HASH = "7a2d4c9723b064f20ef09c1338cafee4732ffd96497187cf35314284a51336ce"  # since metrics became data
 
 
 def test_an_unset_platform_leaves_the_spec_hash_and_the_arguments_as_before():
