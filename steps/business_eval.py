@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from hera.workflows import Output, Parameter
 
-from steps import platforms
+from steps import judging, platforms
 from steps.contracts import TESTING_FILE
 from steps.errors import InvalidInputError
 from steps.io import TrackedInput
@@ -57,7 +57,9 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
         )
     model = platform.inference.chat_model(inputs.base_model, inputs.adapter_id)
     replies = model.create_batch([row["messages"] for row in rows], max_tokens=inputs.business_max_tokens)
-    result = metric_engine.evaluate(specs, rows, [sample_of(reply) for reply in replies])
+    samples = [metric_engine.Sample.model_validate(sample_of(reply)) for reply in replies]
+    graded = judging.judge(specs, rows, samples)  # the llm-judge metrics' grades (none without such a metric)
+    result = metric_engine.evaluate(specs, rows, samples, scorers=graded.scorers())
     values: dict[str, float] = {}
     for name, score in result.scores.items():
         if score.value is not None and score.stderr is not None:
@@ -76,9 +78,14 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
                 "n": len(rows),
                 "headline": headline,
                 "metrics": inputs.business_metrics,
+                **graded.params,
             }
         )
         mlflow.log_metrics(values)
+        for name, agreement in graded.agreement.items():
+            mlflow.log_metrics({f"{name}.agreement.{k}": v for k, v in agreement.items() if isinstance(v, float)})
+        if graded.agreement:
+            mlflow.log_dict(graded.agreement, f"eval/{inputs.target}_judge_agreement.json")
         mlflow.log_table(evaluation_table(result.rows), artifact_file=f"eval/{inputs.target}_items.json")
     output: dict[str, Any] = {
         "target": inputs.target,
@@ -88,6 +95,7 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
         "n": top.n,
         "metrics": values,
         "items": [item.model_dump(exclude_none=True) for item in top.items],
+        "judge_agreement": {name: {"meets": a["meets"], "reason": a["reason"]} for name, a in graded.agreement.items()},
     }
     print(f"business [{inputs.target}] {headline} = {top.value:.4f} (n={top.n})")
     return BusinessEvalOutput(scores=json.dumps(output, sort_keys=True))

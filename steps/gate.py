@@ -95,6 +95,12 @@ def gate(inputs: GateInput) -> GateOutput:
         gain_rule=inputs.gain_rule,
         regression_rule=inputs.regression_rule,
         confidence=inputs.gate_confidence,
+        unusable={
+            name: agreement["reason"]
+            for result in base_business
+            for name, agreement in (result.get("judge_agreement") or {}).items()
+            if not agreement["meets"]
+        },
     )
     base = scores(_results(inputs.base_benchmarks, "base_benchmarks"), "benchmark", "base_benchmarks") + scores(
         base_business, "business", "base_business"

@@ -152,6 +152,12 @@ def build_splits(
     return files, pii
 
 
+def evaluation_rows(source: str, fmt: str) -> list[dict]:
+    """Every row of a dataset source as the evaluation reads it (converted, anonymised, with its id)."""
+    path = resolve_source(source)
+    return [chat_records.evaluation_row(r) for r in _load(path, fmt, "", "the data needs at least 1 row").records]
+
+
 def _jsonl(rows: list[dict]) -> bytes:
     return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows).encode()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from steps.contracts import TESTING_FILE
-from steps.errors import InvalidInputError, PlatformNotAvailableError
+from steps.errors import InvalidInputError, LlmopsError, PlatformNotAvailableError
 from workflows.runspec import RunSpec, where
 
 
@@ -30,6 +30,22 @@ def _check_templates(path: Path, spec: RunSpec, testing: list[dict]) -> None:
         raise InvalidInputError("invalid run spec\n  " + "\n  ".join(problems))
 
 
+def _check_calibration(path: Path, spec: RunSpec) -> None:
+    """The human labels of every calibrated llm-judge metric exist and are valid for each criterion."""
+    from steps import judging
+    from steps.logic.metrics.llm_judge import LlmJudgeSpec
+
+    for index, metric in enumerate(spec.business_eval.metrics):
+        if isinstance(metric, LlmJudgeSpec) and metric.calibration is not None:
+            for criterion in metric.criteria:
+                try:
+                    judging.calibration_rows(metric, criterion)
+                except LlmopsError as exc:
+                    raise type(exc)(
+                        f"{where(path, ('business_eval', 'metrics', index, 'calibration'))}: {exc}"
+                    ) from None
+
+
 def check(path: Path, spec: RunSpec) -> None:
     """The platform, the dataset (every row) and the evaluation's templates against the test rows."""
     from steps import platforms
@@ -44,3 +60,4 @@ def check(path: Path, spec: RunSpec) -> None:
         d.source, d.format, d.group_by, d.split.validation, d.split.test, d.split.seed, d.test_source
     )
     _check_templates(path, spec, files[TESTING_FILE])
+    _check_calibration(path, spec)

@@ -22,7 +22,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from steps.errors import InvalidInputError, NotFoundError
 from steps.io import DatasetFormat, Platform
-from steps.logic.metrics import SCORERS
+from steps.logic.metrics import TYPES
 from workflows import benchmark_check
 from workflows.runspec_evaluation import Benchmarks, BusinessEval, Gate
 from workflows.runspec_fields import CONFLICT, KEY_PATTERN, NAME_PATTERN, Param, Strict, conflict
@@ -217,7 +217,7 @@ def load(path: Path) -> RunSpec:
             loc = tuple(
                 part
                 for i, part in enumerate(err["loc"])
-                if not (i and isinstance(err["loc"][i - 1], int) and part in SCORERS)
+                if not (i and isinstance(err["loc"][i - 1], int) and part in TYPES)
             )
             if err["type"] == CONFLICT:
                 loc += tuple(err["ctx"]["field"].split("."))

@@ -46,6 +46,9 @@ class GatePolicy(BaseModel):
     confidence: float = Field(default=paired_stats.DEFAULT_CONFIDENCE, gt=0.0, lt=1.0)
     resamples: int = Field(default=paired_stats.DEFAULT_RESAMPLES, ge=100, le=100_000)
     bootstrap_seed: int = Field(default=paired_stats.DEFAULT_SEED, ge=0)
+    unusable: dict[str, str] = Field(
+        default_factory=dict, description="score -> why the gate may not rely on it (e.g. an uncalibrated judge)"
+    )
 
     @field_validator("max_regression")
     @classmethod
@@ -186,6 +189,8 @@ def decide(policy: GatePolicy, base: list[Score], candidate: list[Score]) -> Gat
             failures.append(f"{name}: base reports it as {b.kind}, candidate as {c.kind}")
         if headline and kind != "business":
             failures.append(f"{name}: the headline metric must be a business score, got {kind}")
+        if threshold is not None and name in policy.unusable:
+            failures.append(f"the gate refuses to decide on {name}: {policy.unusable[name]}")
         if threshold is not None:
             failures.extend(
                 f"{name}: no {side} score; the {side} evaluation did not report it"

@@ -9,7 +9,7 @@ Every metric keeps its per-item values (for a paired comparison) with its mean a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -186,3 +186,8 @@ def score_task(
 def score_files(task: str, data: Path, predictions: Path) -> TaskScores:
     """`score_task` over two JSONL files (a bad JSON line is an error naming file:line)."""
     return score_task(task, read_jsonl(data), str(data), read_jsonl(predictions), str(predictions))
+
+
+def read_predictions(path: Path, ids: Iterable[str]) -> dict[str, str]:
+    """id -> prediction text of a predictions file whose ids must all be among `ids` (errors name file:line)."""
+    return _predictions(read_jsonl(path), str(path), dict.fromkeys(ids))

@@ -8,6 +8,7 @@ A metric spec is `{name, type, ...parameters}` with Jinja templates over `item` 
 from steps.logic.metrics.engine import EvaluationResult, ScoreResult, evaluate
 from steps.logic.metrics.registry import (
     SCORERS,
+    TYPES,
     MetricSpec,
     Scorer,
     headline_of,
@@ -21,6 +22,7 @@ from steps.logic.metrics.templates import check_template, render_template, templ
 
 __all__ = [
     "SCORERS",
+    "TYPES",
     "EvaluationResult",
     "MetricSpec",
     "MetricSpecBase",

@@ -15,13 +15,14 @@ from pydantic import Field, TypeAdapter, ValidationError
 from steps.errors import InvalidInputError
 from steps.logic.metrics.checks import NumberCheckSpec, StringCheckSpec, score_number_check, score_string_check
 from steps.logic.metrics.json_fields import JsonFieldsSpec, score_json_fields
+from steps.logic.metrics.llm_judge import LlmJudgeSpec
 from steps.logic.metrics.spec_base import MetricSpecBase, RowContext, Score
 from steps.logic.metrics.templates import template_fields
 from steps.logic.metrics.text_metrics import ExactMatchSpec, F1Spec, score_exact_match, score_f1
 from steps.logic.metrics.tool_calling import ToolCallingSpec, score_tool_calling
 
 MetricSpec = Annotated[
-    ExactMatchSpec | F1Spec | StringCheckSpec | NumberCheckSpec | ToolCallingSpec | JsonFieldsSpec,
+    ExactMatchSpec | F1Spec | StringCheckSpec | NumberCheckSpec | ToolCallingSpec | JsonFieldsSpec | LlmJudgeSpec,
     Field(discriminator="type"),
 ]
 
@@ -34,7 +35,8 @@ SCORERS: dict[str, Scorer] = {
     "number-check": score_number_check,
     "tool-calling": score_tool_calling,
     "json-fields": score_json_fields,
-}
+}  # llm-judge: the step that owns the judge client passes its scorer (steps/judging.py)
+TYPES = (*SCORERS, "llm-judge")
 
 _SPECS: TypeAdapter[list[MetricSpec]] = TypeAdapter(list[MetricSpec])
 
@@ -50,7 +52,7 @@ def parse_metric_specs(data: Any, where: str = "evaluation.metrics") -> list[Met
             path = where
             if location and isinstance(location[0], int):
                 path += f"[{location.pop(0)}]"
-                if location and location[0] in SCORERS:
+                if location and location[0] in TYPES:
                     location.pop(0)  # the discriminator's tag
             if location:
                 path += "." + ".".join(str(part) for part in location)
