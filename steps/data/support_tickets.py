@@ -10,7 +10,7 @@ rows also carry `team` and `priority`, which the example's metrics read through 
 Everything is invented; e-mail domains are the reserved `example.*` ones and phone numbers use the
 fictional 555-01xx range.
 
-Usage: python -m steps.data.support_tickets --rows 240 --seed 0 --out examples/support-tickets/tickets.jsonl
+Usage: python -m steps.data.support_tickets --rows 480 --seed 0 --out examples/support-tickets/tickets.jsonl
 """
 
 from __future__ import annotations
@@ -59,8 +59,7 @@ _URGENCY = {
     2: ("", "Thanks.", "Kind regards."),
     3: ("No rush, whenever you have time.", "It is not urgent.", "Take your time, no hurry."),
 }
-_OPENERS = ("Hi,", "Hello,", "Good morning,", "Hey there,", "Dear support,")
-_CONTACTS = ("", "", " You can reach me at {email}.", " Call me on {phone} if needed.")
+_CONTACTS = ("", "", "", " Mail: {email}", " Phone: {phone}")
 
 
 def generate_support_tickets(n: int, seed: int) -> list[dict[str, Any]]:
@@ -71,14 +70,14 @@ def generate_support_tickets(n: int, seed: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for i in range(n):
         team = rng.choice(sorted(_PROBLEMS))
-        priority = rng.choice((1, 2, 2, 3))
+        priority = rng.choice((1, 2, 3))
         customer = invented_customer(rng, f"ACC-{seed}-{i}")
         problem = rng.choice(_PROBLEMS[team]).format(
             item=rng.choice(_ITEMS),
             order=f"{rng.choice('ABKRTW')}-{rng.randint(10_000, 99_999)}",
             date=f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
         )
-        text = f"{rng.choice(_OPENERS)} {problem} {rng.choice(_URGENCY[priority])}".rstrip()
+        text = f"{problem[0].upper()}{problem[1:]} {rng.choice(_URGENCY[priority])}".rstrip()
         text += rng.choice(_CONTACTS).format(email=customer["email"], phone=customer["phone"])
         rows.append(
             {
@@ -97,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m steps.data.support_tickets", description="Write synthetic support tickets as JSONL."
     )
-    parser.add_argument("--rows", type=int, default=240, help="number of rows")
+    parser.add_argument("--rows", type=int, default=480, help="number of rows")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--out", required=True, help="output .jsonl file")
     args = parser.parse_args(argv)

@@ -45,7 +45,7 @@ def test_the_run_specs_metrics_score_a_prediction_file(tmp_path):
     assert values == {"priority.number-check": 2 / n, "team.string-check": 2 / n, "reply_format.string-check": 1 / n}
     assert f"{n - 3} of {n} data row(s) have no prediction; they are scored as empty answers" in err
     code, out, _ = _run("--run-spec", str(SPEC), "--data", str(DATA), "--predictions", str(pred))
-    assert code == 0 and out.splitlines()[0].startswith("priority.number-check") and f"n={n}" in out
+    assert code == 0 and out.splitlines()[0].startswith("team.string-check") and f"n={n}" in out
 
 
 def test_billing_predictions_use_the_record_ids_and_the_json_fields_metric(tmp_path):
