@@ -18,17 +18,14 @@ Usage: python -m steps.data.billing --rows 300 --seed 0 --out data/bills.jsonl
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import sys
-from collections.abc import Iterable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
+from steps.data import generator_cli
 from steps.data.bill_customers import invented_customer, luhn_card
-from steps.errors import InvalidInputError, LlmopsError
+from steps.errors import InvalidInputError
 
 SYNTHETIC_NOTICE = (
     "SYNTHETIC DATA: every customer, bill, e-mail, phone and card number in this file was generated "
@@ -218,33 +215,17 @@ def generate_bill_records(n: int, seed: int) -> list[dict[str, Any]]:
     return records
 
 
-def write_jsonl(path: Path | str, rows: Iterable[dict[str, Any]]) -> int:
-    """Write one JSON object per line (UTF-8); creates parent folders; returns the row count."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with target.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
-            count += 1
-    return count
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m steps.data.billing", description="Write synthetic telecom bill questions as JSONL."
+    return generator_cli.run(
+        argv,
+        "steps.data.billing",
+        "Write synthetic telecom bill questions as JSONL.",
+        generate_bill_records,
+        300,
+        rows_help="number of records (one per customer)",
+        seed_help="random seed; seeds differing mod 9 share no bill id",
+        notice=SYNTHETIC_NOTICE,
     )
-    parser.add_argument("--rows", type=int, default=300, help="number of records (one per customer)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed; seeds differing mod 9 share no bill id")
-    parser.add_argument("--out", type=Path, required=True, help="output .jsonl file")
-    args = parser.parse_args(argv)
-    try:
-        count = write_jsonl(args.out, generate_bill_records(args.rows, args.seed))
-    except LlmopsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote {count} records to {args.out} ({SYNTHETIC_NOTICE})")
-    return 0
 
 
 if __name__ == "__main__":

@@ -15,14 +15,13 @@ Usage: python -m steps.data.support_tickets --rows 480 --seed 0 --out examples/s
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 from typing import Any
 
+from steps.data import generator_cli
 from steps.data.bill_customers import invented_customer
-from steps.data.billing import write_jsonl
-from steps.errors import InvalidInputError, LlmopsError
+from steps.errors import InvalidInputError
 
 SYSTEM = "Triage the ticket. Reply as: team: <shipping|billing|returns|orders|accounts>, priority: <1-3>."
 MAX_ROWS = 5000
@@ -93,20 +92,9 @@ def generate_support_tickets(n: int, seed: int) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m steps.data.support_tickets", description="Write synthetic support tickets as JSONL."
+    return generator_cli.run(
+        argv, "steps.data.support_tickets", "Write synthetic support tickets as JSONL.", generate_support_tickets, 480
     )
-    parser.add_argument("--rows", type=int, default=480, help="number of rows")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--out", required=True, help="output .jsonl file")
-    args = parser.parse_args(argv)
-    try:
-        count = write_jsonl(args.out, generate_support_tickets(args.rows, args.seed))
-    except LlmopsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote {count} rows to {args.out} (SYNTHETIC DATA)")
-    return 0
 
 
 if __name__ == "__main__":

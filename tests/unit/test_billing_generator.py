@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from steps.data import billing
-from steps.data.billing import CHANGE_REASONS, generate_bill_records, write_jsonl
+from steps.data.billing import CHANGE_REASONS, generate_bill_records
+from steps.data.generator_cli import write_jsonl
 from steps.errors import InvalidInputError
 from steps.logic.dataset_formats import convert_rows
 from steps.logic.records import read_jsonl
@@ -94,7 +95,7 @@ def test_cli_writes_the_file(tmp_path: Path):
         text=True,
         check=True,
     )
-    assert "wrote 4 records" in done.stdout
+    assert "wrote 4 rows" in done.stdout
     assert [row for _, row in read_jsonl(out)] == generate_bill_records(4, seed=9)
 
 
