@@ -41,7 +41,8 @@ def _p_value(p: float | None) -> str:
     return "<0.0001" if p < 1e-4 else f"{p:.4f}"
 
 
-def _cells(row: GateRow) -> tuple[str, ...]:
+def row_cells(row: GateRow) -> tuple[str, ...]:
+    """A row's text cells, in HEADERS order."""
     return (
         row.name,
         _number(row.base),
@@ -74,7 +75,7 @@ def verdict_line(decision: GateDecision) -> str:
     return "gate: PASS" if decision.passed else "gate: BLOCKED"
 
 
-def _fixed_width(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def fixed_width(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     """First column left-aligned, the others right-aligned, a dashed rule under the headers."""
     table = [headers, *rows]
     widths = [max(len(line[column]) for line in table) for column in range(len(headers))]
@@ -88,12 +89,12 @@ def _fixed_width(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[
 
 def summary_table(decision: GateDecision) -> str:
     """The comparison, the per-item counts, then the verdict and reasons."""
-    lines = _fixed_width(HEADERS, [_cells(row) for row in decision.rows])
+    lines = fixed_width(HEADERS, [row_cells(row) for row in decision.rows])
     lines.append(
         f"interval: {decision.confidence * 100:g}% interval of delta, paired bootstrap; * unpaired (no per-item values)"
     )
     lines.append("")
-    lines.extend(_fixed_width(ITEM_HEADERS, [_item_cells(row) for row in decision.rows]))
+    lines.extend(fixed_width(ITEM_HEADERS, [_item_cells(row) for row in decision.rows]))
     lines.append(verdict_line(decision))
     lines.extend(f"  - {reason}" for reason in decision.reasons)
     return "\n".join(lines)
@@ -130,7 +131,7 @@ def markdown_table(decision: GateDecision) -> str:
         "| --- | --- | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for row in decision.rows:
-        name, base, candidate, delta, interval, limit, rule, verdict = _cells(row)
+        name, base, candidate, delta, interval, limit, rule, verdict = row_cells(row)
         _, pairs, only_base, only_cand, worse, better, p_value = _item_cells(row)
         lines.append(
             f"| {_escape(name)} | {row.kind} | {base} | {candidate} | {delta} | {interval} | "

@@ -1,0 +1,115 @@
+"""The run report's charts as PNG files: base vs candidate per metric, and the training loss curves.
+
+matplotlib (Agg backend, imported when a chart is drawn) at a fixed size and dpi, without the
+software/date metadata, so the same data gives the same file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from steps.logic.gate_policy import GateRow
+
+SIZE = (9.0, 4.8)  # inches
+DPI = 100  # 900 x 480 pixels
+BASE_COLOR, CANDIDATE_COLOR, LIMIT_COLOR = "#90a4ae", "#1e88e5", "#c62828"
+Curve = list[tuple[int, float]]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+
+
+def metric_bars(rows: list[GateRow], path: Path) -> bool:
+    """Grouped bars of base and candidate per compared metric; the delta's interval as error bars on the
+    candidate (base + interval), and a tick at the least the candidate needed (base + threshold).
+    False (nothing written) when no metric has both scores."""
+    shown = [row for row in rows if row.base is not None and row.candidate is not None]
+    if not shown:
+        return False
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
+    try:
+        xs = list(range(len(shown)))
+        width = 0.38
+        base = [float(row.base or 0.0) for row in shown]
+        cand = [float(row.candidate or 0.0) for row in shown]
+        ax.bar([x - width / 2 for x in xs], base, width, label="base", color=BASE_COLOR)
+        ax.bar([x + width / 2 for x in xs], cand, width, label="candidate", color=CANDIDATE_COLOR)
+        for x, row, b, c in zip(xs, shown, base, cand, strict=True):
+            if row.interval is not None:
+                low, high = b + row.interval[0], b + row.interval[1]
+                ax.errorbar(
+                    x + width / 2,
+                    c,
+                    yerr=[[max(c - low, 0.0)], [max(high - c, 0.0)]],
+                    fmt="none",
+                    ecolor="black",
+                    capsize=4,
+                    linewidth=1,
+                )
+            if row.threshold is not None:
+                ax.hlines(b + row.threshold, x + 0.02, x + width * 1.2, colors=LIMIT_COLOR, linewidth=2)
+            ax.annotate(
+                f"{c - b:+.3f}",
+                (x + width / 2, c),
+                textcoords="offset points",
+                xytext=(6, 3),
+                ha="left",
+                fontsize=8,
+            )
+        ax.plot([], [], color=LIMIT_COLOR, linewidth=2, label="least the candidate needed")
+        ax.set_xticks(xs)
+        ax.set_xticklabels(
+            [("* " if row.threshold is not None and not row.passed else "") + row.name for row in shown],
+            rotation=20 if len(shown) > 3 else 0,
+            ha="right" if len(shown) > 3 else "center",
+            fontsize=9,
+        )
+        top = max(
+            [1.0, *base, *cand, *(b + row.interval[1] for row, b in zip(shown, base, strict=True) if row.interval)]
+        )
+        ax.set_ylim(0.0, top * 1.08)
+        ax.set_ylabel("score")
+        ax.set_title("Base vs candidate (error bars: interval of the delta; * failed its rule)")
+        ax.legend(loc="upper right", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+        fig.tight_layout()
+        _save(fig, path)
+    finally:
+        plt.close(fig)
+    return True
+
+
+def loss_curves(curves: dict[str, Curve], path: Path) -> bool:
+    """One line per curve (step, loss); False (nothing written) when every curve is empty."""
+    drawn = {name: points for name, points in sorted(curves.items()) if points}
+    if not drawn:
+        return False
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
+    try:
+        for name, points in drawn.items():
+            steps, values = zip(*sorted(points), strict=True)
+            ax.plot(steps, values, marker="o" if len(points) < 30 else None, markersize=3, label=name)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss")
+        ax.set_title("Training and validation loss")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        _save(fig, path)
+    finally:
+        plt.close(fig)
+    return True
