@@ -54,7 +54,7 @@ def _pass_reason(decision: GateDecision, headline: str | None) -> str:
     if row is None:
         row = next((r for r in decision.rows if r.threshold is not None), None)
     if row is None or row.threshold is None or row.delta is None:
-        return "every rule held"
+        return ": every rule held"
     measured = (
         f"the lower bound {row.interval[0]:+.4f} of its {row.interval_kind} interval"
         if row.rule == "interval" and row.interval is not None
@@ -63,7 +63,7 @@ def _pass_reason(decision: GateDecision, headline: str | None) -> str:
     benchmarks = [r for r in decision.rows if r.kind == "benchmark" and r.threshold is not None]
     within = f"; {len(benchmarks)} benchmark(s) within their regression limits" if benchmarks else ""
     return (
-        f"{row.rule} rule on {row.name}: {measured} (base {row.base:.4f} -> candidate {row.candidate:.4f}) "
+        f" on {row.name} ({row.rule} rule): {measured} (base {row.base:.4f} -> candidate {row.candidate:.4f}) "
         f"clears the required {row.threshold:+.4f}{within}"
     )
 
@@ -76,12 +76,12 @@ def verdict(report: RunReport) -> str:
         where = f"step {', '.join(failed)} failed" if failed else f"the workflow ended {report.workflow_status}"
         return f"{NO_VERDICT}: the gate never ran ({where} before it)"
     if decision.passed:
-        return f"{PASS}: {_pass_reason(decision, report.headline)}"
+        return PASS + _pass_reason(decision, report.headline)
     row = _first_failing(decision)
     first = decision.reasons[0] if decision.reasons else "a rule failed"
     rule = ""
     if row is not None:
-        rule = f" by the {row.rule} rule on {row.name}" if row.threshold is not None else f" on {row.name}"
+        rule = f" on {row.name} ({row.rule} rule)" if row.threshold is not None else f" on {row.name}"
         first = first.removeprefix(f"{row.name}: ")
     more = len(decision.reasons) - 1
     return f"{BLOCKED}{rule}: {first}" + (f" (+{more} more reason{'s' * (more > 1)})" if more > 0 else "")
@@ -116,13 +116,7 @@ def benchmark_regressions(decision: GateDecision) -> list[tuple[str, int, list[s
 
 def _md(text: str) -> str:
     """Text safe inside a Markdown table cell or line: no pipes, no line breaks, no HTML tags."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace("\r", " ")
-        .replace("\n", " ⏎ ")
-    )
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\r", " ").replace("\n", " ⏎ ")
 
 
 def _md_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:

@@ -32,11 +32,12 @@ def _items(values):
 
 
 def _table(values, side):
+    ids = range(len(values))
     return {
-        "id": [f"q{i}" for i in range(len(values))],
-        "input": [json.dumps([{"role": "user", "content": f"question {i} <b>"}]) for i in range(len(values))],
-        "prediction": [json.dumps({"output_text": f"{side} answer {i}", "tool_calls": None}) for i in range(len(values))],
-        "reference": [json.dumps({"bill_id": f"B{i}"}) for i in range(len(values))],
+        "id": [f"q{i}" for i in ids],
+        "input": [json.dumps([{"role": "user", "content": f"question {i} <b>"}]) for i in ids],
+        "prediction": [json.dumps({"output_text": f"{side} answer {i}", "tool_calls": None}) for i in ids],
+        "reference": [json.dumps({"bill_id": f"B{i}"}) for i in ids],
         HEADLINE: [float(v) for v in values],
     }
 
@@ -103,7 +104,7 @@ def test_finalize_writes_a_verdict_first_report_with_charts_and_regressions(ws, 
     _evaluations_and_gate(parent, min_gain=0.0)
     out = _finalize("pass")
     assert out.mlflow_status == "FINISHED"
-    assert out.verdict.startswith("PASS: point rule on answer.all_fields_exact: the delta +0.1000")
+    assert out.verdict.startswith("PASS on answer.all_fields_exact (point rule): the delta +0.1000")
     logged = {a.path for a in tracking.client().list_artifacts(parent)}
     assert {"report.md", "report.html", "charts"} <= logged
     charts = {a.path for a in tracking.client().list_artifacts(parent, "charts")}
@@ -128,7 +129,7 @@ def test_a_blocked_run_says_blocked_first_and_the_charts_are_deterministic(ws, t
     _customize(parent)
     _evaluations_and_gate(parent, min_gain=0.3)
     out = _finalize("block")
-    assert out.verdict.startswith("BLOCKED by the point rule on answer.all_fields_exact: business gain +0.1000")
+    assert out.verdict.startswith("BLOCKED on answer.all_fields_exact (point rule): business gain +0.1000")
     assert (ws / "reports" / "wf-block" / "report.md").read_text().splitlines()[0] == out.verdict
     first = (ws / "reports" / "wf-block" / "charts" / "metrics.png").read_bytes()
     from steps import run_report

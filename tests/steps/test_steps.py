@@ -413,7 +413,8 @@ def test_finalize_closes_parent_with_status_and_report(ws, state):
     parent = tracking.client().get_run(state["run"])
     assert parent.info.status == "FAILED"
     report = (ws / "reports" / "wf-steps" / "report.md").read_text()
-    assert report.splitlines()[0] == out.verdict and out.verdict.startswith("BLOCKED by the point rule on not-run")
+    assert report.splitlines()[0] == out.verdict
+    assert out.verdict.startswith("BLOCKED on not-run (point rule): no base score")
     assert "| customize | FINISHED |" in report and "- gate decision: block" in report
     assert (ws / "reports" / "wf-steps" / "charts" / "loss.png").exists()  # the real training's loss curve
     missing = finalize(FinalizeInput(workflow_uid="never-opened", workflow_name="x", workflow_status="Error"))

@@ -69,14 +69,14 @@ def test_pass_puts_the_verdict_and_the_deciding_rule_first():
     report = _report(_decision())
     first = markdown(report).splitlines()[0]
     assert first == verdict(report)
-    assert first.startswith("PASS: point rule on answer.all_fields_exact: the delta +0.2500")
+    assert first.startswith("PASS on answer.all_fields_exact (point rule): the delta +0.2500")
     assert "clears the required +0.0000" in first and "1 benchmark(s) within their regression limits" in first
 
 
 def test_blocked_names_the_failing_rule_and_counts_the_other_reasons():
     report = _report(_decision(min_gain=0.5, bench_drop=0.2))
     first = markdown(report).splitlines()[0]
-    assert first.startswith("BLOCKED by the point rule on answer.all_fields_exact: business gain +0.2500")
+    assert first.startswith("BLOCKED on answer.all_fields_exact (point rule): business gain +0.2500")
     assert first.endswith("(+1 more reason)")
     assert short_text(report).splitlines()[0] == first
 
