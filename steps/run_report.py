@@ -11,6 +11,7 @@ rendering itself is pure (`steps.logic.run_report`, `steps.logic.run_report_html
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,8 @@ def _artifact(client: Any, run: Any | None, path: str, into: Path) -> Any | None
     if run is None:
         return None
     from mlflow.exceptions import MlflowException
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # no progress bars in logs or the CLI
 
     try:
         local = client.download_artifacts(run.info.run_id, path, str(into))
