@@ -19,7 +19,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not records:
         print(f"no runs in {workspace(args) / 'runs'}; start one with `llmops run <run spec>`")
         return 0
-    rows = [("RUN", "RUN SPEC", "PHASE", "VERDICT", "STARTED (UTC)", "DURATION")]
+    rows: list[tuple[str, ...]] = [("RUN", "RUN SPEC", "PHASE", "VERDICT", "STARTED (UTC)", "DURATION")]
     for r in records:
         started = r.started.strftime("%Y-%m-%d %H:%M")
         rows.append((r.workflow_name, r.run_spec, r.state.phase, r.verdict, started, clock(r.duration_s)))
@@ -44,7 +44,7 @@ def node_rows(record: RunRecord) -> list[tuple[str, ...]]:
     """The Argo UI's node list as rows: step (indented under its DAG), phase, duration, message."""
     nodes = record.state.nodes
     store = RunStore(record.directory.parent, record.workflow_name)
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for node in sorted(nodes.values(), key=lambda n: (n.started is None, n.started or record.started, n.name)):
         if node.name == record.workflow_name:
             continue
