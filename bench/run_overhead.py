@@ -44,10 +44,10 @@ def start_up_cost(repeats: int = 5) -> float:
 
 
 def run_once(spec: Path, workspace: Path):
-    from workflows import cli
+    from workflows import run_command
 
     t = time.perf_counter()
-    result = cli.run_spec(spec, auto_approve=True, parallelism=2)
+    result = run_command.run_spec(spec, auto_approve=True, parallelism=2, interactive=False)
     return result, time.perf_counter() - t
 
 

@@ -16,11 +16,20 @@ import sys
 from pathlib import Path
 
 from steps.logic.task_scoring import TASKS, score_files
+from workflows.command_help import subcommand
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `score` subcommand; what is scored is chosen by one of a group of exclusive modes."""
-    score = sub.add_parser("score", help="score a prediction file against a benchmark data file")
+    score = subcommand(
+        sub,
+        "score",
+        "score a prediction file against a benchmark data file, or with a run spec's metrics",
+        [
+            "llmops score --task gsm8k --data gsm8k.jsonl --predictions predictions.jsonl",
+            "llmops score --run-spec workflows/runs/support-tickets.yaml --data test.jsonl --predictions pred.jsonl",
+        ],
+    )
     mode = score.add_mutually_exclusive_group(required=True)
     mode.add_argument("--task", choices=sorted(TASKS), help="the benchmark whose metrics apply")
     mode.add_argument("--run-spec", help="a run spec whose business_eval.metrics apply (data in its dataset layout)")

@@ -30,7 +30,7 @@ def report(result, workspace: Path) -> int:
     if result.phase == "Suspended":
         print(f"{result.workflow_name} is waiting for approval.")
         print(f"  approve: llmops approve {result.workflow_name}")
-        print(f"  reject:  llmops approve {result.workflow_name} --reject")
+        print(f"  reject:  llmops reject {result.workflow_name}")
         return EXIT_OK
     gate = _node(result, "gate")
     if gate is not None and gate.phase == "Succeeded":

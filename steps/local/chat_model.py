@@ -14,6 +14,7 @@ import warnings
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from steps import progress
 from steps.errors import InvalidInputError, NotFoundError
 from steps.logic.generation import stop_strings
 
@@ -101,6 +102,8 @@ class LocalChatModel:
             outputs = self._generate([prompts[i] for i in chunk], max_tokens, temperature, stop, seed)
             for i, (content, completion_tokens, finish) in zip(chunk, outputs, strict=True):
                 results[i] = self._completion(content, len(prompts[i]), completion_tokens, finish)
+            if len(prompts) > 1:  # a batch, not one reply: the step's progress (Argo's N/M)
+                progress.report(len(results), len(prompts), unit="replies")
         return [results[i] for i in range(len(prompts))]
 
     def _prompt_ids(self, messages: list[dict]) -> list[int]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from steps import progress
 from steps.atomic_folder import atomic_folder
 from steps.contracts import LoraHyperparameters
 from steps.errors import InvalidInputError, StepFailedError
@@ -256,6 +257,8 @@ def train_lora(
                 train_curve.append((step, value))
                 if on_metrics:
                     on_metrics(step, {"train_loss": value})
+            note = f"loss {train_curve[-1][1]:.4f}" if train_curve else ""
+            progress.report(step, total_steps, unit="steps", note=note)
         epoch += 1
         validate()
     validate()

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
+from steps import progress
 from steps.errors import InvalidInputError
 from steps.logic.generation import stop_strings
 from steps.nemo import settings
@@ -192,6 +193,13 @@ class NimChatModel:
             base_url=self.base_url, headers=_headers(), limits=limits, timeout=httpx.Timeout(self.timeout, connect=10.0)
         ) as client:
             tasks = [asyncio.create_task(self._send(client, limit, body, i)) for i, body in enumerate(bodies)]
+            if len(tasks) > 1:  # a batch, not one reply: the step's progress (Argo's N/M)
+
+                def count(_: asyncio.Task) -> None:
+                    progress.report(sum(t.done() for t in tasks), len(tasks), unit="replies")
+
+                for task in tasks:
+                    task.add_done_callback(count)
             try:
                 return list(await asyncio.gather(*tasks))
             except BaseException:

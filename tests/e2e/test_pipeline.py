@@ -91,7 +91,7 @@ def test_approval_waits_then_resumes(llmops_env, make_spec, capsys):
     assert _run(spec) == 0
     out = capsys.readouterr().out
     assert "waiting for approval" in out
-    name = next(line.split()[-1] for line in out.splitlines() if "llmops approve" in line and "--reject" not in line)
+    name = next(line.split()[-1] for line in out.splitlines() if "llmops approve" in line)
     client = tracking.client()
     assert not client.search_registered_models("name = 'e2e-approval-model'")
     assert cli.main(["approve", name]) == 0

@@ -1,5 +1,6 @@
 import pytest
 
+from steps import progress
 from steps.errors import InvalidInputError, NotFoundError
 from steps.local.chat_model import LocalChatModel
 
@@ -33,9 +34,11 @@ def test_create_returns_an_openai_chat_completion(chat):
         assert usage["completion_tokens"] == 8
 
 
-def test_greedy_batch_equals_single(chat):
+def test_greedy_batch_equals_single(chat, tmp_path, monkeypatch):
     convs = conversations(5)
+    monkeypatch.setenv(progress.ENV, str(tmp_path / "progress"))  # as Argo (or the local runner) sets it
     batch = chat.create_batch(convs, max_tokens=12, batch_size=3)
+    assert (tmp_path / "progress").read_text() == "5/5\n"
     single = [chat.create(c, max_tokens=12) for c in convs]
     assert len(batch) == 5
     assert [b["choices"][0]["message"]["content"] for b in batch] == [

@@ -3,6 +3,7 @@ import math
 
 import pytest
 
+from steps import progress
 from steps.errors import InvalidInputError
 from steps.local.lora_training import LoraTrainingConfig, encode_chat, train_lora
 
@@ -45,16 +46,20 @@ def test_loss_mask_covers_only_assistant_replies(base_dir, toy_rows):
     assert len(short_ids) == len(short_labels) == 10
 
 
-def test_retraining_replaces_the_adapter_and_honours_max_steps(base_dir, tmp_path, toy_rows):
+def test_retraining_replaces_the_adapter_and_honours_max_steps(base_dir, tmp_path, toy_rows, monkeypatch):
     out = tmp_path / "adapter"
     hp = LoraTrainingConfig(batch_size=4, epochs=3, max_steps=1, rank=4, alpha=8)
+    progress_file = tmp_path / "progress" / "file"
+    progress_file.parent.mkdir()
+    monkeypatch.setenv(progress.ENV, str(progress_file))  # as Argo (or the local runner) sets it
     first = train_lora(base_dir, toy_rows(8), [], hp, out)
     assert first.steps == 1 and first.val_loss == [] and first.final_val_loss is None
+    assert progress.read(progress_file) == progress.Progress(1, 1, "steps", f"loss {first.final_train_loss:.4f}")
     hp2 = hp.model_copy(update={"modules_to_save": ["embed_tokens", "lm_head"]})
     second = train_lora(base_dir, toy_rows(8), [], hp2, out)
     assert second.trainable_parameters > first.trainable_parameters
     assert json.loads((out / "adapter_config.json").read_text())["modules_to_save"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter", "progress"]
 
 
 def test_bad_rows_are_rejected(base_dir, tmp_path, toy_rows):

@@ -103,3 +103,18 @@ def show_env(inputs: EnvInput) -> EnvOutput:
     value = os.environ.get(inputs.name, "")
     print(f"value of {inputs.name}: {value}")
     return EnvOutput(length=len(value), threads=os.environ.get("LLMOPS_THREADS", ""))
+
+
+class TallyInput(Input):
+    n: int
+    delay: float = 0.0
+
+
+def count(inputs: TallyInput) -> None:
+    """Counts to `n`, reporting Argo progress (`N/M` in ARGO_PROGRESS_FILE) after each item."""
+    from steps import progress
+
+    progress.MIN_INTERVAL_S = 0.0
+    for i in range(1, inputs.n + 1):
+        time.sleep(inputs.delay)
+        progress.report(i, inputs.n, unit="items", note=f"item {i}")

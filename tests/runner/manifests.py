@@ -47,6 +47,7 @@ def _fixture_cwt() -> dict[str, Any]:
         script("flaky-on-error", steps.flaky, retry_strategy=RetryStrategy(limit=3, retry_policy="OnError"))
         script("sleep", steps.sleep, active_deadline_seconds=1)
         script("sleep-long", steps.sleep)
+        script("count", steps.count)
         script(
             "add-memo",
             steps.add,

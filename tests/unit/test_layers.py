@@ -2,7 +2,7 @@
 
 workflows → components → steps (one module per step) → steps.platforms (the registry) → one backend
 (steps.local | steps.nemo) → steps.contracts → pure logic (steps.logic). `steps.errors`,
-`steps.settings` and `steps.atomic_folder` import nothing of the project, so every layer may import
+`steps.settings`, `steps.atomic_folder` and `steps.progress` import nothing of the project, so every layer may import
 them. The local base model's build package (steps.basemodel) is used by `llmops model build` only;
 serving never imports it.
 """
@@ -43,7 +43,7 @@ def _within(name: str, *prefixes: str) -> bool:
 # (modules the rule is about, what they must not import, why)
 RULES = [
     (
-        ("steps.errors", "steps.settings", "steps.atomic_folder"),
+        ("steps.errors", "steps.settings", "steps.atomic_folder", "steps.progress"),
         ("steps", "components", "workflows"),
         "every layer imports them",
     ),
@@ -61,6 +61,7 @@ ALLOWED = {
     "steps.errors": (),
     "steps.settings": ("steps.errors",),
     "steps.atomic_folder": (),
+    "steps.progress": (),
 }
 
 
@@ -96,6 +97,9 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.judging",  # preflight reads an llm-judge metric's calibration labels as the evaluation does
     "steps.basemodel.build",
     "steps.logic.task_scoring",  # `llmops score`: scores a prediction file, no step involved
+    "steps.progress",  # the ARGO_PROGRESS_FILE format the CLI's progress display reads
+    "steps.tracking",  # `llmops compare` reads each run's gate record from MLflow
+    "steps.logic.gate_policy",  # ... as the gate's own model (GateDecision)
 )
 
 

@@ -1,7 +1,8 @@
 """Running one script node: `python -m hera.workflows.runner -e module:function <inputs.json>` with retries.
 
 Each attempt gets its own folder with the inputs file and the outputs directory (`hera__outputs_directory`);
-stdout and stderr go to the node's log (secret values redacted), output parameters are read back from files.
+stdout and stderr go to the node's log (secret values redacted), output parameters are read back from files,
+progress is written by the step to `ARGO_PROGRESS_FILE` in the attempt's folder (read by the CLI's display).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from workflows.local_runner.scripts import OutputSpec, RetryPlan
+from workflows.local_runner.state import PROGRESS_FILE
 
 MAX_RESULT_CHARS = 256 * 1024
 KILL_GRACE_S = 3.0
@@ -111,7 +113,8 @@ def _attempt(
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs_file = work / "inputs.json"
     inputs_file.write_text(json.dumps([{"name": k, "value": v} for k, v in job.inputs.items()]))
-    env = {**job.env, "hera__outputs_directory": str(out_dir)}
+    # As Argo's executor does, the step may write its progress (`N/M`) to ARGO_PROGRESS_FILE.
+    env = {**job.env, "hera__outputs_directory": str(out_dir), "ARGO_PROGRESS_FILE": str(work / PROGRESS_FILE)}
     command = [job.python, "-m", "hera.workflows.runner", "-e", job.entrypoint, str(inputs_file)]
     _log_line(job, f"=== attempt {attempt}: {' '.join(command[1:5])} ===\n")
     start = time.monotonic()

@@ -2,7 +2,8 @@
 
 - `state.json`: node phases, inputs/outputs, attempts, timings, uid, resolved parameters (never env values).
 - `manifests.json`: the Workflow and templates the run was started with, so `resume` runs the same manifests.
-- `logs/<node>.log`: step output (attempts appended). `work/<node>/attempt-<n>/`: inputs file and outputs dir.
+- `logs/<node>.log`: step output (attempts appended). `work/<node>/attempt-<n>/`: inputs file, outputs dir and
+  the attempt's `ARGO_PROGRESS_FILE` (`progress`: `N/M`, written by the step, see `steps/progress.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from workflows.local_runner.errors import StateError
 from workflows.local_runner.results import NodeResult, workflow_failures
 from workflows.local_runner.substitution import WorkflowVars
 
+PROGRESS_FILE = "progress"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._()=:,+-]")
 
 
@@ -82,6 +84,12 @@ class RunStore:
 
     def work_dir(self, node_name: str, attempt: int) -> Path:
         return self.directory / "work" / safe_name(node_name) / f"attempt-{attempt}"
+
+    def progress_path(self, node_name: str) -> Path | None:
+        """The progress file of the node's latest attempt; None before its first attempt (or for no step)."""
+        attempts = self.directory.joinpath("work", safe_name(node_name)).glob("attempt-*")
+        numbered = [(int(p.name.rpartition("-")[2]), p) for p in attempts if p.name.rpartition("-")[2].isdigit()]
+        return max(numbered)[1] / PROGRESS_FILE if numbered else None
 
     def save(self, state: RunState) -> None:
         _atomic_write(self.state_path, state.model_dump_json(indent=1))

@@ -1,0 +1,118 @@
+"""`llmops run`, `llmops approve` and `llmops reject`: drive a run with the local runner, showing its progress.
+
+While steps run, a terminal shows progress bars and other outputs plain lines (`workflows/progress_view.py`);
+each finished step prints one line; the run ends with the summary (`workflows/summary.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from workflows.command_help import subcommand
+from workflows.progress_view import ProgressView
+
+
+def workspace(args: argparse.Namespace) -> Path:
+    """The local platform's workspace; the steps of this process's runs read the same one."""
+    path = Path(args.workspace or os.environ.get("LLMOPS_WORKSPACE", ".llmops")).resolve()
+    os.environ["LLMOPS_WORKSPACE"] = str(path)
+    os.environ.setdefault("LLMOPS_PROJECT_DIR", str(Path.cwd()))
+    return path
+
+
+def make_runner(workspace: Path, parallelism: int = 2, auto_approve: bool = False, on_event: Any = None):
+    from workflows import render
+    from workflows.local_runner import LocalRunner
+
+    return LocalRunner(
+        templates=render.templates(),
+        state_dir=workspace / "runs",
+        parallelism=parallelism,
+        auto_approve=auto_approve,
+        env={k: os.environ[k] for k in ("LLMOPS_WORKSPACE", "LLMOPS_PROJECT_DIR")},
+        python=sys.executable,
+        cwd=Path.cwd(),
+        on_event=on_event,
+    )
+
+
+def _git_commit() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2, interactive: bool | None = None):
+    """Validate a run spec, its platform and its dataset, then run its Workflow with the local runner.
+
+    `interactive`: progress bars (True) or plain lines (False); default: whether stdout is a terminal.
+    """
+    from steps import platforms, settings
+    from workflows import preflight, render, runspec, summary
+
+    spec = runspec.load(path)
+    preflight.check(path, spec)  # a bad dataset or evaluation fails here, before any run, upload or registration
+    workspace = settings.workspace()
+    workflow = render.run_workflow(spec, git_commit=_git_commit())
+    name = workflow["metadata"]["name"] = summary.unused_name(workspace / "runs", workflow["metadata"]["name"])
+    print(
+        f"running {name} (run spec {path}) on the {platforms.configured()} platform with the local runner", flush=True
+    )
+    with _view(workspace, name, interactive) as view:
+        return make_runner(workspace, parallelism, auto_approve, view.on_event).run(workflow)
+
+
+def _view(workspace: Path, name: str, interactive: bool | None) -> ProgressView:
+    return ProgressView(workspace / "runs", name, sys.stdout.isatty() if interactive is None else interactive)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from workflows import summary
+
+    ws = workspace(args)
+    return summary.report(run_spec(Path(args.spec), args.auto_approve, args.parallelism), ws)
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    """Resume a run waiting at approval: release it (`approve`) or stop the release (`reject`)."""
+    from workflows import run_records, summary
+
+    ws = workspace(args)
+    name = run_records.find(ws, args.run).workflow_name
+    approve = args.command == "approve"
+    with _view(ws, name, None) as view:
+        result = make_runner(ws, args.parallelism, on_event=view.on_event).resume(
+            name, approve=approve, parameters={"approve": "YES" if approve else "NO"}
+        )
+    return summary.report(result, ws)
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    run = subcommand(
+        sub,
+        "run",
+        "run a run spec with the local runner: progress while it runs, the verdict at the end",
+        [
+            "llmops run workflows/runs/bill-explainer.yaml",
+            "llmops run workflows/runs/bill-explainer.yaml --auto-approve",
+        ],
+    )
+    run.add_argument("spec", help="run spec YAML, e.g. workflows/runs/bill-explainer.yaml")
+    run.add_argument("--auto-approve", action="store_true", help="approve the release without waiting")
+    run.add_argument("--parallelism", type=int, default=2, help="steps running at once (default 2)")
+    run.set_defaults(func=cmd_run)
+    for verb, summary in (
+        ("approve", "release the candidate of a run waiting for approval"),
+        ("reject", "stop the release of a run waiting for approval (the candidate is not rolled out)"),
+    ):
+        decide = subcommand(sub, verb, summary, [f"llmops {verb} bill-explainer-56ff741b"])
+        decide.add_argument("run", help="the run's workflow name (`llmops runs` lists them)")
+        decide.add_argument("--parallelism", type=int, default=2, help="steps running at once (default 2)")
+        decide.set_defaults(func=cmd_decide)
