@@ -79,7 +79,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def report_path(ws: Path, name: str) -> Path:
-    return ws / "reports" / f"{name}.md"
+    """The Markdown report finalize writes (`steps.run_report.folder`: `<workspace>/reports/<run>/report.md`)."""
+    return ws / "reports" / name / "report.md"
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -84,7 +84,8 @@ def test_an_unknown_run_is_one_line_with_close_names_and_exit_2(ws: Path, capsys
 
 def test_report_prints_the_runs_report_or_says_when_there_is_none(ws: Path, capsys) -> None:
     (ws / "reports").mkdir()
-    (ws / "reports" / "bill-explainer-aaaa1111.md").write_text("# PASS: bill-explainer\n\nbody\n")
+    (ws / "reports" / "bill-explainer-aaaa1111").mkdir(parents=True, exist_ok=True)
+    (ws / "reports" / "bill-explainer-aaaa1111" / "report.md").write_text("# PASS: bill-explainer\n\nbody\n")
     assert _cli(ws, "report", "bill-explainer-aaaa1111") == 0
     assert capsys.readouterr().out == "# PASS: bill-explainer\n\nbody\n"
     assert _cli(ws, "report", "support-tickets-cccc3333") == 2
