@@ -1,4 +1,4 @@
-"""What `llmops run` prints at the end: the comparison table, the verdict, where the MLflow run is."""
+"""What `llmops run` prints at the end: the verdict, the comparison table, where the MLflow run and report are."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ def report(result, workspace: Path) -> int:
         print(f"  approve: llmops approve {result.workflow_name}")
         print(f"  reject:  llmops reject {result.workflow_name}")
         return EXIT_OK
+    verdict = result.outputs.get("verdict", "")  # the report's first line (finalize's global output)
+    if verdict:
+        print(verdict)
+        print()
     gate = _node(result, "gate")
     if gate is not None and gate.phase == "Succeeded":
         print(gate.outputs.get("report", ""))
@@ -49,4 +53,7 @@ def report(result, workspace: Path) -> int:
     if run_id:
         print(f"MLflow run {run_id} in {settings.tracking_uri()} (make mlflow-ui, then open http://127.0.0.1:5000)")
     print(f"logs and state: {workspace / 'runs' / result.workflow_name}")
+    report_dir = workspace / "reports" / result.workflow_name
+    if (report_dir / "report.html").is_file():
+        print(f"report: {report_dir / 'report.html'} (or `llmops report {result.workflow_name}`)")
     return EXIT_OK if result.phase == "Succeeded" else EXIT_FAILED
