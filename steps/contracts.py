@@ -244,6 +244,20 @@ class Tracker(Protocol):
 
     def log_parent_metrics(self, parent_run_id: str, metrics: dict[str, float]) -> None: ...
 
+    def log_parent_params(self, parent_run_id: str, params: dict[str, object]) -> dict[str, str]: ...
+
+    def log_dataset_inputs(self, parent_run_id: str, ref: DatasetRef, counts: dict[str, int]) -> list[str]: ...
+
+    def log_adapter_model(
+        self,
+        parent_run_id: str,
+        adapter_id: str,
+        name: str,
+        files: Path | None,
+        tags: dict[str, str],
+        params: dict[str, object] | None = None,
+    ) -> Any: ...
+
     def close_parent(self, parent_run_id: str, workflow_status: str) -> str: ...
 
     def children(self, parent_run_id: str) -> list[Any]: ...
