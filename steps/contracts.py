@@ -169,6 +169,14 @@ class Deployer(Protocol):
 
     def serve_adapter(self, base_model: str, adapter_id: str) -> bool: ...
 
+    def release_adapter(self, base_model: str, adapter_id: str) -> bool:
+        """Serve `adapter_id` as the release of `base_model` (rollout, rollback); False if it already was."""
+        ...
+
+    def released_adapter(self, base_model: str) -> str | None:
+        """The adapter served as the release of `base_model` (None: none recorded)."""
+        ...
+
 
 @runtime_checkable
 class ChatModel(Protocol):

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from steps.errors import LlmopsError
-from workflows import score_command
+from workflows import rollback_command, score_command
 from workflows.local_runner.errors import RunnerError
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -166,6 +166,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--no-eval", action="store_true", help="skip the smoke benchmarks after the build")
     build.set_defaults(func=cmd_model_build)
     score_command.add_parser(sub)
+    rollback_command.add_parser(sub)
     return p
 
 

@@ -96,6 +96,7 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.judging",  # preflight reads an llm-judge metric's calibration labels as the evaluation does
     "steps.basemodel.build",
     "steps.logic.task_scoring",  # `llmops score`: scores a prediction file, no step involved
+    "steps.rollback",  # `llmops rollback`: moves registry aliases and re-points serving, no step involved
 )
 
 
