@@ -1,10 +1,11 @@
-"""Component llmops-serving: base-model deployment, adapter readiness, rollout and guardrails."""
+"""Component llmops-serving: base-model deployment, adapter readiness, registration, rollout and guardrails."""
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
 from components.common import ANNOTATIONS, IMAGE, LABELS, MEDIUM, STEP_ENV, TRANSIENT, cwt_name
 from steps.deploy_base import deploy_base
 from steps.guardrails_check import guardrails
+from steps.register import register
 from steps.rollout import rollout
 from steps.wait_for_adapter import wait_for_adapter
 
@@ -29,6 +30,16 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
         active_deadline_seconds=3600,
+    )
+    Script(
+        name="register",
+        source=register,
+        constructor="runner",
+        image=IMAGE,
+        env=STEP_ENV,
+        resources=MEDIUM,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=1800,
     )
     Script(
         name="rollout",

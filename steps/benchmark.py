@@ -53,6 +53,9 @@ def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
     if inputs.target == "candidate" and not inputs.adapter_id:
         raise InvalidInputError("benchmark: target 'candidate' needs adapter_id")
     name = f"benchmark-{inputs.benchmark}-{inputs.target}"
+    platform.tracker.log_parent_params(
+        inputs.mlflow_run_id, inputs.model_dump(include={"benchmark_limit", "benchmark_data", "benchmark_fewshot"})
+    )
     with platform.tracker.step_run(inputs.mlflow_run_id, name) as mlflow, tempfile.TemporaryDirectory() as out:
         score = platform.evaluator.run_benchmark(
             inputs.benchmark,

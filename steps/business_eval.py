@@ -70,6 +70,10 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
     top = result.scores[headline]
     if top.value is None:
         raise InvalidInputError(f"business-eval: no item could be scored on the headline {headline}")
+    platform.tracker.log_parent_params(
+        inputs.mlflow_run_id,
+        inputs.model_dump(include={"business_metrics", "business_limit", "business_max_tokens", "business_headline"}),
+    )
     with platform.tracker.step_run(inputs.mlflow_run_id, f"business-eval-{inputs.target}") as mlflow:
         mlflow.log_params(
             {

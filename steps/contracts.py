@@ -169,6 +169,14 @@ class Deployer(Protocol):
 
     def serve_adapter(self, base_model: str, adapter_id: str) -> bool: ...
 
+    def release_adapter(self, base_model: str, adapter_id: str) -> bool:
+        """Serve `adapter_id` as the release of `base_model` (rollout, rollback); False if it already was."""
+        ...
+
+    def released_adapter(self, base_model: str) -> str | None:
+        """The adapter served as the release of `base_model` (None: none recorded)."""
+        ...
+
 
 @runtime_checkable
 class ChatModel(Protocol):
@@ -243,6 +251,20 @@ class Tracker(Protocol):
     def set_parent_tags(self, parent_run_id: str, tags: dict[str, str]) -> None: ...
 
     def log_parent_metrics(self, parent_run_id: str, metrics: dict[str, float]) -> None: ...
+
+    def log_parent_params(self, parent_run_id: str, params: dict[str, object]) -> dict[str, str]: ...
+
+    def log_dataset_inputs(self, parent_run_id: str, ref: DatasetRef, counts: dict[str, int]) -> list[str]: ...
+
+    def log_adapter_model(
+        self,
+        parent_run_id: str,
+        adapter_id: str,
+        name: str,
+        files: Path | None,
+        tags: dict[str, str],
+        params: dict[str, object] | None = None,
+    ) -> Any: ...
 
     def close_parent(self, parent_run_id: str, workflow_status: str) -> str: ...
 

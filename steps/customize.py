@@ -1,11 +1,11 @@
 """Step customize: train (or find) the LoRA adapter, streaming the loss curves to MLflow."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from hera.workflows import Output, Parameter
 
 from steps import platforms
-from steps.contracts import LoraHyperparameters
+from steps.contracts import LoraHyperparameters, Platform
 from steps.io import TrackedInput
 
 
@@ -42,9 +42,27 @@ def hyperparameters(inputs: CustomizeInput) -> LoraHyperparameters:
     )
 
 
+def log_adapter(
+    platform: Platform, parent_run_id: str, adapter_id: str, base_model: str, hp: LoraHyperparameters | None = None
+) -> Any:
+    """The adapter as a LoggedModel of the parent run (its weights uploaded where the platform holds them);
+    customize creates it, and a later step finds it again (or creates it, for an adapter trained elsewhere)."""
+    customizer = platform.customizer
+    return platform.tracker.log_adapter_model(
+        parent_run_id,
+        adapter_id,
+        name=adapter_id.split("/")[-1].split("@")[0],
+        files=customizer.adapter_files(adapter_id),
+        tags={"llmops.adapter_uri": customizer.adapter_uri(adapter_id), "llmops.base_model": base_model},
+        params={f"lora.{k}": v for k, v in hp.model_dump().items()} if hp else None,
+    )
+
+
 def customize(inputs: CustomizeInput) -> CustomizeOutput:
     platform = platforms.build()
     hp = hyperparameters(inputs)
+    settings = inputs.model_dump(exclude={"mlflow_run_id", "base_model", "dataset_uri"})
+    platform.tracker.log_parent_params(inputs.mlflow_run_id, settings)
     with platform.tracker.step_run(inputs.mlflow_run_id, "customize") as mlflow:
         mlflow.log_params({**{f"lora.{k}": v for k, v in hp.model_dump().items()}, "dataset_uri": inputs.dataset_uri})
 
@@ -59,5 +77,7 @@ def customize(inputs: CustomizeInput) -> CustomizeOutput:
         mlflow.set_tags({"job_id": job.job_id, "adapter_id": job.adapter_id})
         summary = {k: result[k] for k in ("steps", "tokens", "seconds", "trainable_parameters") if k in result}
         mlflow.log_metrics({f"train_{k}": float(v) for k, v in summary.items()})
+    model = log_adapter(platform, inputs.mlflow_run_id, job.adapter_id, inputs.base_model, hp)
     print(f"job {job.job_id} {job.status}: adapter {job.adapter_id} {summary}")
+    print(f"adapter logged as MLflow model {model.model_id}")
     return CustomizeOutput(job_id=job.job_id, adapter_id=job.adapter_id)

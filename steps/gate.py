@@ -6,11 +6,11 @@ from typing import Annotated
 from hera.workflows import Output, Parameter
 from pydantic import ValidationError
 
-from steps import platforms
+from steps import platforms, tracking
 from steps.errors import InvalidInputError
 from steps.io import GateRule, TrackedInput, choices
-from steps.logic.gate_policy import GatePolicy, Score, decide
-from steps.logic.report import markdown_table, summary_table
+from steps.logic.gate_policy import GateDecision, GatePolicy, Score, decide
+from steps.logic.report import markdown_table, summary_table, verdict_line
 
 DECISION_TAG = "llmops.gate.decision"
 
@@ -47,6 +47,37 @@ class GateInput(TrackedInput):
 class GateOutput(Output):
     decision: Annotated[str, Parameter(name="decision", description="pass or block", enum=["pass", "block"])]
     report: Annotated[str, Parameter(name="report", description="Text table of the comparison and the verdict")]
+    rows: Annotated[str, Parameter(name="rows", description="JSON object: compared score -> its gate row (compact)")]
+
+
+ROW_FIELDS = ("kind", "base", "candidate", "delta", "threshold", "interval", "rule", "passed")
+POLICY_SETTINGS = {
+    "min_business_gain",
+    "max_regression",
+    "max_regression_per_benchmark",
+    "min_samples",
+    "gain_rule",
+    "regression_rule",
+    "gate_confidence",
+}
+
+
+def compact_rows(decision: GateDecision) -> dict[str, dict]:
+    """The gate's rows without the per-item detail (what the registered version carries as tags)."""
+
+    def short(value: object) -> object:
+        if isinstance(value, float):
+            return round(value, 6)
+        if isinstance(value, (list, tuple)):
+            return [short(v) for v in value]
+        return value
+
+    return {row.name: {f: short(getattr(row, f)) for f in ROW_FIELDS} for row in decision.rows}
+
+
+def description(decision: GateDecision) -> str:
+    """The parent run's description: the verdict line, then the reasons."""
+    return "\n".join([verdict_line(decision), *(f"- {reason}" for reason in decision.reasons)])
 
 
 def _results(raw: str, field: str) -> list[dict]:
@@ -124,6 +155,10 @@ def gate(inputs: GateInput) -> GateOutput:
         mlflow.log_text(markdown_table(decision), "gate/report.md")
         mlflow.log_dict(decision.model_dump(), "gate/decision.json")
     platform.tracker.log_parent_metrics(inputs.mlflow_run_id, metrics)
-    platform.tracker.set_parent_tags(inputs.mlflow_run_id, {DECISION_TAG: verdict})
+    platform.tracker.set_parent_tags(
+        inputs.mlflow_run_id, {DECISION_TAG: verdict, tracking.DESCRIPTION_TAG: description(decision)}
+    )
+    platform.tracker.log_parent_params(inputs.mlflow_run_id, inputs.model_dump(include=POLICY_SETTINGS))
     print(report)
-    return GateOutput(decision=verdict, report=report)
+    rows = json.dumps(compact_rows(decision), sort_keys=True, separators=(",", ":"))
+    return GateOutput(decision=verdict, report=report, rows=rows)

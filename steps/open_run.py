@@ -48,5 +48,6 @@ def open_run(inputs: OpenRunInput) -> OpenRunOutput:
         tracking.WORKFLOW_NAME_TAG: inputs.workflow_name,
     }
     run_id = platform.tracker.open_parent(inputs.experiment, inputs.workflow_name, inputs.workflow_uid, tags)
+    platform.tracker.log_parent_params(run_id, {"base_model": inputs.base_model, "platform": name})
     print(f"MLflow parent run {run_id} (platform {name})")
     return OpenRunOutput(mlflow_run_id=run_id)

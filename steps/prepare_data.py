@@ -211,6 +211,8 @@ def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
     platform.tracker.set_parent_tags(
         inputs.mlflow_run_id, {"llmops.dataset_revision": ref.revision, "llmops.dataset_uri": ref.uri}
     )
+    platform.tracker.log_parent_params(inputs.mlflow_run_id, inputs.model_dump(exclude={"mlflow_run_id"}))
+    platform.tracker.log_dataset_inputs(inputs.mlflow_run_id, ref, counts)
     print(f"dataset {ref.uri} ({'uploaded' if ref.created else 'already present'}): {counts}")
     return PrepareDataOutput(
         dataset_uri=ref.uri, dataset_revision=ref.revision, counts=json.dumps(counts, sort_keys=True)

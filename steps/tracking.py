@@ -11,15 +11,21 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from steps import settings
+from steps import lineage, settings
+from steps.contracts import DatasetRef
 
 WORKFLOW_UID_TAG = "argo.workflow.uid"
 WORKFLOW_NAME_TAG = "argo.workflow.name"
 STEP_TAG = "llmops.step"
 ROLE_TAG = "llmops.role"  # "workflow" on the parent; children carry the workflow tags too
 TERMINAL_STATUS = {"Succeeded": "FINISHED", "Failed": "FAILED", "Error": "FAILED"}
+# The experiment opens on MLflow's model-training views ("Machine learning"), not the GenAI ones; a kind
+# someone chose in the UI stays.
+EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
+DESCRIPTION_TAG = "mlflow.note.content"  # the run's description on the MLflow run page
 
 
 def _mlflow():
@@ -54,7 +60,12 @@ def open_parent(experiment: str, run_name: str, workflow_uid: str, tags: dict[st
         return existing
     mlflow = _mlflow()
     exp = mlflow.get_experiment_by_name(experiment)
-    experiment_id = exp.experiment_id if exp else mlflow.create_experiment(experiment)
+    if exp is None:
+        experiment_id = mlflow.create_experiment(experiment, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND})
+    else:
+        experiment_id = exp.experiment_id
+        if EXPERIMENT_KIND_TAG not in exp.tags:
+            client().set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
     run = client().create_run(
         experiment_id, run_name=run_name, tags={**tags, WORKFLOW_UID_TAG: workflow_uid, ROLE_TAG: "workflow"}
     )
@@ -89,6 +100,28 @@ def log_parent_metrics(parent_run_id: str, metrics: dict[str, float]) -> None:
     c = client()
     for key, value in metrics.items():
         c.log_metric(parent_run_id, key, float(value))
+
+
+def log_parent_params(parent_run_id: str, params: dict[str, object]) -> dict[str, str]:
+    """The run-spec settings a step received, as parameters of the parent run (see `steps.lineage`)."""
+    return lineage.log_parent_params(client(), parent_run_id, params)
+
+
+def log_dataset_inputs(parent_run_id: str, ref: DatasetRef, counts: dict[str, int]) -> list[str]:
+    """The dataset's splits as dataset inputs of the parent run, with digest and row counts."""
+    return lineage.log_dataset_inputs(client(), parent_run_id, ref, counts)
+
+
+def log_adapter_model(
+    parent_run_id: str,
+    adapter_id: str,
+    name: str,
+    files: Path | None,
+    tags: dict[str, str],
+    params: dict[str, object] | None = None,
+) -> Any:
+    """The adapter as a LoggedModel output of the parent run (found again on a retry)."""
+    return lineage.adapter_model(client(), parent_run_id, adapter_id, name, files, tags, params)
 
 
 def close_parent(parent_run_id: str, workflow_status: str) -> str:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from steps.errors import LlmopsError
-from workflows import compare_command, run_command, runs_command, score_command
+from workflows import compare_command, rollback_command, run_command, runs_command, score_command
 from workflows.command_help import subcommand
 from workflows.local_runner.errors import RunnerError
 
@@ -91,6 +91,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--no-eval", action="store_true", help="skip the smoke benchmarks after the build")
     build.set_defaults(func=cmd_model_build)
     score_command.add_parser(sub)
+    rollback_command.add_parser(sub)
     return p
 
 

@@ -4,7 +4,8 @@ open-run ─┬─ prepare-data ── customize ── wait-for-adapter ─┬�
           │                                                 └─ business-eval-candidate
           └─ deploy-base ─┬─ benchmark-base × suites (memoized)
                           └─ business-eval-base (after prepare-data)
-gate ── approval (suspend; only when required and the gate passed) ── rollout (only when released)
+gate ── register (only when the gate passed: version @challenger)
+     ── approval (suspend; only when required and the gate passed) ── rollout (only when released: @champion)
      ── guardrails (only when the run spec enables it and rollout happened)
 onExit: finalize (closes the MLflow parent run with the workflow status, writes the report)
 
@@ -204,15 +205,30 @@ with WorkflowTemplate(
             },
         )
         Task(
+            name="register",
+            template_ref=ref("serving", "register"),
+            depends="gate",
+            when=f"{out('gate', 'decision')} == pass",
+            arguments={
+                "mlflow_run_id": RUN_ID,
+                **params("base_model"),
+                "adapter_id": adapter,
+                **params("registered_model_name"),
+                "dataset_revision": out("prepare-data", "dataset_revision"),
+                "gate_decision": out("gate", "decision"),
+                "gate_rows": out("gate", "rows"),
+            },
+        )
+        Task(
             name="approval",
             template="approval",
-            depends="gate",
+            depends="register",
             when=f"{wp('require_approval')} == true && {out('gate', 'decision')} == pass",
         )
         Task(
             name="rollout",
             template_ref=ref("serving", "rollout"),
-            depends="gate && (approval.Succeeded || approval.Skipped)",
+            depends="register && (approval.Succeeded || approval.Skipped)",
             when=(
                 f"{out('gate', 'decision')} == pass && "
                 f"({wp('require_approval')} == false || {out('approval', 'approve')} == YES)"

@@ -181,3 +181,13 @@ class NemoDeployer:
             log.warning("adapter %s was trained on %s, not %s", adapter_id, parent, base_model)
         wait_for_model(adapter_id, sleep=self.sleep, clock=self.clock)
         return True
+
+    def release_adapter(self, base_model: str, adapter_id: str) -> bool:
+        """NIM serves every LoRA adapter under its own model name and keeps no per-base release pointer:
+        the release is the registry alias the caller moves. Releasing makes sure NIM serves the adapter;
+        True if it had to be loaded."""
+        return self.serve_adapter(base_model, adapter_id)
+
+    def released_adapter(self, base_model: str) -> str | None:
+        """None: NIM records no release (the registry's `champion` alias names it)."""
+        return None

@@ -92,8 +92,9 @@ def test_approval_waits_then_resumes(llmops_env, make_spec, capsys):
     out = capsys.readouterr().out
     assert "waiting for approval" in out
     name = next(line.split()[-1] for line in out.splitlines() if "llmops approve" in line)
-    client = tracking.client()
-    assert not client.search_registered_models("name = 'e2e-approval-model'")
+    client = tracking.client()  # waiting: registered as the challenger, not released
+    assert str(client.get_model_version_by_alias("e2e-approval-model", "challenger").version) == "1"
+    assert "champion" not in client.get_registered_model("e2e-approval-model").aliases
     assert cli.main(["approve", name]) == 0
     assert "released as version" in capsys.readouterr().out
     assert str(client.get_model_version_by_alias("e2e-approval-model", "champion").version) == "1"

@@ -74,7 +74,17 @@ def test_rollout_is_gated_on_the_gate_decision_and_the_approval(pipeline):
     rollout = _tasks(pipeline)["rollout"]
     assert "{{tasks.gate.outputs.parameters.decision}}" in rollout["when"]
     assert "tasks.approval.outputs.parameters.approve" in rollout["when"]
-    assert "gate" in rollout["depends"] and "approval" in rollout["depends"]
+    assert "register" in rollout["depends"] and "approval" in rollout["depends"]
+
+
+def test_a_candidate_that_passed_is_registered_before_the_approval(pipeline):
+    tasks = _tasks(pipeline)
+    register = tasks["register"]
+    assert register["depends"] == "gate" and register["when"] == "{{tasks.gate.outputs.parameters.decision}} == pass"
+    assert tasks["approval"]["depends"] == "register"
+    args = {p["name"]: p["value"] for p in register["arguments"]["parameters"]}
+    assert args["gate_rows"] == "{{tasks.gate.outputs.parameters.rows}}"
+    assert args["dataset_revision"] == "{{tasks.prepare-data.outputs.parameters.dataset_revision}}"
 
 
 def test_on_exit_reaches_finalize(docs, pipeline):

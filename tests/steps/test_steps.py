@@ -214,6 +214,12 @@ def test_customize_trains_once_then_finds_the_job(ws, state):
     mtime = (ws / "customization" / "adapters" / out.adapter_id / "adapter_config.json").stat().st_mtime
     assert customize(inputs).job_id == out.job_id  # found, not retrained
     assert (ws / "customization" / "adapters" / out.adapter_id / "adapter_config.json").stat().st_mtime == mtime
+    client = tracking.client()
+    (output,) = client.get_run(state["run"]).outputs.model_outputs  # the adapter as a LoggedModel, logged once
+    model = client.get_logged_model(output.model_id)
+    assert model.tags["llmops.adapter_id"] == out.adapter_id and model.params["lora.rank"] == str(inputs.lora_rank)
+    assert "adapter_config.json" in {f.path for f in client.list_logged_model_artifacts(model.model_id)}
+    assert client.get_run(state["run"]).data.params["lora_rank"] == str(inputs.lora_rank)
     state["adapter"] = out.adapter_id
 
 

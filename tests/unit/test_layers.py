@@ -100,6 +100,7 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.progress",  # the ARGO_PROGRESS_FILE format the CLI's progress display reads
     "steps.tracking",  # `llmops compare` reads each run's gate record from MLflow
     "steps.logic.gate_policy",  # ... as the gate's own model (GateDecision)
+    "steps.rollback",  # `llmops rollback`: moves registry aliases and re-points serving, no step involved
 )
 
 

@@ -88,6 +88,8 @@ def test_a_backend_that_misses_a_method_or_a_parameter_fails():
         "deployer.ensure_base: no parameter 'base_model'",
         "deployer.ensure_base: extra required parameter 'model'",
         "deployer.serve_adapter: missing",
+        "deployer.release_adapter: missing",
+        "deployer.released_adapter: missing",
     ]
 
 
