@@ -71,6 +71,9 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
 
     version = client.get_model_version_by_alias("bill-explainer", "champion")
     assert version.tags["adapter_id"] == children["rollout"].data.tags["adapter_id"]
+    assert version.run_id == parent.info.run_id and version.tags["gate.decision"] == "pass"
+    assert version.tags["dataset_revision"] == tags["llmops.dataset_revision"]
+    _assert_lineage_and_report(client, parent)
 
     # No secret value in run state, step logs, the MLflow database or its artifacts, or the output.
     leaked = [
@@ -148,3 +151,25 @@ def test_bad_input_fails_clearly_and_changes_nothing(llmops_env, workspace, tmp_
     else:
         assert "nope.jsonl" in err
     assert sorted(p.relative_to(workspace) for p in workspace.rglob("*")) == before
+
+
+def _assert_lineage_and_report(client, parent) -> None:
+    """What the MLflow run page shows: parameters, dataset inputs with digest, the adapter, the report."""
+    from PIL import Image
+
+    run = client.get_run(parent.info.run_id)
+    assert run.data.params["lora_rank"] == "8" and run.data.params["dataset_format"] == "bill-reason"
+    inputs = {d.dataset.name: d for d in run.inputs.dataset_inputs}
+    assert inputs and all(d.dataset.digest == run.data.tags["llmops.dataset_revision"][:36] for d in inputs.values())
+    contexts = {tag.value for d in inputs.values() for tag in d.tags if tag.key == "mlflow.data.context"}
+    assert {"training", "evaluation"} <= contexts
+    models = client.search_logged_models([run.info.experiment_id], filter_string=f"source_run_id = '{run.info.run_id}'")
+    assert models, "the adapter is a LoggedModel of the run"
+    report = client.download_artifacts(run.info.run_id, "report.md")
+    with open(report, encoding="utf-8") as handle:
+        assert handle.readline().startswith("PASS on answer.change_reason_balanced")
+    with open(client.download_artifacts(run.info.run_id, "report.html"), encoding="utf-8") as handle:
+        assert handle.read().count("data:image/png;base64,") == 2
+    for chart in ("metrics.png", "loss.png"):
+        with Image.open(client.download_artifacts(run.info.run_id, f"charts/{chart}")) as image:
+            assert image.size == (900, 480)
