@@ -173,3 +173,28 @@ def _assert_lineage_and_report(client, parent) -> None:
     for chart in ("metrics.png", "loss.png"):
         with Image.open(client.download_artifacts(run.info.run_id, f"charts/{chart}")) as image:
             assert image.size == (900, 480)
+
+
+def test_the_mlflow_run_page_shows_the_dataset_and_the_registered_model(llmops_env, workspace):
+    """After the released run above: its MLflow run page, rendered by headless Chromium (skips without one)."""
+    from tests.e2e.mlflow_ui import browser, mlflow_server, page_text, section
+
+    binary = browser()
+    if binary is None:
+        pytest.skip("no Chromium installed (Debian: apt-get install chromium)")
+    client = tracking.client()
+    experiment = client.get_experiment_by_name("llmops")
+    parents = client.search_runs(
+        [experiment.experiment_id],
+        filter_string="tags.`llmops.run_spec` = 'e2e-pass' and tags.`llmops.role` = 'workflow'",
+    )
+    if not parents:
+        pytest.skip("needs the released e2e-pass run of test_gate_pass_releases_adapter_and_tracks_every_step")
+    run = parents[0]
+    with mlflow_server(workspace / "mlflow.db") as url:
+        lines = page_text(binary, f"{url}/#/experiments/{experiment.experiment_id}/runs/{run.info.run_id}")
+    revision = run.data.tags["llmops.dataset_revision"]
+    assert any(line.startswith("telecom-bills/") and revision in line for line in section(lines, "Datasets")), lines
+    [version] = client.search_model_versions(f"run_id = '{run.info.run_id}'")
+    assert section(lines, "Registered models", 2) == [version.name, f"v{version.version}"], lines
+    assert "gate: PASS" in section(lines, "Description", 1)
