@@ -172,14 +172,16 @@ def call_idempotent(
     what: str,
     attempts: int = DEFAULT_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
+    transient: Callable[[BaseException], bool] = is_transient,
     **kwargs: Any,
 ) -> T:
-    """`fn(*args, **kwargs)`, retried on transient failures only; the last error is re-raised as is."""
+    """`fn(*args, **kwargs)`, retried on transient failures only (`transient` says which: by default those of
+    the SDK, httpx and huggingface_hub); the last error is re-raised as is."""
     for attempt in range(1, attempts + 1):
         try:
             return fn(*args, **kwargs)
         except Exception as exc:
-            if attempt == attempts or not is_transient(exc):
+            if attempt == attempts or not transient(exc):
                 raise
             delay = backoff(attempt, exc)
             log.warning("%s: %s; retry %d/%d in %.1fs", what, describe(exc), attempt, attempts - 1, delay)

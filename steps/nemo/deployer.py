@@ -14,8 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from steps.contracts import Deployment, EntityRegistry
-from steps.errors import NotFoundError, StepFailedError
+from steps.errors import StepFailedError
 from steps.nemo import settings
+from steps.nemo.adapters import serve_from_entity_store
 from steps.nemo.client import (
     API_ERRORS,
     call_idempotent,
@@ -28,7 +29,7 @@ from steps.nemo.client import (
     status_of,
 )
 from steps.nemo.entity_store import EntityStore
-from steps.nemo.inference import list_models, wait_for_model
+from steps.nemo.inference import wait_for_model
 from steps.nemo.polling import Watch
 
 log = get_logger(__name__)
@@ -171,16 +172,7 @@ class NemoDeployer:
 
     def serve_adapter(self, base_model: str, adapter_id: str) -> bool:
         """Make sure NIM serves the adapter; False if it already did."""
-        if adapter_id in list_models():
-            return False
-        entity = self.entity_store.get_model(adapter_id)
-        if entity is None:
-            raise NotFoundError(f"adapter {adapter_id!r} is not in the Entity Store; run the customize step first")
-        parent = getattr(entity, "base_model", None)
-        if isinstance(parent, str) and parent and parent != base_model:
-            log.warning("adapter %s was trained on %s, not %s", adapter_id, parent, base_model)
-        wait_for_model(adapter_id, sleep=self.sleep, clock=self.clock)
-        return True
+        return serve_from_entity_store(self.entity_store, base_model, adapter_id, sleep=self.sleep, clock=self.clock)
 
     def release_adapter(self, base_model: str, adapter_id: str) -> bool:
         """NIM serves every LoRA adapter under its own model name and keeps no per-base release pointer:
