@@ -38,6 +38,7 @@ CONFIG_ENV = [
         ("NDS_URL", "nds-url"),
         ("NIM_URL", "nim-url"),
         ("MLFLOW_TRACKING_URI", "mlflow-tracking-uri"),
+        ("LLMOPS_DEPLOYER", "deployer"),
     ]
 ]
 SECRET_ENV = [

@@ -21,6 +21,7 @@ CHART = ROOT / "charts" / "llmops"
 ENVS = sorted(p.parent.name for p in (ROOT / "argocd" / "env").glob("*/values.yaml"))
 ACTION = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.S)
 GLOB_RANGE = re.compile(r'^range \$path, \$_ := \.Files\.Glob "([^"]+)"$')
+IF_VALUE = re.compile(r"if \.Values((?:\.\w+)+)")
 
 
 def _load(path: Path):
@@ -49,8 +50,9 @@ def _glob(pattern: str, paths) -> list[str]:
 
 
 def helm_template(text: str, values: dict, files: dict[str, str]) -> str:
-    """Render the template subset the chart uses: comments, `.Values.x.y [| quote]`, `.Release/.Chart`
-    fields, and `range $path, $_ := .Files.Glob "..."` with `$.Files.Get $path`. Anything else fails."""
+    """Render the template subset the chart uses: comments, `.Values.x.y [| quote]`, `if .Values.x.y`,
+    `.Release/.Chart` fields, and `range $path, $_ := .Files.Glob "..."` with `$.Files.Get $path`.
+    Anything else fails."""
     parts, pos = [], 0
     for m in ACTION.finditer(text):
         parts += [
@@ -71,6 +73,21 @@ def helm_template(text: str, values: dict, files: dict[str, str]) -> str:
         ".Chart.AppVersion": chart["appVersion"],
     }
 
+    def lookup(path: str):
+        value = values
+        for key in path.split(".")[1:]:
+            value = value[key]
+        return value
+
+    def block_end(items: list, i: int) -> int:
+        """The index after the `end` that closes the block opened just before `i`."""
+        depth, j = 1, i
+        while depth:
+            word = items[j][1].split(" ")[0] if items[j][0] == "action" else ""
+            depth += 1 if word in ("range", "if", "with") else -1 if word == "end" else 0
+            j += 1
+        return j
+
     def run(items: list, env: dict) -> str:
         out, i = [], 0
         while i < len(items):
@@ -81,20 +98,19 @@ def helm_template(text: str, values: dict, files: dict[str, str]) -> str:
             elif body.startswith("/*"):
                 continue
             elif m := GLOB_RANGE.match(body):
-                depth, j = 1, i
-                while depth:
-                    word = items[j][1].split(" ")[0] if items[j][0] == "action" else ""
-                    depth += 1 if word in ("range", "if", "with") else -1 if word == "end" else 0
-                    j += 1
+                j = block_end(items, i)
                 for path in _glob(m.group(1), files):
                     out.append(run(items[i : j - 1], {**env, "$path": path}))
+                i = j
+            elif m := IF_VALUE.fullmatch(body):
+                j = block_end(items, i)
+                if lookup(m.group(1)):
+                    out.append(run(items[i : j - 1], env))
                 i = j
             elif body == "$.Files.Get $path":
                 out.append(files[env["$path"]])
             elif m := re.fullmatch(r"\.Values((?:\.\w+)+)(\s*\|\s*quote)?", body):
-                value = values
-                for key in m.group(1).split(".")[1:]:
-                    value = value[key]
+                value = lookup(m.group(1))
                 out.append(json.dumps(str(value)) if m.group(2) else str(value))
             elif body in scalars:
                 out.append(str(scalars[body]))
@@ -107,8 +123,9 @@ def helm_template(text: str, values: dict, files: dict[str, str]) -> str:
     return run(parts, {})
 
 
-def _render(name: str, env: str | None = None) -> list[dict]:
-    text = helm_template((CHART / "templates" / name).read_text(), _values(env), _chart_files())
+def _render(name: str, env: str | None = None, overrides: dict | None = None) -> list[dict]:
+    values = _merge(_values(env), overrides or {})
+    text = helm_template((CHART / "templates" / name).read_text(), values, _chart_files())
     return [d for d in yaml.safe_load_all(text) if d]
 
 
@@ -232,3 +249,24 @@ def test_mlflow_values_persist_runs_and_allow_the_in_cluster_host():
     for env in ENVS:
         host = urlparse(_values(env)["config"]["mlflowTrackingUri"]).netloc
         assert host in values["serverAllowedHosts"], f"{env}: MLflow would answer 403 to {host}"
+
+
+NIM_OPERATOR_RULES = [
+    {"apiGroups": ["apps.nvidia.com"], "resources": ["nimservices"], "verbs": ["get", "list", "create", "patch"]},
+    {"apiGroups": ["apps.nvidia.com"], "resources": ["nimcaches"], "verbs": ["get", "create", "patch"]},
+]
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_rbac_grants_the_nim_operator_verbs_only_when_enabled(enabled):
+    (role,) = [d for d in _render("rbac.yaml", overrides={"nimOperator": {"enabled": enabled}}) if d["kind"] == "Role"]
+    nim_rules = [r for r in role["rules"] if "apps.nvidia.com" in r["apiGroups"]]
+    assert nim_rules == (NIM_OPERATOR_RULES if enabled else [])
+    assert not any(verb in r["verbs"] for r in role["rules"] for verb in ("delete", "deletecollection", "*"))
+
+
+def test_the_deployer_setting_reaches_the_steps():
+    (config,) = _render("configmap.yaml", overrides={"config": {"deployer": "nim-operator"}})
+    assert config["data"]["deployer"] == "nim-operator"
+    assert _values()["config"]["deployer"] == "nemo-deployment" and _values()["nimOperator"] == {"enabled": False}
+    assert any(e.name == "LLMOPS_DEPLOYER" and e.config_map_key == "deployer" for e in CONFIG_ENV)
