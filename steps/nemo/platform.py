@@ -2,7 +2,8 @@
 
 Built by the registry (`steps/platforms.py`). Each port is constructed on first use, so a step only
 needs the endpoints of the services it calls (a missing NEMO_URL / NDS_URL / NIM_URL is a clear error
-from the port that needs it); the ports share one SDK client and one Entity Store.
+from the port that needs it); the ports share one SDK client and one Entity Store. The deployer is the
+NeMo deployment service's, or the NIM Operator's where LLMOPS_DEPLOYER=nim-operator (docs/nim-operator.md).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from steps.contracts import Deployer
+from steps.nemo import settings
 from steps.nemo.client import nemo_client
 from steps.nemo.customizer import NemoCustomizer
 from steps.nemo.datastore import NemoDatastore
@@ -20,6 +23,7 @@ from steps.nemo.entity_store import EntityStore
 from steps.nemo.evaluator import NemoEvaluator
 from steps.nemo.guardrails import NemoGuardrails
 from steps.nemo.inference import NimInference
+from steps.nemo.nim_operator import NimOperatorDeployer
 
 
 class NemoPlatform:
@@ -42,7 +46,10 @@ class NemoPlatform:
         return NemoDatastore(self.workspace / "nemo-datastore", entity_store=self.entity_registry)
 
     @cached_property
-    def deployer(self) -> NemoDeployer:
+    def deployer(self) -> Deployer:
+        """NeMo Deployment Management, or the NIM Operator's resources (LLMOPS_DEPLOYER=nim-operator)."""
+        if settings.deployer() == "nim-operator":
+            return NimOperatorDeployer(entity_store=self.entity_registry)
         return NemoDeployer(self.client, entity_store=self.entity_registry)
 
     @cached_property

@@ -12,7 +12,13 @@ before it reaches a log line, an exception or a returned object.
 
 Deployment knobs (optional): NIM_IMAGE_TAG (default `latest`), NIM_GPU (default 1), NIM_PVC_SIZE
 (default `25Gi`), LLMOPS_CUSTOMIZATION_CONFIG (default: the config whose target is the base
-model). LLMOPS_NEMO_TIME_SCALE (default 1) multiplies every wait, poll interval and timeout;
+model). LLMOPS_DEPLOYER (the ConfigMap key `deployer`) picks who serves the base model:
+`nemo-deployment` (default: NeMo Deployment Management) or `nim-operator` (NIMCache and NIMService
+resources through the Kubernetes API; docs/nim-operator.md), whose knobs are LLMOPS_NIM_NAMESPACE
+(default: the step's own namespace), LLMOPS_NIM_PULL_SECRET (default `ngc-secret`),
+LLMOPS_NIM_AUTH_SECRET (default `ngc-api-secret`), LLMOPS_NIM_STORAGE_CLASS (default: the cluster's)
+and LLMOPS_NIM_PEFT_SOURCE (default NEMO_URL, where the Entity Store serves the adapters).
+LLMOPS_NEMO_TIME_SCALE (default 1) multiplies every wait, poll interval and timeout;
 tests set it small to run job lifecycles in milliseconds.
 """
 
@@ -109,6 +115,7 @@ CUSTOMIZATION = Timing(poll=15, stall=3600, cap=24 * 3600)
 EVALUATION = Timing(poll=5, stall=1800, cap=6 * 3600)
 DEPLOYMENT = Timing(poll=5, stall=1800, cap=3600)
 MODEL_SYNC = Timing(poll=15, stall=3600, cap=3600)
+NIM_CACHE = Timing(poll=10, stall=3600, cap=6 * 3600)  # a model download; its state changes rarely
 
 
 def nim_image_tag() -> str:
@@ -129,3 +136,48 @@ def nim_pvc_size() -> str:
 def customization_config() -> str | None:
     """LLMOPS_CUSTOMIZATION_CONFIG pins the Customizer config (`ns/name`); unset = pick by base model."""
     return os.environ.get("LLMOPS_CUSTOMIZATION_CONFIG", "").strip() or None
+
+
+DEPLOYERS = ("nemo-deployment", "nim-operator")
+
+
+def deployer() -> str:
+    """Who serves the base model: LLMOPS_DEPLOYER (the ConfigMap key `deployer`), `nemo-deployment` when unset."""
+    value = os.environ.get("LLMOPS_DEPLOYER", "").strip() or DEPLOYERS[0]
+    if value not in DEPLOYERS:
+        raise PlatformNotAvailableError(
+            f"LLMOPS_DEPLOYER={value!r} is not a deployer; use one of: {', '.join(DEPLOYERS)} "
+            "(on a cluster: the `deployer` key of the llmops-config ConfigMap)"
+        )
+    return value
+
+
+def _optional(var: str) -> str | None:
+    return os.environ.get(var, "").strip() or None
+
+
+def nim_namespace() -> str | None:
+    """LLMOPS_NIM_NAMESPACE: where the NIM Operator resources live; None = the step's own namespace."""
+    return _optional("LLMOPS_NIM_NAMESPACE")
+
+
+def nim_pull_secret() -> str:
+    return _optional("LLMOPS_NIM_PULL_SECRET") or "ngc-secret"
+
+
+def nim_auth_secret() -> str:
+    return _optional("LLMOPS_NIM_AUTH_SECRET") or "ngc-api-secret"
+
+
+def nim_storage_class() -> str | None:
+    return _optional("LLMOPS_NIM_STORAGE_CLASS")
+
+
+def nim_peft_source() -> str:
+    """The Entity Store URL NIM loads LoRA adapters from (NIM_PEFT_SOURCE): LLMOPS_NIM_PEFT_SOURCE, else NEMO_URL."""
+    value = _optional("LLMOPS_NIM_PEFT_SOURCE")
+    if value is None:
+        return nemo_url()
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise PlatformNotAvailableError(f"LLMOPS_NIM_PEFT_SOURCE={value!r} is not an http(s) URL")
+    return value.rstrip("/")
