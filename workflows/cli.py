@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 
 from steps.errors import LlmopsError
-from workflows import compare_command, rollback_command, run_command, runs_command, score_command
+from workflows import (
+    cluster_command,
+    compare_command,
+    rollback_command,
+    run_command,
+    runs_command,
+    score_command,
+)
 from workflows.command_help import subcommand
 from workflows.local_runner.errors import RunnerError
 
@@ -92,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_model_build)
     score_command.add_parser(sub)
     rollback_command.add_parser(sub)
+    cluster_command.add_parser(sub)
     return p
 
 
