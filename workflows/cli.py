@@ -42,7 +42,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     problems = lint(schemas)
     for problem in problems:
         print(problem)
-    checked = "references, freshness" + (
+    checked = "references, freshness, Argo CD apps and projects" + (
         f", CRD schemas from {schemas}" if schemas else " (no --schemas: CRD schemas skipped)"
     )
     print(f"{len(problems)} problem(s); checked {checked}")
@@ -79,7 +79,7 @@ def parser() -> argparse.ArgumentParser:
     lint = subcommand(
         sub,
         "lint",
-        "check the rendered manifests offline (freshness, references, CRD schemas)",
+        "check the rendered manifests and the Argo CD setup offline (freshness, references, projects, CRD schemas)",
         ["llmops lint", "llmops lint --schemas crd-schemas/"],
     )
     lint.add_argument("--schemas", help="folder of CRD openAPIV3Schema JSON files with index.json")
