@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import requests
 from hera import exceptions as hera_errors
@@ -22,6 +22,9 @@ from pydantic import ValidationError
 
 from steps.errors import LlmopsError, NotFoundError
 from workflows.argo_server.kubeconfig import TokenSource, current_user_token
+
+if TYPE_CHECKING:
+    from hera.workflows.service import WorkflowsService
 
 T = TypeVar("T")
 TIMEOUT_S = 30.0
@@ -43,7 +46,7 @@ class Connection:
     def ui_url(self, namespace: str, name: str) -> str:
         return f"{self.host}workflows/{namespace}/{name}"
 
-    def service(self):
+    def service(self) -> WorkflowsService:
         """Hera's `WorkflowsService` for this server; requests time out after TIMEOUT_S seconds."""
         from hera.workflows.service import WorkflowsService
 

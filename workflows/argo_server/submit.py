@@ -46,7 +46,7 @@ def submit(conn: Connection, workflow: dict[str, Any], namespace: str | None = N
     return Submission(name, namespace, False, _phase(existing) or "Pending", conn.ui_url(namespace, name))
 
 
-def _create_or_conflict(service, request, namespace: str, conflict: type[Exception]):
+def _create_or_conflict(service: Any, request: Any, namespace: str, conflict: type[Exception]) -> Any:
     """The created Workflow, or None when one of that name exists already (409)."""
     try:
         return service.create_workflow(request, namespace=namespace)
@@ -54,5 +54,5 @@ def _create_or_conflict(service, request, namespace: str, conflict: type[Excepti
         return None
 
 
-def _phase(workflow) -> str:
+def _phase(workflow: Any) -> str:
     return str(getattr(workflow.status, "phase", "") or "") if workflow.status is not None else ""
