@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test render lint mlflow-ui bench cluster clean model
+.PHONY: setup run test render lint mlflow-ui bench cluster cluster-down clean model
 
 setup: $(STAMP)
 
@@ -47,14 +47,16 @@ mlflow-ui: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_overhead.py
 
-# A real cluster (Argo Workflows v4 + Argo CD) is described in README; kind needs a Docker engine.
+# The management cluster on kind (needs a Docker engine, kind, helm, kubectl): the step image, Argo
+# Workflows, MLflow with PostgreSQL, MinIO, the llmops chart, Argo CD with the root app; prints the UIs'
+# port-forward commands. Re-running updates it. Step by step: docs/deploy.md.
 cluster:
-	@command -v kind >/dev/null && command -v docker >/dev/null || { echo "make cluster needs kind and a Docker engine (see README: Deploy to a cluster)"; exit 2; }
-	kind create cluster --name llmops
-	kubectl create namespace argo --dry-run=client -o yaml | kubectl apply -f -
-	helm repo add argo https://argoproj.github.io/argo-helm && helm repo update
-	helm upgrade --install argo-workflows argo/argo-workflows -n argo --version 1.0.18 -f charts/values/argo-workflows.yaml
-	helm upgrade --install llmops charts/llmops -n llmops --create-namespace
+	deploy/kind/cluster.sh check
+	$(MAKE) setup
+	PYTHON=$(BIN)/python deploy/kind/cluster.sh up
+
+cluster-down:
+	deploy/kind/cluster.sh down
 
 clean:
 	rm -rf .llmops

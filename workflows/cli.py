@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 
 from steps.errors import LlmopsError
-from workflows import compare_command, rollback_command, run_command, runs_command, score_command
+from workflows import (
+    cluster_command,
+    compare_command,
+    rollback_command,
+    run_command,
+    runs_command,
+    score_command,
+)
 from workflows.command_help import subcommand
 from workflows.local_runner.errors import RunnerError
 
@@ -35,7 +42,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     problems = lint(schemas)
     for problem in problems:
         print(problem)
-    checked = "references, freshness" + (
+    checked = "references, freshness, Argo CD apps and projects" + (
         f", CRD schemas from {schemas}" if schemas else " (no --schemas: CRD schemas skipped)"
     )
     print(f"{len(problems)} problem(s); checked {checked}")
@@ -72,7 +79,7 @@ def parser() -> argparse.ArgumentParser:
     lint = subcommand(
         sub,
         "lint",
-        "check the rendered manifests offline (freshness, references, CRD schemas)",
+        "check the rendered manifests and the Argo CD setup offline (freshness, references, projects, CRD schemas)",
         ["llmops lint", "llmops lint --schemas crd-schemas/"],
     )
     lint.add_argument("--schemas", help="folder of CRD openAPIV3Schema JSON files with index.json")
@@ -92,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_model_build)
     score_command.add_parser(sub)
     rollback_command.add_parser(sub)
+    cluster_command.add_parser(sub)
     return p
 
 

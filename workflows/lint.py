@@ -3,7 +3,9 @@
 - the committed manifests equal what `make render` writes (stale files are listed);
 - every manifest passes its CRD schema with unknown fields rejected (when schemas are available);
 - every templateRef, argument, required input, output, `depends` and `{{...}}` reference resolves
-  (read with `workflows.argo`, the parser the local runner uses).
+  (read with `workflows.argo`, the parser the local runner uses);
+- the Argo CD setup under argocd/: its objects and generated Applications pass their schemas, each
+  AppProject allows exactly what its apps sync, dev and prod differ only in values (`workflows.gitops`).
 """
 
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from workflows import manifest_checks, reference_checks, render
+from workflows.gitops.checks import gitops_problems
 
 
 def stale_files(root: Path = render.ROOT) -> list[str]:
@@ -30,8 +33,8 @@ def lint(schema_dir: Path | None) -> list[str]:
     problems += reference_checks.reference_errors(docs)
     for doc in docs:
         problems += manifest_checks.metadata_errors(doc)
-    if schema_dir is not None:
-        schemas = manifest_checks.load_schemas(schema_dir)
+    schemas = manifest_checks.load_schemas(schema_dir) if schema_dir is not None else None
+    if schemas is not None:
         for doc in docs:
             problems += manifest_checks.schema_errors(doc, schemas[doc["kind"]])
-    return problems
+    return problems + gitops_problems(schemas)

@@ -25,6 +25,8 @@ NAME = "llmops-lora-pipeline"
 NAMESPACE = "llmops"
 RUN_ID = "{{tasks.open-run.outputs.parameters.mlflow_run_id}}"
 APPROVAL_SKIPPED = "NOT-REQUIRED"
+APPROVAL_STEP = "approval"  # the suspend template and its task
+APPROVAL_PARAMETER = "approve"  # its supplied output: YES releases, NO stops the release
 
 
 def wp(name: str) -> str:
@@ -89,17 +91,20 @@ with WorkflowTemplate(
     arguments=[Parameter(**p.render()) for p in PARAMETERS],
 ) as wt:
     Suspend(
-        name="approval",
+        name=APPROVAL_STEP,
         inputs=[
             Parameter(
-                name="approve",
+                name=APPROVAL_PARAMETER,
                 default="NO",
                 enum=["YES", "NO"],
                 description="YES releases the adapter, NO stops the release",
             )
         ],
         outputs=[
-            Parameter(name="approve", value_from=m.ValueFrom(supplied=m.SuppliedValueFrom(), default=APPROVAL_SKIPPED))
+            Parameter(
+                name=APPROVAL_PARAMETER,
+                value_from=m.ValueFrom(supplied=m.SuppliedValueFrom(), default=APPROVAL_SKIPPED),
+            )
         ],
         duration="72h",
     )
@@ -220,8 +225,8 @@ with WorkflowTemplate(
             },
         )
         Task(
-            name="approval",
-            template="approval",
+            name=APPROVAL_STEP,
+            template=APPROVAL_STEP,
             depends="register",
             when=f"{wp('require_approval')} == true && {out('gate', 'decision')} == pass",
         )

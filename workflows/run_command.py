@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from steps.errors import InvalidInputError
+from workflows import cluster_command
 from workflows.command_help import subcommand
 from workflows.progress_view import ProgressView
 
@@ -81,9 +83,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    """Resume a run waiting at approval: release it (`approve`) or stop the release (`reject`)."""
+    """Resume a run waiting at approval: release it (`approve`) or stop the release (`reject`).
+
+    With `--server` or ARGO_SERVER (and no `--local`) the run is on a cluster (`cluster_command`)."""
     from workflows import run_records, summary
 
+    if cluster_command.cluster_mode(args):
+        return cluster_command.cmd_cluster_decide(args)
+    if args.reason or args.by:
+        raise InvalidInputError(
+            "--reason and --by are recorded on a cluster run's approval node (with --server or ARGO_SERVER); "
+            "the local runner has no place for them: leave them out"
+        )
     ws = workspace(args)
     name = run_records.find(ws, args.run).workflow_name
     approve = args.command == "approve"
@@ -112,7 +123,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         ("approve", "release the candidate of a run waiting for approval"),
         ("reject", "stop the release of a run waiting for approval (the candidate is not rolled out)"),
     ):
-        decide = subcommand(sub, verb, summary, [f"llmops {verb} bill-explainer-56ff741b"])
-        decide.add_argument("run", help="the run's workflow name (`llmops runs` lists them)")
-        decide.add_argument("--parallelism", type=int, default=2, help="steps running at once (default 2)")
+        examples = [
+            f"llmops {verb} bill-explainer-56ff741b",
+            f'llmops {verb} bill-explainer-56ff741b --server https://localhost:2746 --reason "checked the report"',
+        ]
+        decide = subcommand(sub, verb, summary, examples)
+        decide.add_argument("run", help="the run's workflow name (`llmops runs` lists local ones)")
+        decide.add_argument("--parallelism", type=int, default=2, help="local: steps running at once (default 2)")
+        cluster_command.add_decide_arguments(decide)
         decide.set_defaults(func=cmd_decide)

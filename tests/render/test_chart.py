@@ -147,10 +147,12 @@ def test_values_match_the_values_schema(env):
 
 
 def test_environments_select_the_platform():
-    assert {"dev", "prod"} <= set(ENVS)
-    assert _values("dev")["config"]["platform"] == "local"
-    prod = _values("prod")["config"]
-    assert prod["platform"] == "nemo" and all(prod[k].startswith("http") for k in ("nemoUrl", "ndsUrl", "nimUrl"))
+    assert {"kind", "dev", "prod"} <= set(ENVS)
+    assert _values("kind")["config"]["platform"] == "local", "kind: one cluster, the embedded platform"
+    for env in ("dev", "prod"):  # two clusters: NeMo and NIM on the GPU cluster
+        config = _values(env)["config"]
+        assert config["platform"] == "nemo"
+        assert all(config[k].startswith("http") for k in ("nemoUrl", "ndsUrl", "nimUrl"))
 
 
 def test_every_rendered_file_is_shipped_exactly_once():

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-import yaml
-
 from workflows import render
 from workflows.manifest_checks import metadata_errors, schema_errors
 from workflows.pipeline import NAME
@@ -19,7 +16,6 @@ RENDERED_FOLDERS = [
     render.TEMPLATES_OUT / "workflow-templates",
     render.RUNS_OUT,
 ]
-CORE_KINDS = {"Namespace"}  # plain Kubernetes objects in argocd/apps: metadata checks only
 
 
 def _pipeline(docs: list[dict]) -> dict:
@@ -29,15 +25,6 @@ def _pipeline(docs: list[dict]) -> dict:
 def _task(doc: dict, name: str) -> dict:
     dag = next(t for t in doc["spec"]["templates"] if t["name"] == doc["spec"]["entrypoint"])
     return next(t for t in dag["dag"]["tasks"] if t["name"] == name)
-
-
-def _argocd_docs() -> list[tuple[Path, dict]]:
-    out = []
-    for path in sorted((ROOT / "argocd").rglob("*.yaml")):
-        if "env" in path.relative_to(ROOT / "argocd").parts:
-            continue  # Helm values of the llmops chart, not Kubernetes objects (see test_chart.py)
-        out += [(path, doc) for doc in yaml.safe_load_all(path.read_text()) if doc]
-    return out
 
 
 # ---------------------------------------------------------------- (a) committed files are current
@@ -63,55 +50,6 @@ def test_no_stray_files_in_rendered_folders(rendered):
 def test_rendered_manifests_pass_strict_crd_schemas(docs, schemas):
     errors = [e for d in docs for e in schema_errors(d, schemas[d["kind"]]) + metadata_errors(d)]
     assert errors == [], "\n".join(errors)
-
-
-def test_argocd_manifests_pass_strict_crd_schemas(schemas):
-    docs = _argocd_docs()
-    kinds = {d["kind"] for _, d in docs}
-    assert {"Application", "AppProject"} <= kinds
-    errors = []
-    for path, doc in docs:
-        if doc.get("kind") not in schemas and doc.get("kind") not in CORE_KINDS:
-            errors.append(f"{path.relative_to(ROOT)}: no schema for kind {doc.get('kind')!r}")
-            continue
-        errors += metadata_errors(doc) + (schema_errors(doc, schemas[doc["kind"]]) if doc["kind"] in schemas else [])
-    assert errors == [], "\n".join(errors)
-
-
-def test_argocd_applications_fit_their_projects():
-    docs = [d for _, d in _argocd_docs()]
-    projects = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "AppProject"}
-    problems = []
-    for app in (d for d in docs if d["kind"] == "Application"):
-        name, spec = app["metadata"]["name"], app["spec"]
-        project = projects.get(spec["project"])
-        if project is None:
-            problems.append(f"{name}: project {spec['project']!r} is not in argocd/project.yaml")
-            continue
-        sources = spec.get("sources") or [spec["source"]]
-        problems += [
-            f"{name}: repo {s['repoURL']} not in sourceRepos of {spec['project']}"
-            for s in sources
-            if s["repoURL"] not in project["sourceRepos"]
-        ]
-        dest = spec["destination"]
-        if not any(
-            d.get("server") == dest.get("server") and d.get("namespace") in (dest["namespace"], "*")
-            for d in project["destinations"]
-        ):
-            problems.append(f"{name}: destination {dest} not allowed by project {spec['project']}")
-        for source in sources:
-            if "path" in source and not (ROOT / source["path"]).is_dir():
-                problems.append(f"{name}: path {source['path']} does not exist")
-            for values in (source.get("helm") or {}).get("valueFiles", []):
-                file = (
-                    (ROOT / values.replace("$values/", ""))
-                    if values.startswith("$values/")
-                    else (ROOT / source["path"] / values)
-                )
-                if not file.resolve().is_file():
-                    problems.append(f"{name}: values file {values} does not exist")
-    assert problems == [], "\n".join(problems)
 
 
 # ---------------------------------------------------------------- (c) cross-references
@@ -218,10 +156,3 @@ def test_run_with_undeclared_parameter_or_unknown_template_is_caught(docs):
         "workflowTemplateRef WorkflowTemplate 'llmops-lora-pipeline-v2' does not exist" in e
         for e in reference_errors(docs)
     )
-
-
-@pytest.mark.parametrize("kind", ["Application", "AppProject"])
-def test_strict_schema_catches_argocd_typos(schemas, kind):
-    doc = next(d for _, d in _argocd_docs() if d["kind"] == kind)
-    doc["spec"]["syncPolicyy" if kind == "Application" else "sourceRepo"] = []
-    assert any("was unexpected" in e for e in schema_errors(doc, schemas[kind]))
