@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.render.repo_manifests import argocd_documents
+from tests.render.strict_validation import core_errors, is_custom, object_errors
 from workflows import render
 from workflows.manifest_checks import metadata_errors, schema_errors
 from workflows.pipeline import NAME
@@ -19,7 +20,6 @@ RENDERED_FOLDERS = [
     render.TEMPLATES_OUT / "workflow-templates",
     render.RUNS_OUT,
 ]
-CORE_KINDS = {"Namespace"}  # plain Kubernetes objects in argocd/apps: metadata checks only
 
 
 def _pipeline(docs: list[dict]) -> dict:
@@ -29,15 +29,6 @@ def _pipeline(docs: list[dict]) -> dict:
 def _task(doc: dict, name: str) -> dict:
     dag = next(t for t in doc["spec"]["templates"] if t["name"] == doc["spec"]["entrypoint"])
     return next(t for t in dag["dag"]["tasks"] if t["name"] == name)
-
-
-def _argocd_docs() -> list[tuple[Path, dict]]:
-    out = []
-    for path in sorted((ROOT / "argocd").rglob("*.yaml")):
-        if "env" in path.relative_to(ROOT / "argocd").parts:
-            continue  # Helm values of the llmops chart, not Kubernetes objects (see test_chart.py)
-        out += [(path, doc) for doc in yaml.safe_load_all(path.read_text()) if doc]
-    return out
 
 
 # ---------------------------------------------------------------- (a) committed files are current
@@ -65,21 +56,25 @@ def test_rendered_manifests_pass_strict_crd_schemas(docs, schemas):
     assert errors == [], "\n".join(errors)
 
 
-def test_argocd_manifests_pass_strict_crd_schemas(schemas):
-    docs = _argocd_docs()
+def test_argocd_manifests_pass_strict_schemas(schemas):
+    """Argo CD kinds against their CRD schemas, core kinds (the Namespace) against Kubernetes' own."""
+    docs = argocd_documents()
     kinds = {d["kind"] for _, d in docs}
     assert {"Application", "AppProject"} <= kinds
-    errors = []
-    for path, doc in docs:
-        if doc.get("kind") not in schemas and doc.get("kind") not in CORE_KINDS:
-            errors.append(f"{path.relative_to(ROOT)}: no schema for kind {doc.get('kind')!r}")
-            continue
-        errors += metadata_errors(doc) + (schema_errors(doc, schemas[doc["kind"]]) if doc["kind"] in schemas else [])
+    errors = [f"{path.relative_to(ROOT)}: {e}" for path, doc in docs for e in object_errors(doc, schemas)]
+    assert errors == [], "\n".join(errors)
+
+
+def test_argocd_core_objects_pass_kubernetes_schemas():
+    """Without ../shared too: the core objects need no CRD schema."""
+    docs = [(path, doc) for path, doc in argocd_documents() if not is_custom(doc)]
+    assert docs, "argocd/ has no core objects (the llmops Namespace)"
+    errors = [f"{path.relative_to(ROOT)}: {e}" for path, doc in docs for e in core_errors(doc)]
     assert errors == [], "\n".join(errors)
 
 
 def test_argocd_applications_fit_their_projects():
-    docs = [d for _, d in _argocd_docs()]
+    docs = [d for _, d in argocd_documents()]
     projects = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "AppProject"}
     problems = []
     for app in (d for d in docs if d["kind"] == "Application"):
@@ -222,6 +217,6 @@ def test_run_with_undeclared_parameter_or_unknown_template_is_caught(docs):
 
 @pytest.mark.parametrize("kind", ["Application", "AppProject"])
 def test_strict_schema_catches_argocd_typos(schemas, kind):
-    doc = next(d for _, d in _argocd_docs() if d["kind"] == kind)
+    doc = next(d for _, d in argocd_documents() if d["kind"] == kind)
     doc["spec"]["syncPolicyy" if kind == "Application" else "sourceRepo"] = []
     assert any("was unexpected" in e for e in schema_errors(doc, schemas[kind]))
