@@ -35,7 +35,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     problems = lint(schemas)
     for problem in problems:
         print(problem)
-    checked = "references, freshness" + (
+    checked = "references, freshness, secret literals, Strict template referencing" + (
         f", CRD schemas from {schemas}" if schemas else " (no --schemas: CRD schemas skipped)"
     )
     print(f"{len(problems)} problem(s); checked {checked}")

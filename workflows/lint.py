@@ -3,14 +3,16 @@
 - the committed manifests equal what `make render` writes (stale files are listed);
 - every manifest passes its CRD schema with unknown fields rejected (when schemas are available);
 - every templateRef, argument, required input, output, `depends` and `{{...}}` reference resolves
-  (read with `workflows.argo`, the parser the local runner uses).
+  (read with `workflows.argo`, the parser the local runner uses);
+- no manifest carries a secret-looking literal, and every run Workflow is accepted under the controller's
+  `templateReferencing: Strict` (`security_checks`).
 """
 
 from pathlib import Path
 
 import yaml
 
-from workflows import manifest_checks, reference_checks, render
+from workflows import manifest_checks, reference_checks, render, security_checks
 
 
 def stale_files(root: Path = render.ROOT) -> list[str]:
@@ -30,6 +32,7 @@ def lint(schema_dir: Path | None) -> list[str]:
     problems += reference_checks.reference_errors(docs)
     for doc in docs:
         problems += manifest_checks.metadata_errors(doc)
+        problems += security_checks.secret_literal_errors(doc) + security_checks.reference_mode_errors(doc)
     if schema_dir is not None:
         schemas = manifest_checks.load_schemas(schema_dir)
         for doc in docs:

@@ -184,6 +184,7 @@ def test_argo_workflows_values():
     controller = values["controller"]
     assert {"argo", NAMESPACE} <= set(controller["workflowNamespaces"])
     assert controller["rbac"]["writeConfigMaps"] is True, "memoization needs the controller to write the cache"
+    assert controller["workflowRestrictions"] == {"templateReferencing": "Strict"}
     assert values["server"]["authModes"] and set(values["server"]["authModes"]) <= {"server", "client", "sso"}
     assert values["crds"]["full"] is True
 
