@@ -1,10 +1,11 @@
-"""Settings every component shares: versioned names, the step image, environment, retries."""
+"""Settings every component shares: versioned names, the step image, environment, pod security, retries."""
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TypedDict
 
-from hera.workflows import ConfigMapEnv, Resources, RetryStrategy, SecretEnv
+from hera.workflows import ConfigMapEnv, EmptyDirVolume, Env, Resources, RetryStrategy, SecretEnv
 from hera.workflows import models as m
 
 try:
@@ -50,7 +51,54 @@ SECRET_ENV = [
         ("JUDGE_API_KEY", "judge-api-key"),
     ]
 ]
-STEP_ENV = CONFIG_ENV + SECRET_ENV
+
+# ---------------------------------------------------------------- locked-down step pods (docs/security.md)
+# Every step runs as the image's non-root user with a read-only root filesystem, no capabilities and no
+# privilege escalation. What the steps write goes to two emptyDirs (pod scratch, gone with the pod):
+# /tmp holds tempfile's files, Hera's outputs (/tmp/hera-outputs) and the library caches (Hugging Face hub,
+# torch, matplotlib: XDG_CACHE_HOME/XDG_CONFIG_HOME); the local platform's workspace (datastore, models,
+# reports, lm-eval's dataset cache: steps/settings.py) is LLMOPS_WORKSPACE. The local runner keeps its own
+# value of an env var that points into a mounted volume (workflows/local_runner/fields.py).
+STEP_UID = 10001  # the step image's user and group (Dockerfile)
+TMP_DIR = "/tmp"
+WORKSPACE_DIR = "/var/lib/llmops"
+SCRATCH_VOLUMES = [
+    EmptyDirVolume(name="tmp", mount_path=TMP_DIR),
+    EmptyDirVolume(name="workspace", mount_path=WORKSPACE_DIR),
+]
+SCRATCH_ENV = [
+    Env(name="LLMOPS_WORKSPACE", value=WORKSPACE_DIR),
+    Env(name="XDG_CACHE_HOME", value=f"{TMP_DIR}/.cache"),
+    Env(name="XDG_CONFIG_HOME", value=f"{TMP_DIR}/.config"),
+]
+POD_SECURITY = m.PodSecurityContext(
+    run_as_non_root=True,
+    run_as_user=STEP_UID,
+    run_as_group=STEP_UID,
+    fs_group=STEP_UID,  # the emptyDirs are group-writable by the step user
+    seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
+)
+CONTAINER_SECURITY = m.SecurityContext(
+    allow_privilege_escalation=False,
+    capabilities=m.Capabilities(drop=["ALL"]),
+    read_only_root_filesystem=True,
+    run_as_non_root=True,
+)
+
+
+class LockedDown(TypedDict):
+    """Keyword arguments of every step Script: Script(..., **LOCKED_DOWN)."""
+
+    pod_security_context: m.PodSecurityContext
+    security_context: m.SecurityContext
+    volumes: list[EmptyDirVolume]
+
+
+LOCKED_DOWN = LockedDown(
+    pod_security_context=POD_SECURITY, security_context=CONTAINER_SECURITY, volumes=SCRATCH_VOLUMES
+)
+
+STEP_ENV = CONFIG_ENV + SECRET_ENV + SCRATCH_ENV
 
 SMALL = Resources(cpu_request="250m", memory_request="512Mi", memory_limit="2Gi")
 MEDIUM = Resources(cpu_request="1", memory_request="2Gi", memory_limit="8Gi")

@@ -2,7 +2,7 @@
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
-from components.common import ANNOTATIONS, IMAGE, LABELS, MEDIUM, STEP_ENV, TRANSIENT, cwt_name
+from components.common import ANNOTATIONS, IMAGE, LABELS, LOCKED_DOWN, MEDIUM, STEP_ENV, TRANSIENT, cwt_name
 from steps.prepare_data import prepare_data
 
 with ClusterWorkflowTemplate(name=cwt_name("data"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
@@ -11,6 +11,7 @@ with ClusterWorkflowTemplate(name=cwt_name("data"), labels=LABELS, annotations=A
         source=prepare_data,
         constructor="runner",
         image=IMAGE,
+        **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,

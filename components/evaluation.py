@@ -6,7 +6,7 @@ are computed once and reused by later runs.
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
-from components.common import ANNOTATIONS, IMAGE, LABELS, MEDIUM, STEP_ENV, TRANSIENT, cwt_name, memoize
+from components.common import ANNOTATIONS, IMAGE, LABELS, LOCKED_DOWN, MEDIUM, STEP_ENV, TRANSIENT, cwt_name, memoize
 from steps.benchmark import benchmark
 from steps.business_eval import business_eval
 
@@ -23,6 +23,7 @@ with ClusterWorkflowTemplate(name=cwt_name("evaluation"), labels=LABELS, annotat
         source=benchmark,
         constructor="runner",
         image=IMAGE,
+        **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
@@ -34,6 +35,7 @@ with ClusterWorkflowTemplate(name=cwt_name("evaluation"), labels=LABELS, annotat
         source=business_eval,
         constructor="runner",
         image=IMAGE,
+        **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,

@@ -2,7 +2,7 @@
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
-from components.common import ANNOTATIONS, IMAGE, LABELS, SMALL, STEP_ENV, TRANSIENT, cwt_name
+from components.common import ANNOTATIONS, IMAGE, LABELS, LOCKED_DOWN, SMALL, STEP_ENV, TRANSIENT, cwt_name
 from steps.gate import gate
 
 with ClusterWorkflowTemplate(name=cwt_name("gate"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
@@ -11,6 +11,7 @@ with ClusterWorkflowTemplate(name=cwt_name("gate"), labels=LABELS, annotations=A
         source=gate,
         constructor="runner",
         image=IMAGE,
+        **LOCKED_DOWN,
         env=STEP_ENV,
         resources=SMALL,
         retry_strategy=TRANSIENT,

@@ -2,7 +2,7 @@
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
-from components.common import ANNOTATIONS, IMAGE, LABELS, MEDIUM, STEP_ENV, TRANSIENT, cwt_name
+from components.common import ANNOTATIONS, IMAGE, LABELS, LOCKED_DOWN, MEDIUM, STEP_ENV, TRANSIENT, cwt_name
 from steps.deploy_base import deploy_base
 from steps.guardrails_check import guardrails
 from steps.register import register
@@ -16,6 +16,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         source=deploy_base,
         constructor="runner",
         image=IMAGE,
+        **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
@@ -26,6 +27,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         source=wait_for_adapter,
         constructor="runner",
         image=IMAGE,
+        **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
@@ -36,6 +38,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         source=register,
         constructor="runner",
         image=IMAGE,
+        **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
@@ -46,6 +49,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         source=rollout,
         constructor="runner",
         image=IMAGE,
+        **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
@@ -56,6 +60,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         source=guardrails,
         constructor="runner",
         image=IMAGE,
+        **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,

@@ -2,7 +2,7 @@
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
-from components.common import ANNOTATIONS, IMAGE, LABELS, SMALL, STEP_ENV, TRANSIENT, cwt_name
+from components.common import ANNOTATIONS, IMAGE, LABELS, LOCKED_DOWN, SMALL, STEP_ENV, TRANSIENT, cwt_name
 from steps.finalize import finalize
 from steps.open_run import open_run
 
@@ -12,6 +12,7 @@ with ClusterWorkflowTemplate(name=cwt_name("tracking"), labels=LABELS, annotatio
         source=open_run,
         constructor="runner",
         image=IMAGE,
+        **LOCKED_DOWN,
         env=STEP_ENV,
         resources=SMALL,
         retry_strategy=TRANSIENT,
@@ -22,6 +23,7 @@ with ClusterWorkflowTemplate(name=cwt_name("tracking"), labels=LABELS, annotatio
         source=finalize,
         constructor="runner",
         image=IMAGE,
+        **LOCKED_DOWN,
         env=STEP_ENV,
         resources=SMALL,
         retry_strategy=TRANSIENT,

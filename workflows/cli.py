@@ -42,7 +42,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     problems = lint(schemas)
     for problem in problems:
         print(problem)
-    checked = "references, freshness, Argo CD apps and projects" + (
+    checked = "references, freshness, secret literals, Strict template referencing, Argo CD apps and projects" + (
         f", CRD schemas from {schemas}" if schemas else " (no --schemas: CRD schemas skipped)"
     )
     print(f"{len(problems)} problem(s); checked {checked}")

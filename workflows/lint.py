@@ -6,13 +6,15 @@
   (read with `workflows.argo`, the parser the local runner uses);
 - the Argo CD setup under argocd/: its objects and generated Applications pass their schemas, each
   AppProject allows exactly what its apps sync, dev and prod differ only in values (`workflows.gitops`).
+- no manifest carries a secret-looking literal, and every run Workflow is accepted under the controller's
+  `templateReferencing: Strict` (`security_checks`).
 """
 
 from pathlib import Path
 
 import yaml
 
-from workflows import manifest_checks, reference_checks, render
+from workflows import manifest_checks, reference_checks, render, security_checks
 from workflows.gitops.checks import gitops_problems
 
 
@@ -33,6 +35,7 @@ def lint(schema_dir: Path | None) -> list[str]:
     problems += reference_checks.reference_errors(docs)
     for doc in docs:
         problems += manifest_checks.metadata_errors(doc)
+        problems += security_checks.secret_literal_errors(doc) + security_checks.reference_mode_errors(doc)
     schemas = manifest_checks.load_schemas(schema_dir) if schema_dir is not None else None
     if schemas is not None:
         for doc in docs:

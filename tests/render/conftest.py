@@ -1,4 +1,5 @@
-"""Shared fixtures of the render tests: the rendered manifests (computed once) and the CRD schemas."""
+"""Shared fixtures of the render tests: the rendered manifests and the Helm releases of the chart (each computed
+once per session), and the CRD schemas."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.render import helm_chart
 from workflows import manifest_checks, render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,3 +47,9 @@ def schemas() -> dict[str, dict]:
     if not (SCHEMA_DIR / "index.json").is_file():
         pytest.skip(f"CRD schemas not found at {SCHEMA_DIR}")
     return manifest_checks.load_schemas(SCHEMA_DIR)
+
+
+@pytest.fixture(scope="session", params=helm_chart.VALUE_SETS, ids=lambda env: env or "defaults")
+def release(request) -> helm_chart.Release:
+    """charts/llmops rendered by Helm with the chart's defaults and with each argocd/env/*/values.yaml."""
+    return helm_chart.render(request.param)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.render.repo_manifests import argocd_documents
+from tests.render.strict_validation import core_errors, is_custom
 from workflows import render
 from workflows.manifest_checks import metadata_errors, schema_errors
 from workflows.pipeline import NAME
@@ -49,6 +51,14 @@ def test_no_stray_files_in_rendered_folders(rendered):
 # ---------------------------------------------------------------- (b) strict CRD schemas
 def test_rendered_manifests_pass_strict_crd_schemas(docs, schemas):
     errors = [e for d in docs for e in schema_errors(d, schemas[d["kind"]]) + metadata_errors(d)]
+    assert errors == [], "\n".join(errors)
+
+
+def test_argocd_core_objects_pass_kubernetes_schemas():
+    """Without ../shared too: the core objects need no CRD schema."""
+    docs = [(path, doc) for path, doc in argocd_documents() if not is_custom(doc)]
+    assert docs, "argocd/ has no core objects (the llmops Namespace)"
+    errors = [f"{path.relative_to(ROOT)}: {e}" for path, doc in docs for e in core_errors(doc)]
     assert errors == [], "\n".join(errors)
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from hera.workflows import (
     ClusterWorkflowTemplate,
+    EmptyDirVolume,
+    Env,
     Parameter,
     RetryStrategy,
     Script,
@@ -21,6 +23,7 @@ from hera.workflows import (
 )
 from hera.workflows import models as m
 
+from components.common import CONTAINER_SECURITY, POD_SECURITY
 from tests.runner import fixture_steps as steps
 
 CWT = "runner-fixtures"
@@ -61,6 +64,14 @@ def _fixture_cwt() -> dict[str, Any]:
             "show-env",
             steps.show_env,
             env=[SecretEnv(name="RUNNER_TEST_TOKEN", secret_name="llmops-secrets", secret_key="token")],
+        )
+        script(  # locked down like the pipeline's steps: scratch emptyDir, env pointing into it
+            "show-env-locked",
+            steps.show_env,
+            env=[Env(name="RUNNER_TEST_DIR", value="/scratch/cache"), Env(name="RUNNER_TEST_PLAIN", value="plain")],
+            volumes=[EmptyDirVolume(name="scratch", mount_path="/scratch")],
+            pod_security_context=POD_SECURITY,
+            security_context=CONTAINER_SECURITY,
         )
     return cwt.to_dict()
 

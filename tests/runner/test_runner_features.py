@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.runner.manifests import approval_template, task, workflow, workflow_template
-from workflows.local_runner import LocalRunner, StateError
+from tests.runner.manifests import approval_template, fixture_cwt, task, workflow, workflow_template
+from workflows.local_runner import LocalRunner, StateError, UnsupportedFieldError
 
 
 def test_retries_limit_and_policy(make_runner, tmp_path: Path) -> None:
@@ -161,6 +161,34 @@ def test_secret_env_is_passed_but_never_persisted(make_runner, monkeypatch, tmp_
     assert missing.node("peek").phase == "Error"
     assert "Secret 'llmops-secrets' key 'token'" in missing.node("peek").message
     assert "set the environment variable RUNNER_TEST_TOKEN" in missing.node("peek").message
+
+
+def test_locked_down_script_runs_with_the_runners_own_paths(make_runner, monkeypatch, tmp_path: Path) -> None:
+    """Pod security and emptyDir scratch are cluster concerns: an env value under a mountPath keeps the
+    runner's own variable (unset when it has none), other values are passed."""
+    wt = workflow_template(
+        "locked",
+        [
+            task("dir", "show-env-locked", {"name": "RUNNER_TEST_DIR"}),
+            task("plain", "show-env-locked", {"name": "RUNNER_TEST_PLAIN"}),
+        ],
+    )
+    monkeypatch.setenv("RUNNER_TEST_DIR", str(tmp_path / "mine"))
+    result = make_runner(wt).run(workflow("locked"))
+    assert result.phase == "Succeeded", result.message
+    assert result.node("dir").outputs["length"] == str(len(str(tmp_path / "mine")))
+    assert result.node("plain").outputs["length"] == str(len("plain"))
+    monkeypatch.delenv("RUNNER_TEST_DIR")
+    assert make_runner(wt).run(workflow("locked")).node("dir").outputs["length"] == "0"
+
+
+def test_volumes_other_than_empty_dir_are_rejected(tmp_path: Path) -> None:
+    cwt = fixture_cwt()
+    locked = next(t for t in cwt["spec"]["templates"] if t["name"] == "show-env-locked")
+    locked["volumes"][0] = {"name": "scratch", "hostPath": {"path": "/"}}
+    wt = workflow_template("locked", [task("dir", "show-env-locked", {"name": "RUNNER_TEST_DIR"})])
+    with pytest.raises(UnsupportedFieldError, match=r"volumes\[0\]\.hostPath: 'hostPath' is not supported"):
+        LocalRunner(templates=[cwt, wt], state_dir=tmp_path / "runs").run(workflow("locked"))
 
 
 def test_runner_rejects_non_template_manifests(tmp_path: Path) -> None:

@@ -207,3 +207,20 @@ def test_noop_fields_are_accepted(tmp_path: Path) -> None:
         templates=[cwt, wt], state_dir=tmp_path / "runs", cwd=Path(__file__).parents[2], parallelism=1
     ).run(wf)
     assert result.phase == "Succeeded", result.message
+
+
+def test_every_rendered_run_passes_the_runners_static_checks() -> None:
+    """The committed manifests (locked-down step pods included) are accepted by the local runner: every field
+    of every template a run reaches is supported or a documented no-op, every reference resolves."""
+    import yaml
+
+    from workflows import render
+    from workflows.local_runner.manifests import TemplateIndex, generate_name, resolve_workflow
+    from workflows.local_runner.validate import validate_run
+
+    docs = [yaml.safe_load((render.ROOT / rel).read_text()) for rel in render.documents()]
+    index = TemplateIndex([d for d in docs if d["kind"] != "Workflow"])
+    runs = [d for d in docs if d["kind"] == "Workflow"]
+    assert runs
+    for run in runs:
+        validate_run(index, resolve_workflow(copy.deepcopy(run), index, generate_name))

@@ -7,10 +7,14 @@ No-op fields (accepted, no local effect):
 - Workflow / WorkflowTemplate spec: serviceAccountName, podGC, ttlStrategy, podMetadata, workflowMetadata,
   archiveLogs, nodeSelector, tolerations, affinity, podSpecPatch, priorityClassName, imagePullSecrets,
   securityContext. Pod scheduling, identity, clean-up and archiving: cluster concerns.
-- template: nodeSelector, tolerations, affinity, podSpecPatch, metadata, serviceAccountName, priorityClassName.
-  Pod scheduling and pod metadata.
-- template.script: image, resources, imagePullPolicy. The step runs in the runner's Python environment on this
-  machine.
+- template: nodeSelector, tolerations, affinity, podSpecPatch, metadata, serviceAccountName, priorityClassName,
+  securityContext. Pod scheduling, pod metadata and pod security.
+- template.script: image, resources, imagePullPolicy, securityContext. The step runs in the runner's Python
+  environment on this machine, as the runner's user.
+- script templates: `volumes` of kind emptyDir (pod scratch space) and `script.volumeMounts` of them. Locally the
+  step writes the local filesystem, so an env `value` that is a path under a mountPath names the pod's scratch, not
+  a local folder: the variable keeps the runner's own value (unset when the runner has none). Other volume kinds
+  are rejected.
 - parameter: description. Documentation for the Argo UI form.
 
 Fields with a local meaning: `script.env[].valueFrom.secretKeyRef` / `configMapKeyRef` take the value of the
@@ -175,6 +179,7 @@ _BASE: dict[str, Rule] = {
     "inputs": _INPUTS,
     **_noops("nodeSelector tolerations affinity podSpecPatch serviceAccountName priorityClassName", SCHEDULING),
     "metadata": Noop("pod labels/annotations"),
+    "securityContext": Noop("pod security (user, seccomp): a cluster concern; locally the runner's user runs the step"),
     "timeout": Reject("'timeout' is not supported by the local runner; use activeDeadlineSeconds"),
 }
 _ENV_VAR = Obj(
@@ -206,7 +211,14 @@ _SCRIPT = Obj(
         "source": LEAF,
         "env": ListOf(_ENV_VAR),
         **_noops("image resources imagePullPolicy", "the step runs in the runner's Python environment"),
-        "volumeMounts": Reject("volumeMounts are not supported by the local runner; steps see the local filesystem"),
+        "securityContext": Noop("container security: a cluster concern"),
+        "volumeMounts": ListOf(Obj({"name": LEAF, "mountPath": LEAF, "readOnly": Noop("local filesystem")})),
+    }
+)
+_VOLUME = Obj(
+    {
+        "name": LEAF,
+        "emptyDir": Noop("pod scratch space; locally the step writes the local filesystem"),
     }
 )
 _TASK = Obj(
@@ -237,6 +249,7 @@ TEMPLATE_SCHEMAS: dict[str, Obj] = {
             "retryStrategy": _RETRY,
             "activeDeadlineSeconds": LEAF,
             "memoize": _MEMOIZE,
+            "volumes": ListOf(_VOLUME),
         }
     ),
     "dag": Obj(

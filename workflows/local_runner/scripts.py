@@ -79,16 +79,21 @@ def output_specs(template: Template, scope: Scope) -> list[OutputSpec]:
 def resolve_env(template: Template, scope: Scope, available: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     """The template's env and the secret values in it.
 
-    `value` is substituted; `secretKeyRef`/`configMapKeyRef` take the runner's own variable of the same env name
-    from `available` (skipped when absent and `optional`, else an error naming the Secret/ConfigMap and key).
+    `value` is substituted; a value that is a path under one of the script's volumeMounts names the pod's scratch
+    space and is skipped (the runner's own variable, if any, stays). `secretKeyRef`/`configMapKeyRef` take the
+    runner's own variable of the same env name from `available` (skipped when absent and `optional`, else an error
+    naming the Secret/ConfigMap and key).
     """
     env: dict[str, str] = {}
     secrets: list[str] = []
+    mounts = [str(m.get("mountPath", "")).rstrip("/") for m in template.body["script"].get("volumeMounts") or []]
     for index, entry in enumerate(template.body["script"].get("env") or []):
         name = str(entry.get("name"))
         path = f"{template.path}.script.env[{index}]"
         if "value" in entry:
-            env[name] = str(substitute_value(text_of(entry["value"]), scope, f"{path}.value"))
+            value = str(substitute_value(text_of(entry["value"]), scope, f"{path}.value"))
+            if not any(mount and (value == mount or value.startswith(mount + "/")) for mount in mounts):
+                env[name] = value
             continue
         value_from = entry.get("valueFrom") or {}
         kind, ref = (
