@@ -2,7 +2,8 @@
 
 The metrics are data (`business_eval.metrics` of the run spec, `steps/logic/metrics`): the same list
 means the same thing on every platform, and `llmops score --run-spec` computes it from a file of
-predictions with the same code.
+predictions with the same code. Test rows that offer `tools` are sent with them, and the replies' tool
+calls are what a `tool-calling` metric scores.
 """
 
 import json
@@ -56,7 +57,11 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
             + "; ".join(f"{name}: {', '.join(fields)}" for name, fields in missing.items())
         )
     model = platform.inference.chat_model(inputs.base_model, inputs.adapter_id)
-    replies = model.create_batch([row["messages"] for row in rows], max_tokens=inputs.business_max_tokens)
+    # Rows that offer tools send them with the request (OpenAI `tools`); the replies' tool calls reach the
+    # metrics as `sample.tool_calls`. Without tools the request is the same as before.
+    offered = [row.get("tools") for row in rows] if any(row.get("tools") for row in rows) else None
+    conversations = [row["messages"] for row in rows]
+    replies = model.create_batch(conversations, max_tokens=inputs.business_max_tokens, tools=offered)
     samples = [metric_engine.Sample.model_validate(sample_of(reply)) for reply in replies]
     graded = judging.judge(specs, rows, samples)  # the llm-judge metrics' grades (none without such a metric)
     result = metric_engine.evaluate(specs, rows, samples, scorers=graded.scorers())

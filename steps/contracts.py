@@ -1,9 +1,8 @@
 """Port contracts: one `typing.Protocol` per port, the value types the ports exchange, the dataset layout.
 
-Steps reach the outside only through these ports; every backend (`steps/local/`, `steps/nemo/`)
-implements each of them, imports from here (never from another backend), and is assembled by the
-registry in `steps/platforms.py`. `tests/unit/test_port_contracts.py` checks every backend against
-every Protocol, so a backend that misses a method fails in CI.
+Steps reach the outside only through these ports; every backend (`steps/local/`, `steps/nemo/`) implements
+each of them, imports from here (never from another backend) and is assembled by the registry in
+`steps/platforms.py`; `tests/unit/test_port_contracts.py` checks every backend against every Protocol.
 
 | port            | what it does                                                          |
 |-----------------|-----------------------------------------------------------------------|
@@ -180,7 +179,7 @@ class Deployer(Protocol):
 
 @runtime_checkable
 class ChatModel(Protocol):
-    """OpenAI-shaped: `create` returns a `chat.completion` dict, `models` a `/v1/models` list."""
+    """OpenAI-shaped: `create` returns a `chat.completion` (tool calls in `message.tool_calls`), `models` a list."""
 
     model_id: str
 
@@ -193,6 +192,7 @@ class ChatModel(Protocol):
         temperature: float = 0.0,
         stop: list[str] | None = None,
         seed: int | None = None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]: ...
 
     def create_batch(
@@ -203,6 +203,7 @@ class ChatModel(Protocol):
         stop: list[str] | None = None,
         batch_size: int = 16,
         seed: int | None = None,
+        tools: list[list[dict[str, Any]] | None] | None = None,
     ) -> list[dict[str, Any]]: ...
 
 

@@ -14,7 +14,9 @@ from pydantic import StringConstraints
 
 from steps.logic.gate_policy import Rule
 
-DatasetFormat = Literal["openai-chat", "prompt-completion", "bill-json", "bill-reason"]  # dataset_formats.FORMATS
+DatasetFormat = Literal[
+    "openai-chat", "prompt-completion", "bill-json", "bill-reason", "xlam", "xlam-tutorial"
+]  # dataset_formats.FORMATS
 BENCHMARK_PATTERN = r"^[A-Za-z0-9][-._A-Za-z0-9]*$"
 Benchmark = Annotated[str, StringConstraints(pattern=BENCHMARK_PATTERN, max_length=120)]
 Platform = Literal["local", "nemo"]  # the backends of steps.platforms.BACKENDS

@@ -85,6 +85,12 @@ def _load(path: Path, fmt: str, group_by: str, need: str) -> Prepared:
     rows = records.read_jsonl(path)
     if not rows:
         raise InvalidInputError(f"{path}: no records; {need}")
+    rows, left_out = dataset_formats.select_rows(rows, fmt)
+    if left_out:
+        why = ", ".join(f"{n} with {reason}" for reason, n in left_out.items())
+        print(f"{path}: the {fmt} selection left out {sum(left_out.values())} row(s): {why}")
+        if not rows:
+            raise InvalidInputError(f"{path}: the {fmt} selection left no rows ({why}); {need}")
     converted = dataset_formats.convert_rows(rows, fmt, str(path))
     keys = dataset_formats.group_keys(converted, group_by, str(path))
     anonymised: list[ChatRecord] = []

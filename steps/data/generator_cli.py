@@ -1,4 +1,5 @@
-"""The command line every synthetic data generator shares: `--rows`, `--seed`, `--out FILE.jsonl`."""
+"""The command line every synthetic data generator shares: `--rows`, `--seed`, `--out FILE.jsonl` (and, for a
+generator with separate training and held-out pools, `--split`)."""
 
 from __future__ import annotations
 
@@ -28,20 +29,29 @@ def run(
     argv: list[str] | None,
     module: str,
     description: str,
-    generate: Callable[[int, int], list[dict[str, Any]]],
+    generate: Callable[..., list[dict[str, Any]]],
     rows: int,
     rows_help: str = "number of rows",
     seed_help: str = "random seed",
     notice: str = "SYNTHETIC DATA",
+    splits: tuple[str, ...] = (),
 ) -> int:
-    """Parse the arguments, write `generate(rows, seed)` to `--out`; a bad argument prints one line, exit 2."""
+    """Parse the arguments, write `generate(rows, seed)` to `--out`; a bad argument prints one line, exit 2.
+
+    With `splits`, `--split` (default: the first) picks one and `generate(rows, seed, split)` is called.
+    """
     parser = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
     parser.add_argument("--rows", type=int, default=rows, help=rows_help)
     parser.add_argument("--seed", type=int, default=0, help=seed_help)
+    if splits:
+        parser.add_argument(
+            "--split", choices=splits, default=splits[0], help="which pool of templates and values to draw from"
+        )
     parser.add_argument("--out", type=Path, required=True, help="output .jsonl file")
     args = parser.parse_args(argv)
     try:
-        count = write_jsonl(args.out, generate(args.rows, args.seed))
+        extra = (args.split,) if splits else ()
+        count = write_jsonl(args.out, generate(args.rows, args.seed, *extra))
     except LlmopsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

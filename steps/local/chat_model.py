@@ -4,6 +4,10 @@
 `create_batch` generates many conversations at once (left padding, greedy by default), stopping at
 the end-of-turn token or at any of the `stop` strings (the content is truncated before the stop string).
 A LoRA adapter is merged into the base weights once at load time (inference only).
+
+With `tools` (OpenAI tool definitions, one list per conversation in `create_batch`), the prompt lists them
+(`chat_format.plain_messages`) and the reply's text is read for calls (`steps/logic/tool_call_parsing.py`):
+the message then carries `tool_calls` and the finish reason is `tool_calls`. Without tools nothing changes.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from pathlib import Path
 
 from steps import progress
 from steps.errors import InvalidInputError, NotFoundError
-from steps.logic.generation import stop_strings
+from steps.local.chat_format import plain_messages
+from steps.logic.generation import per_conversation_tools, stop_strings
+from steps.logic.tool_call_parsing import parse_tool_calls
 
 
 class LocalChatModel:
@@ -80,8 +86,9 @@ class LocalChatModel:
         temperature: float = 0.0,
         stop: list[str] | None = None,
         seed: int | None = None,
+        tools: list[dict] | None = None,
     ) -> dict:
-        return self.create_batch([messages], max_tokens, temperature, stop, batch_size=1, seed=seed)[0]
+        return self.create_batch([messages], max_tokens, temperature, stop, batch_size=1, seed=seed, tools=[tools])[0]
 
     def create_batch(
         self,
@@ -91,9 +98,11 @@ class LocalChatModel:
         stop: list[str] | None = None,
         batch_size: int = 16,
         seed: int | None = None,
+        tools: list[list[dict] | None] | None = None,
     ) -> list[dict]:
         stop = stop_strings(max_tokens, temperature, stop)
-        prompts = [self._prompt_ids(messages) for messages in conversations]
+        offered = per_conversation_tools(tools, len(conversations))
+        prompts = [self._prompt_ids(messages, offered[i]) for i, messages in enumerate(conversations)]
         # Longest first so each batch has similar lengths; results go back to the input order.
         order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
         results: dict[int, dict] = {}
@@ -101,15 +110,15 @@ class LocalChatModel:
             chunk = order[start : start + max(1, batch_size)]
             outputs = self._generate([prompts[i] for i in chunk], max_tokens, temperature, stop, seed)
             for i, (content, completion_tokens, finish) in zip(chunk, outputs, strict=True):
-                results[i] = self._completion(content, len(prompts[i]), completion_tokens, finish)
+                results[i] = self._completion(content, len(prompts[i]), completion_tokens, finish, bool(offered[i]))
             if len(prompts) > 1:  # a batch, not one reply: the step's progress (Argo's N/M)
                 progress.report(len(results), len(prompts), unit="replies")
         return [results[i] for i in range(len(prompts))]
 
-    def _prompt_ids(self, messages: list[dict]) -> list[int]:
+    def _prompt_ids(self, messages: list[dict], tools: list[dict] | None = None) -> list[int]:
         if not messages or any(not isinstance(m, dict) or "role" not in m for m in messages):
             raise InvalidInputError("messages must be a non-empty list of {'role', 'content'} objects")
-        messages = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
+        messages = [{"role": m["role"], "content": m.get("content") or ""} for m in plain_messages(messages, tools)]
         text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         limit = self.model.config.max_position_embeddings - 1
@@ -159,7 +168,13 @@ class LocalChatModel:
             results.append((content, completion_tokens, finish))
         return results
 
-    def _completion(self, content: str, prompt_tokens: int, completion_tokens: int, finish: str) -> dict:
+    def _completion(self, content: str, prompt_tokens: int, completion_tokens: int, finish: str, tools: bool) -> dict:
+        message: dict = {"role": "assistant", "content": content}
+        if tools:
+            parsed = parse_tool_calls(content)
+            if parsed.tool_calls:
+                message = {"role": "assistant", "content": parsed.content, "tool_calls": parsed.tool_calls}
+                finish = "tool_calls"
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
             "object": "chat.completion",
@@ -168,7 +183,7 @@ class LocalChatModel:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": content},
+                    "message": message,
                     "finish_reason": finish,
                     "logprobs": None,
                 }

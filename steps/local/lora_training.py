@@ -1,7 +1,8 @@
 """LoRA fine-tuning on the local platform: PEFT + a plain torch loop (no transformers Trainer).
 
-Rows are chat examples `{"messages": [{"role", "content"}, ...]}`, rendered with the tokenizer's chat
-template; the loss covers only the assistant replies (their content and the closing end token).
+Rows are chat examples `{"messages": [{"role", "content"}, ...], "tools": [...]?}`, rendered with the
+tokenizer's chat template (tools and tool calls written into contents first, `chat_format.plain_messages`);
+the loss covers only the assistant replies (their content and the closing end token).
 AdamW, linear warm-up then cosine decay, gradient clipping at 1.0, seeded and in a deterministic
 order. The adapter (and the tokenizer) is saved into a temporary folder, then renamed into place.
 """
@@ -21,6 +22,7 @@ from steps import progress
 from steps.atomic_folder import atomic_folder
 from steps.contracts import LoraHyperparameters
 from steps.errors import InvalidInputError, StepFailedError
+from steps.local.training_rows import training_rows
 from steps.logic.lr_schedule import warmup_cosine
 
 IGNORE_INDEX = -100
@@ -89,24 +91,6 @@ def encode_chat(tokenizer, messages: list[dict], max_seq_len: int) -> tuple[list
     return ids[:max_seq_len], labels[:max_seq_len]
 
 
-def _validate_rows(rows: list[dict], what: str) -> None:
-    for n, row in enumerate(rows, start=1):
-        messages = row.get("messages") if isinstance(row, dict) else None
-        if not isinstance(messages, list) or not messages:
-            raise InvalidInputError(f"{what} row {n}: expected {{'messages': [...]}} with at least one message")
-        for m in messages:
-            if (
-                not isinstance(m, dict)
-                or m.get("role") not in ("system", "user", "assistant")
-                or not isinstance(m.get("content"), str)
-            ):
-                raise InvalidInputError(
-                    f"{what} row {n}: each message needs role system|user|assistant and a string content"
-                )
-        if not any(m["role"] == "assistant" for m in messages):
-            raise InvalidInputError(f"{what} row {n}: no assistant message to learn from")
-
-
 def _batches(examples: list[tuple[list[int], list[int]]], order: list[int], batch_size: int, pad_id: int):
     import torch
 
@@ -169,8 +153,7 @@ def train_lora(
 ) -> TrainingResult:
     if not train_rows:
         raise InvalidInputError("no training rows: the training split is empty; check the dataset split")
-    _validate_rows(train_rows, "train")
-    _validate_rows(validation_rows, "validation")
+    train_rows, validation_rows = training_rows(train_rows, "train"), training_rows(validation_rows, "validation")
 
     import torch
     from peft import LoraConfig, get_peft_model

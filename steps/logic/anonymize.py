@@ -9,11 +9,12 @@ changes nothing.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from steps.logic.chat_records import ChatRecord
+from steps.logic.chat_records import ChatRecord, Message
 
 KINDS = ("email", "card", "phone", "name")
 
@@ -114,20 +115,43 @@ def _strings(value: Any, names: list[str], state: Placeholders) -> Any:
     return value
 
 
+def _arguments(arguments: str | dict[str, Any], names: list[str], state: Placeholders) -> str | dict[str, Any]:
+    if isinstance(arguments, dict):
+        return _strings(arguments, names, state)
+    parsed = json.loads(arguments)  # a ChatRecord's arguments text is a JSON object
+    clean = _strings(parsed, names, state)
+    return arguments if clean == parsed else json.dumps(clean, ensure_ascii=False)
+
+
+def _message(message: Message, names: list[str], state: Placeholders) -> Message:
+    update: dict[str, Any] = {}
+    if message.content:
+        update["content"] = anonymize_text(message.content, names, state)[0]
+    if message.tool_calls:
+        update["tool_calls"] = [
+            call.model_copy(
+                update={
+                    "function": call.function.model_copy(
+                        update={"arguments": _arguments(call.function.arguments, names, state)}
+                    )
+                }
+            )
+            for call in message.tool_calls
+        ]
+    return message.model_copy(update=update) if update else message
+
+
 def anonymize_record(record: ChatRecord, names: Iterable[str] = ()) -> tuple[ChatRecord, dict[str, int]]:
     """Anonymised copy of a chat record and the PII occurrences replaced, per kind.
 
-    Message contents and the strings of the record's other fields are anonymised, with one set of
-    placeholders per record; `names` are the personal names to look for (e.g. the customer's).
+    Message contents, the string values of tool-call arguments and the strings of the record's other
+    fields are anonymised, with one set of placeholders per record (an e-mail in the question and in the
+    expected call's arguments becomes the same placeholder); `names` are the personal names to look for
+    (e.g. the customer's).
     """
     state = Placeholders()
     known = list(names)
-    messages = [
-        message.model_copy(update={"content": anonymize_text(message.content, known, state)[0]})
-        if message.content
-        else message
-        for message in record.messages
-    ]
+    messages = [_message(message, known, state) for message in record.messages]
     extras = {key: _strings(value, known, state) for key, value in record.extras().items()}
     data = record.model_dump(exclude_none=True) | extras
     data["messages"] = [message.model_dump(exclude_none=True) for message in messages]

@@ -8,7 +8,9 @@ least one user message comes before it. Other fields are kept for the evaluation
 Split files (written by prepare-data):
 - training and validation rows: `{"messages": [...], "tools": [...]?}` (the whole conversation);
 - testing rows: `{"id", "messages": <the prompt, without the expected answer>, "reference": <its content,
-  "" when it only calls tools>, "tool_calls": [...]? , "tools": [...]?, <other fields>}`.
+  "" when it only calls tools>, "tool_calls": [...]? , "tools": [...]?, <other fields>}`. `tool_calls` is
+  there when the answer calls tools, and is `[]` when the record offers tools but the answer calls none
+  (so a `tool-calling` metric scores "no call expected" on every row of a tool-calling dataset).
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ class _Strict(BaseModel):
 class ToolFunction(_Strict):
     name: str = Field(min_length=1)
     arguments: str | dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("arguments")
+    @classmethod
+    def _json_object(cls, arguments: str | dict[str, Any]) -> str | dict[str, Any]:
+        if isinstance(arguments, str):
+            try:
+                parsed = json.loads(arguments)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"arguments text is not JSON ({error}); write a JSON object") from None
+            if not isinstance(parsed, dict):
+                raise ValueError(f"arguments must be a JSON object, got {type(parsed).__name__}")
+        return arguments
 
 
 class ToolCall(_Strict):
@@ -112,6 +126,8 @@ def evaluation_row(record: ChatRecord) -> dict[str, Any]:
     calls = (
         {"tool_calls": [call.model_dump(exclude_none=True) for call in expected.tool_calls]}
         if expected.tool_calls
+        else {"tool_calls": []}
+        if record.tools
         else {}
     )
     return {

@@ -3,10 +3,13 @@
 The run spec's `dataset.format` names the layout of its raw JSONL rows:
 - `openai-chat`: already a chat record (`messages`, optional `tools`, any other fields kept);
 - `prompt-completion`: `{"prompt", "completion", "system"?, "id"?, ...}` -> system?, user, assistant;
-- `bill-json` / `bill-reason`: the billing example's records (`steps/logic/billing_records.py`).
+- `bill-json` / `bill-reason`: the billing example's records (`steps/logic/billing_records.py`);
+- `xlam`: function-calling rows `{"query", "tools", "answers"}` (`steps/logic/xlam_records.py`);
+- `xlam-tutorial`: the same, with the selection of NVIDIA's tool-calling tutorial (`select_rows`).
 
 Every row is checked before anything is written; all problems are reported at once as
 `source:line: field: message`. Names to anonymise come from a row's `customer.name` when it has one.
+A format may select rows before conversion (`SELECTIONS`): rows it leaves out are counted by reason.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from steps.errors import InvalidInputError
-from steps.logic import billing_records
+from steps.logic import billing_records, xlam_records
 from steps.logic.chat_records import ChatRecord
 
-FORMATS = ("openai-chat", "prompt-completion", "bill-json", "bill-reason")
+FORMATS = ("openai-chat", "prompt-completion", "bill-json", "bill-reason", "xlam", "xlam-tutorial")
 MAX_ERRORS_SHOWN = 20
 
 
@@ -86,18 +89,48 @@ def _billing(row: dict[str, Any], fmt: str) -> dict[str, Any]:
     return billing_records.to_chat(record, fmt)
 
 
+def _xlam(row: dict[str, Any], _fmt: str) -> dict[str, Any]:
+    record, problems = xlam_records.to_chat(row)
+    if problems:
+        raise RowProblems(problems)
+    return record
+
+
 CONVERTERS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "openai-chat": _openai_chat,
     "prompt-completion": _prompt_completion,
     "bill-json": _billing,
     "bill-reason": _billing,
+    "xlam": _xlam,
+    "xlam-tutorial": _xlam,
 }
 ID_FIELD = {"bill-json": "record_id", "bill-reason": "record_id"}  # other formats: "id"
+# Why a format leaves a raw row out (None: kept); formats without an entry keep every row.
+SELECTIONS: dict[str, Callable[[dict[str, Any]], str | None]] = {"xlam-tutorial": xlam_records.tutorial_choice}
 
 
 def check_format(fmt: str) -> None:
     if fmt not in CONVERTERS:
         raise InvalidInputError(f"unknown dataset format {fmt!r}; use one of: {', '.join(FORMATS)}")
+
+
+def select_rows(
+    rows: list[tuple[int, dict[str, Any]]], fmt: str
+) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, int]]:
+    """The rows the format keeps (line numbers unchanged) and how many it left out, per reason."""
+    check_format(fmt)
+    choose = SELECTIONS.get(fmt)
+    if choose is None:
+        return rows, {}
+    kept: list[tuple[int, dict[str, Any]]] = []
+    left_out: dict[str, int] = {}
+    for line, row in rows:
+        reason = choose(row)
+        if reason is None:
+            kept.append((line, row))
+        else:
+            left_out[reason] = left_out.get(reason, 0) + 1
+    return kept, dict(sorted(left_out.items()))
 
 
 def convert_rows(rows: list[tuple[int, dict[str, Any]]], fmt: str, source: str) -> list[Converted]:

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from steps import progress
 from steps.errors import InvalidInputError
-from steps.logic.generation import stop_strings
+from steps.logic.generation import per_conversation_tools, stop_strings
 from steps.nemo import settings
 from steps.nemo.client import (
     API_ERRORS,
@@ -145,9 +145,10 @@ class NimChatModel:
         temperature: float = 0.0,
         stop: list[str] | None = None,
         seed: int | None = None,
+        tools: list[dict] | None = None,
         **extra: Any,
     ) -> dict:
-        return self.create_batch([messages], max_tokens, temperature, stop, seed=seed, **extra)[0]
+        return self.create_batch([messages], max_tokens, temperature, stop, seed=seed, tools=[tools], **extra)[0]
 
     def create_batch(
         self,
@@ -157,12 +158,14 @@ class NimChatModel:
         stop: list[str] | None = None,
         batch_size: int = 16,
         seed: int | None = None,
+        tools: list[list[dict] | None] | None = None,
         **extra: Any,
     ) -> list[dict]:
         """Replies in input order; `batch_size` is accepted for interface parity (concurrency bounds the load)."""
         stop = stop_strings(max_tokens, temperature, stop) or None
+        offered = per_conversation_tools(tools, len(conversations))
         bodies = []
-        for messages in conversations:
+        for index, messages in enumerate(conversations):
             if not messages or any(not isinstance(m, dict) or "role" not in m for m in messages):
                 raise InvalidInputError("messages must be a non-empty list of {'role', 'content'} objects")
             body = {
@@ -176,6 +179,8 @@ class NimChatModel:
                 body["stop"] = list(stop)
             if seed is not None:
                 body["seed"] = seed
+            if offered[index]:
+                body["tools"] = offered[index]
             bodies.append(body)
         if not bodies:
             return []

@@ -128,3 +128,16 @@ def test_bad_requests_fail_before_sending(stub):
         NimChatModel(BASE).create(ask("x"), max_tokens=0)
     assert NimChatModel(BASE).create_batch([]) == []
     assert not stub.requests
+
+
+def test_a_batch_sends_each_conversation_its_own_tools(make_fake):
+    fake = make_fake(nim_base_models=[BASE])
+    tools = [{"type": "function", "function": {"name": "get_bill", "parameters": {"type": "object"}}}]
+    replies = NimChatModel(BASE).create_batch([ask("my bill"), ask("hello")], max_tokens=8, tools=[tools, None])
+    assert len(replies) == 2
+    bodies = {
+        r.json_body["messages"][0]["content"]: r.json_body for r in fake.requests if r.path.endswith("/completions")
+    }
+    assert bodies["my bill"]["tools"] == tools and "tools" not in bodies["hello"]
+    with pytest.raises(InvalidInputError, match="one entry"):
+        NimChatModel(BASE).create_batch([ask("a"), ask("b")], tools=[tools])
