@@ -12,13 +12,13 @@ from components.common import (
     GPU,
     GPU_NODE_SELECTOR,
     GPU_TOLERATIONS,
-    IMAGE,
     LABELS,
     MEDIUM,
     STEP_ENV,
     TRANSIENT,
     cwt_name,
 )
+from components.images import ML_IMAGE
 from steps.customize import customize
 
 with ClusterWorkflowTemplate(name=cwt_name("customize"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
@@ -26,7 +26,7 @@ with ClusterWorkflowTemplate(name=cwt_name("customize"), labels=LABELS, annotati
         name="customize",
         source=customize,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
@@ -36,7 +36,7 @@ with ClusterWorkflowTemplate(name=cwt_name("customize"), labels=LABELS, annotati
         name="customize-in-pod",
         source=customize,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         env=[e for e in STEP_ENV if e.name != "LLMOPS_PLATFORM"] + [Env(name="LLMOPS_PLATFORM", value="local")],
         resources=GPU,
         tolerations=GPU_TOLERATIONS,

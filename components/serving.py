@@ -2,7 +2,8 @@
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
-from components.common import ANNOTATIONS, IMAGE, LABELS, MEDIUM, STEP_ENV, TRANSIENT, cwt_name
+from components.common import ANNOTATIONS, LABELS, MEDIUM, STEP_ENV, TRANSIENT, cwt_name
+from components.images import ML_IMAGE
 from steps.deploy_base import deploy_base
 from steps.guardrails_check import guardrails
 from steps.register import register
@@ -15,7 +16,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         name="deploy-base",
         source=deploy_base,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
@@ -25,7 +26,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         name="wait-for-adapter",
         source=wait_for_adapter,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
@@ -35,7 +36,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         name="register",
         source=register,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
@@ -45,7 +46,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         name="rollout",
         source=rollout,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
@@ -55,7 +56,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         name="guardrails",
         source=guardrails,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         env=STEP_ENV,
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
