@@ -18,8 +18,12 @@ from components import images
 from tests.gitops.dockerfile import DOCKERFILE, ROOT, lineage, load_tool, pip_installs, stages
 
 HADOLINT_CONFIG = ROOT / "docker" / "hadolint.yaml"
-DOCKERFILES = sorted(
-    p for p in ROOT.rglob("*Dockerfile*") if not {".venv", ".git", ".llmops"} & set(p.relative_to(ROOT).parts)
+DOCKERFILES = sorted(  # every Dockerfile of the project (hidden folders such as .venv left out)
+    p
+    for top in ROOT.iterdir()
+    if not top.name.startswith(".")
+    for p in ([top] if top.is_file() else top.rglob("*"))
+    if "Dockerfile" in p.name and p.is_file()
 )
 BASE = re.compile(r"python:3\.11\.\d+-slim-[a-z]+")  # a patch release, a Debian release: never a moving tag
 OCI_LABELS = {"title", "description", "version", "revision", "source", "base.name"}
