@@ -3,9 +3,9 @@
     python docker/image_requirements.py          # rewrite docker/requirements-*.txt from the lock
     python docker/image_requirements.py --check  # exit 1 when they disagree with the lock
 
-The roots are the project's own dependencies (pyproject.toml). The `steps` image leaves out ML_ONLY, the
-local platform's ML stack; the `steps-ml` image adds it, torch from its own file (installed from the
-PyTorch CPU index, see docker/Dockerfile). Each root is followed through the installed distributions'
+The roots are the project's own dependencies (pyproject.toml): the `steps` image takes `dependencies`, the
+`steps-ml` image adds the `ml` extra, the local platform's ML stack, torch from its own file (installed from
+the PyTorch CPU index, see docker/Dockerfile). Each root is followed through the installed distributions'
 metadata (`make setup` installs exactly the lock), markers evaluated for the image (CPython 3.11 on
 Linux x86_64), extras included where a requirement names them. Every line written is the lock's own line.
 """
@@ -25,8 +25,7 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements.lock"
 FOLDER = ROOT / "docker"
-# Project dependencies only the local platform's in-process training, inference and harness import.
-ML_ONLY = ("torch", "transformers", "peft", "tokenizers", "accelerate", "safetensors")
+ML_EXTRA = "ml"  # pyproject.toml's extra of the local platform's ML stack
 TORCH = "torch"
 # The build backend of the project's wheel (pyproject.toml [build-system]), pinned here and in the lock.
 BUILD = ("setuptools",)
@@ -63,8 +62,11 @@ def lock_lines(path: Path | None = None) -> dict[str, str]:
     return lines
 
 
-def project_dependencies(pyproject: Path = ROOT / "pyproject.toml") -> list[Requirement]:
-    return [Requirement(text) for text in tomllib.loads(pyproject.read_text())["project"]["dependencies"]]
+def project_dependencies(extra: str | None = None) -> list[Requirement]:
+    """pyproject.toml's `dependencies`, or the requirements of one of its extras."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    texts = project["optional-dependencies"][extra] if extra else project["dependencies"]
+    return [Requirement(text) for text in texts]
 
 
 def _wanted(req: Requirement, extras: set[str]) -> bool:
@@ -98,12 +100,12 @@ def closure(roots: list[Requirement]) -> set[str]:
 
 def image_sets() -> dict[str, set[str]]:
     """File stem -> canonical names it pins: the steps image, torch, the rest of the ML image, the build."""
-    deps = project_dependencies()
-    light = closure([r for r in deps if canonicalize_name(r.name) not in ML_ONLY])
-    leaked = sorted(light & {canonicalize_name(n) for n in ML_ONLY})
+    light = closure(project_dependencies())
+    ml = project_dependencies(ML_EXTRA)
+    leaked = sorted(light & {canonicalize_name(r.name) for r in ml})
     if leaked:
         raise LockMismatch(f"the steps image would need {', '.join(leaked)} (a light dependency requires them)")
-    full = closure(deps)
+    full = closure(project_dependencies() + ml)
     return {
         "requirements-steps": light,
         "requirements-torch": {TORCH},
@@ -113,7 +115,7 @@ def image_sets() -> dict[str, set[str]]:
 
 
 DESCRIPTIONS = {
-    "requirements-steps": "The steps image (llmops-steps): the project's dependencies without the ML stack.",
+    "requirements-steps": "The steps image (llmops-steps): the project's dependencies, not its ml extra.",
     "requirements-torch": "torch for the steps-ml image, from the PyTorch CPU wheel index (docker/Dockerfile).",
     "requirements-ml": "The rest of the steps-ml image's ML stack (installed on top of requirements-steps.txt).",
     "requirements-build": "The build backend of the project's wheel (the Dockerfile's wheel stage).",

@@ -154,12 +154,12 @@ def test_only_torch_comes_from_another_index_and_that_is_the_cpu_one():
 
 def test_the_light_image_has_no_ml_stack_and_the_two_add_up_to_the_project():
     sets = tool.image_sets()
-    ml_only = {canonicalize_name(n) for n in tool.ML_ONLY}
+    ml_only = {canonicalize_name(r.name) for r in tool.project_dependencies(tool.ML_EXTRA)}
     assert not sets["requirements-steps"] & ml_only
     assert {"lm-eval", "mlflow", "hera", "nemo-microservices"} <= sets["requirements-steps"]
     ml_image = sets["requirements-steps"] | sets["requirements-torch"] | sets["requirements-ml"]
     assert ml_only <= ml_image
-    assert ml_image == tool.closure(tool.project_dependencies())
+    assert ml_image == tool.closure(tool.project_dependencies() + tool.project_dependencies(tool.ML_EXTRA))
     assert not sets["requirements-steps"] & sets["requirements-ml"]
     wheel = lineage(stages(), "wheel")
     assert [i.requirement_files for i in pip_installs(stages()) if i.stage == "wheel"] == [
