@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test render lint mlflow-ui bench cluster cluster-down clean model
+.PHONY: setup run test render render-check lint image image-requirements mlflow-ui bench cluster cluster-down clean model
 
 setup: $(STAMP)
 
@@ -28,24 +28,28 @@ test: $(STAMP)
 render: $(STAMP)
 	$(BIN)/llmops render
 
-# Rebuild the local base model from its recipe into steps/local/weights/ (about 10 minutes on 2 cores);
-# commit the result. Same recipe and seed give the same tokenizer and, on the same CPU, the same weights.
-model: $(STAMP)
-	$(BIN)/llmops model build
+# For teams that commit the rendered manifests (CI and pre-commit run this): render, then fail when that
+# changed or added a file git has not been given (stale or missing manifests).
+RENDERED := charts/llmops/files manifests/runs
+render-check: $(STAMP)
+	@$(BIN)/llmops render >/dev/null
+	@changed="$$(git diff --name-only -- $(RENDERED); git ls-files --others --exclude-standard -- $(RENDERED))"; \
+	  test -z "$$changed" || { printf 'rendered manifests are stale; `make render` changed or added:\n%s\nreview them and commit them with their sources\n' "$$changed"; exit 1; }
 
-# Style, types, then the rendered manifests. ruff and mypy read their settings from pyproject.toml.
-SCHEMAS ?= $(wildcard ../shared/schemas)
-lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/llmops lint $(if $(SCHEMAS),--schemas $(SCHEMAS))
+# The step images (docker/Dockerfile, targets steps and steps-ml), tagged from the package version:
+# components/images.py prints "<target> <image>" per line. Needs a Docker engine with BuildKit.
+image:
+	@command -v docker >/dev/null || { echo "make image needs a Docker engine: the docker CLI is not installed (docs/gitops.md: the step images)"; exit 2; }
+	@docker info >/dev/null 2>&1 || { echo "make image needs a Docker engine: docker is installed but no engine answers (docker info failed); start one"; exit 2; }
+	@$(MAKE) --no-print-directory setup
+	$(BIN)/python -m components.images | while read -r target ref; do \
+	  DOCKER_BUILDKIT=1 docker build -f docker/Dockerfile --target "$$target" --tag "$$ref" \
+	    --build-arg VERSION="$${ref##*:}" --build-arg REVISION="$$(git rev-parse HEAD 2>/dev/null || echo unknown)" . \
+	  || exit 1; done
 
-mlflow-ui: $(STAMP)
-	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/.llmops/mlflow.db --workers 1 --port 5000
-
-bench: $(STAMP)
-	$(BIN)/python bench/run_overhead.py
+# Rewrite docker/requirements-*.txt from requirements.lock after the lock changed (a test checks they agree).
+image-requirements: $(STAMP)
+	$(BIN)/python docker/image_requirements.py
 
 # The management cluster on kind (needs a Docker engine, kind, helm, kubectl): the step image, Argo
 # Workflows, MLflow with PostgreSQL, MinIO, the llmops chart, Argo CD with the root app; prints the UIs'

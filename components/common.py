@@ -1,19 +1,14 @@
-"""Settings every component shares: versioned names, the step image, environment, pod security, retries."""
+"""Settings every component shares: versioned names, environment, pod security, retries (images: components.images)."""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TypedDict
 
 from hera.workflows import ConfigMapEnv, EmptyDirVolume, Env, Resources, RetryStrategy, SecretEnv
 from hera.workflows import models as m
 
-try:
-    VERSION = version("llmops")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    VERSION = "0.1.0"
+from components.images import VERSION
 
-IMAGE = f"ghcr.io/llmops-gitops/llmops-steps:{VERSION}"
 SUFFIX = "v" + "-".join(VERSION.split(".")[:2])  # templates are versioned by major.minor
 CONFIG_MAP = "llmops-config"
 SECRET = "llmops-secrets"

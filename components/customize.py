@@ -12,7 +12,6 @@ from components.common import (
     GPU,
     GPU_NODE_SELECTOR,
     GPU_TOLERATIONS,
-    IMAGE,
     LABELS,
     LOCKED_DOWN,
     MEDIUM,
@@ -20,6 +19,7 @@ from components.common import (
     TRANSIENT,
     cwt_name,
 )
+from components.images import ML_IMAGE
 from steps.customize import customize
 
 with ClusterWorkflowTemplate(name=cwt_name("customize"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
@@ -27,7 +27,7 @@ with ClusterWorkflowTemplate(name=cwt_name("customize"), labels=LABELS, annotati
         name="customize",
         source=customize,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
@@ -38,7 +38,7 @@ with ClusterWorkflowTemplate(name=cwt_name("customize"), labels=LABELS, annotati
         name="customize-in-pod",
         source=customize,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         **LOCKED_DOWN,
         env=[e for e in STEP_ENV if e.name != "LLMOPS_PLATFORM"] + [Env(name="LLMOPS_PLATFORM", value="local")],
         resources=GPU,

@@ -6,7 +6,8 @@ are computed once and reused by later runs.
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
-from components.common import ANNOTATIONS, IMAGE, LABELS, LOCKED_DOWN, MEDIUM, STEP_ENV, TRANSIENT, cwt_name, memoize
+from components.common import ANNOTATIONS, LABELS, LOCKED_DOWN, MEDIUM, STEP_ENV, TRANSIENT, cwt_name, memoize
+from components.images import ML_IMAGE
 from steps.benchmark import benchmark
 from steps.business_eval import business_eval
 
@@ -22,7 +23,7 @@ with ClusterWorkflowTemplate(name=cwt_name("evaluation"), labels=LABELS, annotat
         name="benchmark",
         source=benchmark,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
@@ -34,7 +35,7 @@ with ClusterWorkflowTemplate(name=cwt_name("evaluation"), labels=LABELS, annotat
         name="business-eval",
         source=business_eval,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,

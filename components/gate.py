@@ -2,7 +2,8 @@
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
-from components.common import ANNOTATIONS, IMAGE, LABELS, LOCKED_DOWN, SMALL, STEP_ENV, TRANSIENT, cwt_name
+from components.common import ANNOTATIONS, LABELS, LOCKED_DOWN, SMALL, STEP_ENV, TRANSIENT, cwt_name
+from components.images import STEPS_IMAGE
 from steps.gate import gate
 
 with ClusterWorkflowTemplate(name=cwt_name("gate"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
@@ -10,7 +11,7 @@ with ClusterWorkflowTemplate(name=cwt_name("gate"), labels=LABELS, annotations=A
         name="gate",
         source=gate,
         constructor="runner",
-        image=IMAGE,
+        image=STEPS_IMAGE,
         **LOCKED_DOWN,
         env=STEP_ENV,
         resources=SMALL,

@@ -2,7 +2,8 @@
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
-from components.common import ANNOTATIONS, IMAGE, LABELS, LOCKED_DOWN, MEDIUM, STEP_ENV, TRANSIENT, cwt_name
+from components.common import ANNOTATIONS, LABELS, LOCKED_DOWN, MEDIUM, STEP_ENV, TRANSIENT, cwt_name
+from components.images import ML_IMAGE
 from steps.deploy_base import deploy_base
 from steps.guardrails_check import guardrails
 from steps.register import register
@@ -15,7 +16,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         name="deploy-base",
         source=deploy_base,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
@@ -26,7 +27,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         name="wait-for-adapter",
         source=wait_for_adapter,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
@@ -37,7 +38,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         name="register",
         source=register,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
@@ -48,7 +49,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         name="rollout",
         source=rollout,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,
@@ -59,7 +60,7 @@ with ClusterWorkflowTemplate(name=cwt_name("serving"), labels=LABELS, annotation
         name="guardrails",
         source=guardrails,
         constructor="runner",
-        image=IMAGE,
+        image=ML_IMAGE,
         **LOCKED_DOWN,
         env=STEP_ENV,
         resources=MEDIUM,

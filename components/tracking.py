@@ -2,7 +2,8 @@
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
-from components.common import ANNOTATIONS, IMAGE, LABELS, LOCKED_DOWN, SMALL, STEP_ENV, TRANSIENT, cwt_name
+from components.common import ANNOTATIONS, LABELS, LOCKED_DOWN, SMALL, STEP_ENV, TRANSIENT, cwt_name
+from components.images import STEPS_IMAGE
 from steps.finalize import finalize
 from steps.open_run import open_run
 
@@ -11,7 +12,7 @@ with ClusterWorkflowTemplate(name=cwt_name("tracking"), labels=LABELS, annotatio
         name="open-run",
         source=open_run,
         constructor="runner",
-        image=IMAGE,
+        image=STEPS_IMAGE,
         **LOCKED_DOWN,
         env=STEP_ENV,
         resources=SMALL,
@@ -22,7 +23,7 @@ with ClusterWorkflowTemplate(name=cwt_name("tracking"), labels=LABELS, annotatio
         name="finalize",
         source=finalize,
         constructor="runner",
-        image=IMAGE,
+        image=STEPS_IMAGE,
         **LOCKED_DOWN,
         env=STEP_ENV,
         resources=SMALL,

@@ -30,8 +30,19 @@ EXIT_FAILED, EXIT_USAGE = 1, 2
 def cmd_render(args: argparse.Namespace) -> int:
     from workflows import render
 
-    for rel in render.write():
-        print(rel)
+    if args.runs_dir and not args.stdout:
+        raise LlmopsError("--runs-dir needs --stdout: `llmops render` writes only the project's own run specs")
+    if not args.stdout:
+        if args.runs_only:
+            raise LlmopsError("--runs-only needs --stdout: `llmops render` writes every manifest, or none")
+        for rel in render.write():
+            print(rel)
+        return 0
+    runs_dir = Path(args.runs_dir) if args.runs_dir else render.RUNS_DIR
+    if not runs_dir.is_dir():
+        raise LlmopsError(f"{runs_dir}: no such folder of run specs")
+    docs = render.run_documents(runs_dir) if args.runs_only else render.documents(runs_dir)
+    sys.stdout.write(render.stream(docs.values()))
     return 0
 
 
@@ -74,7 +85,15 @@ def parser() -> argparse.ArgumentParser:
     run_command.add_parsers(sub)
     runs_command.add_parsers(sub)
     compare_command.add_parser(sub)
-    render = subcommand(sub, "render", "write the rendered manifests into the repository", ["llmops render"])
+    render = subcommand(
+        sub,
+        "render",
+        "write the rendered manifests into the repository, or print them as one YAML stream",
+        ["llmops render", "llmops render --runs-only --stdout", "llmops render --runs-only --stdout --runs-dir ."],
+    )
+    render.add_argument("--stdout", action="store_true", help="print a YAML stream instead of writing files")
+    render.add_argument("--runs-only", action="store_true", help="only the run Workflows (with --stdout)")
+    render.add_argument("--runs-dir", help="folder of run specs (with --stdout; default: the project's workflows/runs)")
     render.set_defaults(func=cmd_render)
     lint = subcommand(
         sub,

@@ -1,19 +1,23 @@
 """Render every manifest: ClusterWorkflowTemplates, the WorkflowTemplate, one Workflow per run spec.
 
-`make render` writes them into the repository (the rendered-manifests pattern: Argo CD syncs only
-YAML, no Python runs inside Argo CD); a test fails when the committed files are stale.
+`make render` writes them into the repository (the rendered-manifests pattern); a test fails when the
+committed files are stale. The run Workflows can instead be rendered inside Argo CD: its Config Management
+Plugin (argocd/cmp/plugin.yaml) runs `llmops render --runs-only --stdout --runs-dir .` in the run-spec
+folder and gets the same documents as one YAML stream (docs/gitops.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
 from hera.workflows import Workflow
 from hera.workflows import models as m
 
+from steps.errors import InvalidInputError
 from workflows import parameters, runspec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,16 +61,35 @@ def dump(doc: dict) -> str:
     return HEADER + yaml.safe_dump(doc, sort_keys=False, width=120)
 
 
-def documents() -> dict[Path, str]:
+def run_documents(runs_dir: Path = RUNS_DIR) -> dict[Path, str]:
+    """The Workflow of every run spec in `runs_dir` (its `*.yaml` files), by the file `make render` writes."""
+    out: dict[Path, str] = {}
+    sources: dict[Path, Path] = {}
+    for path in sorted(runs_dir.glob("*.yaml")):
+        spec = runspec.load(path)
+        rel = RUNS_OUT / f"{spec.name}.yaml"
+        if rel in sources:
+            raise InvalidInputError(
+                f"{sources[rel]} and {path} both name the run spec {spec.name!r}; a run spec's name must be unique "
+                "(it names the run's Workflow): rename one of them"
+            )
+        sources[rel] = path
+        out[rel] = dump(run_workflow(spec))
+    return out
+
+
+def documents(runs_dir: Path = RUNS_DIR) -> dict[Path, str]:
     """Every rendered file, relative to the repository root."""
     out: dict[Path, str] = {}
     for doc in templates():
         folder = "cluster-workflow-templates" if doc["kind"] == "ClusterWorkflowTemplate" else "workflow-templates"
         out[TEMPLATES_OUT / folder / f"{doc['metadata']['name']}.yaml"] = dump(doc)
-    for path in sorted(RUNS_DIR.glob("*.yaml")):
-        spec = runspec.load(path)
-        out[RUNS_OUT / f"{spec.name}.yaml"] = dump(run_workflow(spec))
-    return out
+    return out | run_documents(runs_dir)
+
+
+def stream(texts: Iterable[str]) -> str:
+    """Rendered documents as one YAML stream (what the Argo CD plugin prints): each file's text as it is."""
+    return "---\n".join(texts)
 
 
 def write(root: Path = ROOT) -> list[Path]:

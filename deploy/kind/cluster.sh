@@ -82,16 +82,17 @@ helm_release() { # RELEASE REPO CHART VERSION NAMESPACE: values of the repositor
 		"${values[@]}" --wait --timeout 10m
 }
 
-# The step image and the Secret the steps read, from components/common.py (IMAGE, SECRET, SECRET_ENV):
-# sets IMAGE, SECRET_NAME and SECRET_KEYS ("key VARIABLE" per entry).
+# The step images (components/images.py) and the Secret the steps read (components/common.py: SECRET,
+# SECRET_ENV): sets IMAGES, SECRET_NAME and SECRET_KEYS ("key VARIABLE" per entry).
 read_project() {
 	local lines
-	mapfile -t lines < <("$PYTHON" -c 'from components.common import IMAGE, SECRET, SECRET_ENV
-print(IMAGE)
+	mapfile -t lines < <("$PYTHON" -c 'from components.common import SECRET, SECRET_ENV
+from components.images import TARGETS
+print(" ".join(TARGETS.values()))
 print(SECRET)
 for e in SECRET_ENV: print(e.secret_key, e.name)')
 	((${#lines[@]} >= 2)) || die "could not read components/common.py with ${PYTHON}"
-	IMAGE="${lines[0]}"
+	read -r -a IMAGES <<<"${lines[0]}"
 	SECRET_NAME="${lines[1]}"
 	SECRET_KEYS=("${lines[@]:2}")
 }
@@ -174,7 +175,10 @@ up() {
 	fi
 	read_project
 	make image
-	kind load docker-image "$IMAGE" --name "$CLUSTER"
+	local image
+	for image in "${IMAGES[@]}"; do
+		kind load docker-image "$image" --name "$CLUSTER"
+	done
 	k apply -f argocd/apps/namespace.yaml
 	local namespace
 	for namespace in minio mlflow; do

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.common import IMAGE, SECRET, SECRET_ENV
+from components.common import SECRET, SECRET_ENV
+from components.images import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "deploy" / "kind" / "cluster.sh"
@@ -67,7 +68,7 @@ def test_up_installs_the_pinned_charts_the_image_and_the_secrets(run):
         assert (env_values in call) == (REPO / env_values).is_file()
     releases = [c[3] for c in helm]
     assert releases == [e["release"] for e in expected[0]] + ["llmops", "argo-cd"]
-    assert ["kind", "load", "docker-image", IMAGE, "--name", "llmops"] in calls
+    assert all(["kind", "load", "docker-image", image, "--name", "llmops"] in calls for image in TARGETS.values())
     assert ["make", "image"] in calls
     applied = [c[c.index("-f") + 1] for c in calls if c[0] == "kubectl" and "apply" in c and "-f" in c]
     assert {"argocd/project.yaml", "argocd/root.yaml", "argocd/apps/namespace.yaml"} <= set(applied)
