@@ -49,18 +49,21 @@ SECRET_ENV = [
 
 # ---------------------------------------------------------------- locked-down step pods (docs/security.md)
 # Every step runs as the image's non-root user with a read-only root filesystem, no capabilities and no
-# privilege escalation. What the steps write goes to two emptyDirs (pod scratch, gone with the pod):
-# /tmp holds tempfile's files, Hera's outputs (/tmp/hera-outputs) and the library caches (Hugging Face hub,
-# torch, matplotlib: XDG_CACHE_HOME/XDG_CONFIG_HOME); the local platform's workspace (datastore, models,
-# reports, lm-eval's dataset cache: steps/settings.py) is LLMOPS_WORKSPACE. The local runner keeps its own
-# value of an env var that points into a mounted volume (workflows/local_runner/fields.py).
+# privilege escalation. What the steps write goes to two volumes. /tmp is each template's own emptyDir (pod
+# scratch, gone with the pod): tempfile's files, Hera's outputs (/tmp/hera-outputs) and the library caches
+# (Hugging Face hub, torch, matplotlib: XDG_CACHE_HOME/XDG_CONFIG_HOME). The local platform's workspace
+# (datastore, models, adapters, reports, lm-eval's dataset cache: steps/settings.py) is LLMOPS_WORKSPACE: the
+# templates mount the volume `workspace` but do not define it; the cluster does, as a Workflow-level volume
+# from the Argo controller's workflowDefaults (argocd/env/<env>/charts/argo-workflows.yaml): a per-pod emptyDir
+# where steps call services (dev, prod), one PVC per run that every step shares on kind (platform: local).
+# The local runner keeps its own value of an env var that points into a mounted volume
+# (workflows/local_runner/fields.py).
 STEP_UID = 10001  # the step image's user and group (Dockerfile)
 TMP_DIR = "/tmp"
 WORKSPACE_DIR = "/var/lib/llmops"
-SCRATCH_VOLUMES = [
-    EmptyDirVolume(name="tmp", mount_path=TMP_DIR),
-    EmptyDirVolume(name="workspace", mount_path=WORKSPACE_DIR),
-]
+WORKSPACE_VOLUME = "workspace"  # defined per cluster (workflowDefaults), never by a template
+SCRATCH_VOLUMES = [EmptyDirVolume(name="tmp", mount_path=TMP_DIR)]
+WORKSPACE_MOUNTS = [m.VolumeMount(name=WORKSPACE_VOLUME, mount_path=WORKSPACE_DIR)]
 SCRATCH_ENV = [
     Env(name="LLMOPS_WORKSPACE", value=WORKSPACE_DIR),
     Env(name="XDG_CACHE_HOME", value=f"{TMP_DIR}/.cache"),
@@ -70,7 +73,7 @@ POD_SECURITY = m.PodSecurityContext(
     run_as_non_root=True,
     run_as_user=STEP_UID,
     run_as_group=STEP_UID,
-    fs_group=STEP_UID,  # the emptyDirs are group-writable by the step user
+    fs_group=STEP_UID,  # the emptyDirs (and a workspace PVC that supports it) are group-writable by the step user
     seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
 )
 CONTAINER_SECURITY = m.SecurityContext(
@@ -87,10 +90,14 @@ class LockedDown(TypedDict):
     pod_security_context: m.PodSecurityContext
     security_context: m.SecurityContext
     volumes: list[EmptyDirVolume]
+    volume_mounts: list[m.VolumeMount]
 
 
 LOCKED_DOWN = LockedDown(
-    pod_security_context=POD_SECURITY, security_context=CONTAINER_SECURITY, volumes=SCRATCH_VOLUMES
+    pod_security_context=POD_SECURITY,
+    security_context=CONTAINER_SECURITY,
+    volumes=SCRATCH_VOLUMES,
+    volume_mounts=WORKSPACE_MOUNTS,
 )
 
 STEP_ENV = CONFIG_ENV + SECRET_ENV + SCRATCH_ENV
