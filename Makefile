@@ -22,8 +22,11 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)
 	$(BIN)/llmops run $(SPEC) --auto-approve
 
+# Test files run in parallel (pytest-xdist), each file whole on one worker: an end-to-end file's tests share
+# its workspace and run in order. TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 render: $(STAMP)
 	$(BIN)/llmops render

@@ -1,5 +1,6 @@
-"""End-to-end runs share one workspace: the base model, base benchmarks (memoized) and the
-customization job are built once and reused, as on a developer's machine."""
+"""End-to-end runs share one workspace per test process: the base model, base benchmarks (memoized) and the
+customization job are built once and reused, as on a developer's machine. `make test` runs test files in
+parallel with `--dist loadfile`, so the tests of one file always share a workspace and run in order."""
 
 from pathlib import Path
 
