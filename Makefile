@@ -39,6 +39,25 @@ render-check: $(STAMP)
 	@changed="$$(git diff --name-only -- $(RENDERED); git ls-files --others --exclude-standard -- $(RENDERED))"; \
 	  test -z "$$changed" || { printf 'rendered manifests are stale; `make render` changed or added:\n%s\nreview them and commit them with their sources\n' "$$changed"; exit 1; }
 
+# Rebuild the local base model from its recipe into steps/local/weights/ (about 10 minutes on 2 cores);
+# commit the result. Same recipe and seed give the same tokenizer and, on the same CPU, the same weights.
+model: $(STAMP)
+	$(BIN)/llmops model build
+
+# Style, types, then the rendered manifests. ruff and mypy read their settings from pyproject.toml.
+SCHEMAS ?= $(wildcard ../shared/schemas)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/llmops lint $(if $(SCHEMAS),--schemas $(SCHEMAS))
+
+mlflow-ui: $(STAMP)
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/.llmops/mlflow.db --workers 1 --port 5000
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_overhead.py
+
 # The step images (docker/Dockerfile, targets steps and steps-ml), tagged from the package version:
 # components/images.py prints "<target> <image>" per line. Needs a Docker engine with BuildKit.
 image:
