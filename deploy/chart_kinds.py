@@ -22,14 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workflows.gitops.inventory import group_of, versions  # noqa: E402 -- needs the repository on sys.path
-
-
-def _merge(base: dict, override: dict) -> dict:
-    out = dict(base)
-    for key, value in override.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
+from workflows.gitops.inventory import group_of, layer_values, versions  # noqa: E402 -- needs the repository on sys.path
 
 
 def rendered_kinds(chart_path: Path, values: dict, release: str, namespace: str) -> dict[str, set[str]]:
@@ -91,7 +84,7 @@ def main() -> int:
     values = yaml.safe_load((ROOT / "charts" / "values" / f"{args.release}.yaml").read_text()) or {}
     env_file = ROOT / "argocd" / "env" / str(args.env) / "charts" / f"{args.release}.yaml"
     if args.env and env_file.is_file():
-        values = _merge(values, yaml.safe_load(env_file.read_text()) or {})
+        values = layer_values(values, yaml.safe_load(env_file.read_text()) or {})
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.chart)
         if path.suffix == ".tgz":

@@ -15,6 +15,7 @@ import yaml
 
 from components.common import WORKSPACE_DIR, WORKSPACE_VOLUME
 from tests.render.helm_chart import ROOT
+from workflows.gitops.inventory import layer_values
 
 ENVIRONMENTS = sorted(p.name for p in (ROOT / "argocd" / "env").iterdir() if p.is_dir())
 
@@ -23,20 +24,11 @@ def _load(path: Path) -> dict:
     return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
 
 
-def _layer(base: dict, override: dict) -> dict:
-    """What Helm makes of `-f base -f override`: maps merge key by key, anything else is replaced."""
-    out = dict(base)
-    for key, value in override.items():
-        both_maps = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _layer(out[key], value) if both_maps else value
-    return out
-
-
 def _workflow_defaults(env: str) -> dict:
     """The argo-workflows chart's controller.workflowDefaults.spec for an environment, as Argo CD and `make cluster`
     pass the values: charts/values/argo-workflows.yaml, then argocd/env/<env>/charts/argo-workflows.yaml."""
     shared = _load(ROOT / "charts" / "values" / "argo-workflows.yaml")
-    values = _layer(shared, _load(ROOT / "argocd" / "env" / env / "charts" / "argo-workflows.yaml"))
+    values = layer_values(shared, _load(ROOT / "argocd" / "env" / env / "charts" / "argo-workflows.yaml"))
     return ((values.get("controller") or {}).get("workflowDefaults") or {}).get("spec") or {}
 
 

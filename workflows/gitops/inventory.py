@@ -39,6 +39,15 @@ class Synced:
     unknown: list[str] = field(default_factory=list)  # sources whose content is not known offline
 
 
+def layer_values(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """What Helm makes of `-f base -f override`: maps merge key by key, anything else is replaced."""
+    out = dict(base)
+    for key, value in override.items():
+        both_maps = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = layer_values(out[key], value) if both_maps else value
+    return out
+
+
 def group_of(api_version: str) -> str:
     return api_version.rpartition("/")[0] if "/" in api_version else ""
 
