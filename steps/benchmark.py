@@ -9,13 +9,14 @@ backend reports none), which the gate compares paired.
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from hera.workflows import Output, Parameter
 
 from steps import platforms
 from steps.errors import InvalidInputError
-from steps.io import Benchmark, TrackedInput
+from steps.io import Benchmark, Target, TrackedInput, choices
+from steps.logic.candidates import step_name
 
 
 class BenchmarkInput(TrackedInput):
@@ -24,12 +25,13 @@ class BenchmarkInput(TrackedInput):
         Parameter(description="Regression benchmark: gsm8k, squad, triviaqa or an lm-evaluation-harness task"),
     ]
     target: Annotated[
-        Literal["base", "candidate"],
-        Parameter(description="Which model is scored", enum=["base", "candidate"]),
+        Target,
+        Parameter(description="Which model is scored", enum=choices(Target)),
     ]
     base_model: Annotated[str, Parameter(description="Base model id")]
     model_key: Annotated[str, Parameter(description="Exact base weights (from deploy-base); part of the cache key")]
     adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
+    candidate: Annotated[str, Parameter(description="Candidate name (target candidate of a run with several)")] = ""
     benchmark_limit: Annotated[int, Parameter(description="Items to score (0 = all)")]
     benchmark_data: Annotated[
         str,
@@ -48,11 +50,16 @@ class BenchmarkOutput(Output):
     ]
 
 
+def identity(inputs: BenchmarkInput) -> dict[str, str]:
+    """What a result says about the model it scores (the gate joins results on it)."""
+    return inputs.model_dump(include={"target", "candidate", "base_model", "adapter_id"})
+
+
 def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
     platform = platforms.build()
-    if inputs.target == "candidate" and not inputs.adapter_id:
-        raise InvalidInputError("benchmark: target 'candidate' needs adapter_id")
-    name = f"benchmark-{inputs.benchmark}-{inputs.target}"
+    if inputs.target != "base" and not inputs.adapter_id:
+        raise InvalidInputError(f"benchmark: target {inputs.target!r} needs adapter_id")
+    name = step_name(f"benchmark-{inputs.benchmark}-{inputs.target}", inputs.candidate)
     platform.tracker.log_parent_params(
         inputs.mlflow_run_id, inputs.model_dump(include={"benchmark_limit", "benchmark_data", "benchmark_fewshot"})
     )
@@ -84,7 +91,7 @@ def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
         )
         if score.samples_file:
             mlflow.log_artifact(score.samples_file, "samples")
-    result = score.model_dump(exclude={"samples_file", "metrics", "items"}) | {"target": inputs.target}
+    result = score.model_dump(exclude={"samples_file", "metrics", "items"}) | identity(inputs)
     result["items"] = None if score.items is None else [{"id": i.id, "value": i.value} for i in score.items]
     print(f"{inputs.benchmark} [{inputs.target}] {score.metric} = {score.score:.4f} (n={score.n})")
     return BenchmarkOutput(scores=json.dumps(result, sort_keys=True))

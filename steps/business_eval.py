@@ -7,24 +7,24 @@ calls are what a `tool-calling` metric scores.
 """
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from hera.workflows import Output, Parameter
 
 from steps import judging, platforms
 from steps.contracts import TESTING_FILE
 from steps.errors import InvalidInputError
-from steps.io import TrackedInput
+from steps.io import Target, TrackedInput, choices
 from steps.logic import metrics as metric_engine
+from steps.logic.candidates import step_name
 from steps.logic.evaluation_rows import evaluation_table, sample_of
 
 
 class BusinessEvalInput(TrackedInput):
-    target: Annotated[
-        Literal["base", "candidate"], Parameter(description="Which model is scored", enum=["base", "candidate"])
-    ]
+    target: Annotated[Target, Parameter(description="Which model is scored", enum=choices(Target))]
     base_model: Annotated[str, Parameter(description="Base model id")]
     adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
+    candidate: Annotated[str, Parameter(description="Candidate name (target candidate of a run with several)")] = ""
     dataset_uri: Annotated[str, Parameter(description="Dataset revision from prepare-data")]
     business_metrics: Annotated[str, Parameter(description="JSON list of metric specs (type and parameters)")]
     business_limit: Annotated[int, Parameter(description="Test rows to score (0 = all)")]
@@ -42,8 +42,8 @@ class BusinessEvalOutput(Output):
 
 def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
     platform = platforms.build()
-    if inputs.target == "candidate" and not inputs.adapter_id:
-        raise InvalidInputError("business-eval: target 'candidate' needs adapter_id")
+    if inputs.target != "base" and not inputs.adapter_id:
+        raise InvalidInputError(f"business-eval: target {inputs.target!r} needs adapter_id")
     specs = metric_engine.parse_metric_specs(json.loads(inputs.business_metrics), "business_metrics")
     headline = metric_engine.headline_of(specs, inputs.business_headline)  # before any inference
     rows = platform.datastore.read_jsonl(inputs.dataset_uri, TESTING_FILE)
@@ -79,7 +79,8 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
         inputs.mlflow_run_id,
         inputs.model_dump(include={"business_metrics", "business_limit", "business_max_tokens", "business_headline"}),
     )
-    with platform.tracker.step_run(inputs.mlflow_run_id, f"business-eval-{inputs.target}") as mlflow:
+    step = step_name(f"business-eval-{inputs.target}", inputs.candidate)
+    with platform.tracker.step_run(inputs.mlflow_run_id, step) as mlflow:
         mlflow.log_params(
             {
                 "target": inputs.target,
@@ -97,7 +98,7 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
             mlflow.log_dict(graded.agreement, f"eval/{inputs.target}_judge_agreement.json")
         mlflow.log_table(evaluation_table(result.rows), artifact_file=f"eval/{inputs.target}_items.json")
     output: dict[str, Any] = {
-        "target": inputs.target,
+        **inputs.model_dump(include={"target", "candidate", "base_model", "adapter_id"}),
         "metric": headline,
         "score": top.value,
         "stderr": top.stderr,

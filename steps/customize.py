@@ -1,5 +1,10 @@
-"""Step customize: train (or find) the LoRA adapter, streaming the loss curves to MLflow."""
+"""Step customize: train (or find) one candidate's LoRA adapter, streaming the loss curves to MLflow.
 
+Its settings go to its own step run (a run with several candidates trains them in parallel: they share
+no MLflow run); the run's own settings are on the parent run (step open-run).
+"""
+
+import json
 from typing import Annotated, Any
 
 from hera.workflows import Output, Parameter
@@ -7,6 +12,7 @@ from hera.workflows import Output, Parameter
 from steps import platforms
 from steps.contracts import LoraHyperparameters, Platform
 from steps.io import TrackedInput
+from steps.logic.candidates import step_name
 
 
 class CustomizeInput(TrackedInput):
@@ -22,11 +28,23 @@ class CustomizeInput(TrackedInput):
     batch_size: Annotated[int, Parameter(description="Batch size")]
     max_steps: Annotated[int, Parameter(description="Stop after this many steps (0 = no cap)")]
     train_seed: Annotated[int, Parameter(description="Training seed")]
+    candidate: Annotated[str, Parameter(description="Candidate name; empty for the one candidate of a run")] = ""
 
 
 class CustomizeOutput(Output):
     job_id: Annotated[str, Parameter(name="job_id", description="Customization job id")]
     adapter_id: Annotated[str, Parameter(name="adapter_id", description="Adapter produced by the job")]
+    cost: Annotated[
+        str,
+        Parameter(
+            name="cost",
+            description="JSON: candidate, lora_rank, trainable_parameters, steps, seconds, gpu_seconds "
+            "(null where the platform does not report it)",
+        ),
+    ]
+
+
+CANDIDATE_TAG = "llmops.candidate"
 
 
 def hyperparameters(inputs: CustomizeInput) -> LoraHyperparameters:
@@ -61,10 +79,16 @@ def log_adapter(
 def customize(inputs: CustomizeInput) -> CustomizeOutput:
     platform = platforms.build()
     hp = hyperparameters(inputs)
-    settings = inputs.model_dump(exclude={"mlflow_run_id", "base_model", "dataset_uri"})
-    platform.tracker.log_parent_params(inputs.mlflow_run_id, settings)
-    with platform.tracker.step_run(inputs.mlflow_run_id, "customize") as mlflow:
-        mlflow.log_params({**{f"lora.{k}": v for k, v in hp.model_dump().items()}, "dataset_uri": inputs.dataset_uri})
+    tags = {CANDIDATE_TAG: inputs.candidate} if inputs.candidate else None
+    with platform.tracker.step_run(inputs.mlflow_run_id, step_name("customize", inputs.candidate), tags) as mlflow:
+        mlflow.log_params(
+            {
+                **{f"lora.{k}": v for k, v in hp.model_dump().items()},
+                "dataset_uri": inputs.dataset_uri,
+                "base_model": inputs.base_model,
+                "output_model": inputs.output_model,
+            }
+        )
 
         def on_metrics(step: int, metrics: dict[str, float]) -> None:
             mlflow.log_metrics(metrics, step=step)
@@ -80,4 +104,12 @@ def customize(inputs: CustomizeInput) -> CustomizeOutput:
     model = log_adapter(platform, inputs.mlflow_run_id, job.adapter_id, inputs.base_model, hp)
     print(f"job {job.job_id} {job.status}: adapter {job.adapter_id} {summary}")
     print(f"adapter logged as MLflow model {model.model_id}")
-    return CustomizeOutput(job_id=job.job_id, adapter_id=job.adapter_id)
+    cost = {
+        "candidate": inputs.candidate,
+        "lora_rank": inputs.lora_rank,
+        "trainable_parameters": result.get("trainable_parameters"),
+        "steps": result.get("steps"),
+        "seconds": result.get("seconds"),
+        "gpu_seconds": result.get("gpu_seconds"),
+    }
+    return CustomizeOutput(job_id=job.job_id, adapter_id=job.adapter_id, cost=json.dumps(cost, sort_keys=True))

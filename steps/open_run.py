@@ -1,18 +1,28 @@
-"""Step open-run: create the workflow's MLflow parent run and tag it with what identifies the run.
+"""Step open-run: create the workflow's MLflow parent run, record the run's settings, plan its candidates.
 
 A run that names its platform runs only where that platform is configured: open-run refuses it
 elsewhere, before anything is created. The parent run records the platform either way.
+
+The candidates (`steps.logic.candidates`) are resolved here from the workflow's parameters, so a run
+submitted from the Argo UI gets the checks a run spec gets: a bad `candidates` object fails this step,
+before any data is uploaded or any job started. The registered model's champion, when there is one, is
+looked up here too: the pipeline evaluates it on the same items as the candidates.
 """
 
+import json
 from typing import Annotated, Literal
 
 from hera.workflows import Input, Output, Parameter
+from pydantic import ValidationError
 
-from steps import platforms, tracking
+from steps import platforms, registry, tracking
+from steps.errors import InvalidInputError
 from steps.io import Platform, choices
+from steps.logic.candidates import Candidate, CandidatesSection, base_models, resolve
 
 PLATFORM_TAG = "llmops.platform"
 PlatformOrUnset = Literal["", Platform]  # "": the run spec names none
+SETTINGS = tuple(f for f in Candidate.model_fields if f not in ("name", "base_model"))  # the run's own
 
 
 class OpenRunInput(Input):
@@ -30,14 +40,56 @@ class OpenRunInput(Input):
             enum=choices(PlatformOrUnset),
         ),
     ]
+    # The run's own customization settings (the run spec owns their defaults) and its candidates section.
+    output_model: Annotated[str, Parameter(description="Name of the adapter to produce")]
+    lora_rank: Annotated[int, Parameter(description="LoRA rank (adapter_dim)")]
+    lora_alpha: Annotated[int, Parameter(description="LoRA alpha")]
+    lora_dropout: Annotated[float, Parameter(description="LoRA dropout")]
+    epochs: Annotated[int, Parameter(description="Training epochs")]
+    learning_rate: Annotated[float, Parameter(description="Peak learning rate")]
+    batch_size: Annotated[int, Parameter(description="Batch size")]
+    max_steps: Annotated[int, Parameter(description="Stop after this many steps (0 = no cap)")]
+    train_seed: Annotated[int, Parameter(description="Training seed")]
+    candidates: Annotated[str, Parameter(description="JSON candidates section; empty: one candidate")]
+    registered_model_name: Annotated[str, Parameter(description="MLflow registered model whose champion competes")]
 
 
 class OpenRunOutput(Output):
     mlflow_run_id: Annotated[str, Parameter(name="mlflow_run_id", description="MLflow parent run id")]
+    candidates: Annotated[str, Parameter(name="candidates", description="JSON list of the candidates to train")]
+    base_models: Annotated[str, Parameter(name="base_models", description="JSON list of their distinct base models")]
+    champion_version: Annotated[
+        str, Parameter(name="champion_version", description="Registered version with alias champion; empty: none")
+    ]
+    champion_adapter: Annotated[str, Parameter(name="champion_adapter", description="The champion's adapter id")]
+    champion_base: Annotated[str, Parameter(name="champion_base", description="The champion's base model")]
+
+
+def plan(inputs: OpenRunInput) -> list[Candidate]:
+    """The candidates of the run; InvalidInputError naming the field when the candidates object is bad."""
+    section = None
+    if inputs.candidates.strip():
+        try:
+            section = CandidatesSection.model_validate_json(inputs.candidates)
+        except ValidationError as exc:
+            problems = "; ".join(f"candidates.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            raise InvalidInputError(f"open-run: the candidates parameter is not valid: {problems}") from None
+    run = Candidate(name="", base_model=inputs.base_model, **inputs.model_dump(include=set(SETTINGS)))
+    return resolve(run, section)
+
+
+def champion(client: object, name: str) -> tuple[str, str, str]:
+    """(version, adapter id, base model) of the registered model's champion; empty strings when none."""
+    version = registry.alias_version(client, name, registry.CHAMPION)
+    if version is None:
+        return "", "", ""
+    tags = client.get_model_version(name, version).tags  # type: ignore[attr-defined]
+    return version, tags.get(registry.ADAPTER_TAG, ""), tags.get("base_model", "")
 
 
 def open_run(inputs: OpenRunInput) -> OpenRunOutput:
     name = platforms.require(inputs.platform)  # before the parent run exists
+    candidates = plan(inputs)  # before the parent run exists, too
     platform = platforms.build(name)
     tags = {
         "llmops.run_spec": inputs.run_spec_name,
@@ -48,6 +100,17 @@ def open_run(inputs: OpenRunInput) -> OpenRunOutput:
         tracking.WORKFLOW_NAME_TAG: inputs.workflow_name,
     }
     run_id = platform.tracker.open_parent(inputs.experiment, inputs.workflow_name, inputs.workflow_uid, tags)
-    platform.tracker.log_parent_params(run_id, {"base_model": inputs.base_model, "platform": name})
+    settings = inputs.model_dump(include={"base_model", *SETTINGS, *(("candidates",) if inputs.candidates else ())})
+    platform.tracker.log_parent_params(run_id, {**settings, "platform": name})
+    version, adapter, base = champion(platform.tracker.client(), inputs.registered_model_name)
     print(f"MLflow parent run {run_id} (platform {name})")
-    return OpenRunOutput(mlflow_run_id=run_id)
+    print(f"{len(candidates)} candidate(s): " + ", ".join(c.name or c.output_model for c in candidates))
+    print(f"champion: {inputs.registered_model_name} v{version} ({adapter})" if version else "no champion yet")
+    return OpenRunOutput(
+        mlflow_run_id=run_id,
+        candidates=json.dumps([c.model_dump() for c in candidates]),
+        base_models=json.dumps(base_models(candidates)),
+        champion_version=version,
+        champion_adapter=adapter,
+        champion_base=base,
+    )

@@ -19,11 +19,14 @@ from typing import Any
 from steps import report_charts, settings, tracking
 from steps.contracts import Tracker
 from steps.logic import regression_examples
+from steps.logic.candidates import step_name
 from steps.logic.gate_policy import GateDecision
 from steps.logic.run_report import Chart, RunReport, StepStatus, markdown, short_text
 from steps.logic.run_report_html import html
+from steps.logic.selection import Selection
 
 DECISION_FILE = "gate/decision.json"
+SELECTION_FILE = "gate/selection.json"
 LOSS_METRICS = ("train_loss", "val_loss")
 METRICS_CHART, LOSS_CHART = "charts/metrics.png", "charts/loss.png"
 DETAIL_TAGS = (
@@ -93,13 +96,19 @@ def collect(tracker: Tracker, parent_run_id: str, workflow_status: str, folder: 
         gate_run = _latest(children, "gate")
         raw = _artifact(client, gate_run, DECISION_FILE, Path(scratch))
         decision = GateDecision.model_validate(raw) if raw is not None else None
+        raw = _artifact(client, gate_run, SELECTION_FILE, Path(scratch))
+        selection = Selection.model_validate(raw) if raw is not None else None
+        shown = selection.shown().name if selection is not None and selection.verdicts else ""
         headline = (gate_run.data.params.get("policy") if gate_run else None) or "{}"
         headline_name = json.loads(headline).get("headline_metric")
         regressions = []
         if decision is not None:
             base = _artifact(client, _latest(children, "business-eval-base"), "eval/base_items.json", Path(scratch))
             cand = _artifact(
-                client, _latest(children, "business-eval-candidate"), "eval/candidate_items.json", Path(scratch)
+                client,
+                _latest(children, step_name("business-eval-candidate", shown)),
+                "eval/candidate_items.json",
+                Path(scratch),
             )
             regressions = _regressions(decision, base, cand, notes)
             if folder is not None and report_charts.metric_bars(decision.rows, folder / METRICS_CHART):
@@ -111,7 +120,7 @@ def collect(tracker: Tracker, parent_run_id: str, workflow_status: str, folder: 
                         "(base + interval). Red tick: the least the candidate needed (base + threshold).",
                     )
                 )
-    curves = _curves(client, _latest(children, "customize"))
+    curves = _curves(client, _latest(children, step_name("customize", shown)))
     if folder is not None and report_charts.loss_curves(curves, folder / LOSS_CHART):
         charts.append(
             Chart(
@@ -136,6 +145,7 @@ def collect(tracker: Tracker, parent_run_id: str, workflow_status: str, folder: 
         regressions=regressions,
         charts=charts,
         notes=notes,
+        selection=selection,
     )
 
 

@@ -61,6 +61,8 @@ def text(value: object) -> str:
     """A run-spec value as a workflow argument (Argo parameters are strings)."""
     if value is None:
         return ""
+    if isinstance(value, BaseModel):
+        return json.dumps(value.model_dump(mode="json"), sort_keys=True)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):

@@ -1,16 +1,18 @@
 """WorkflowTemplate `llmops-lora-pipeline`: the components composed into the LoRA release pipeline.
 
-open-run ─┬─ prepare-data ── customize ── wait-for-adapter ─┬─ benchmark-candidate × suites
-          │                                                 └─ business-eval-candidate
-          └─ deploy-base ─┬─ benchmark-base × suites (memoized)
-                          └─ business-eval-base (after prepare-data)
-gate ── register (only when the gate passed: version @challenger)
+open-run ── prepare-data ─┬─ base-model × distinct base models   (deploy-base, evaluate; benchmarks memoized)
+                          ├─ champion (when the registered model has one: its adapter, evaluated alike)
+                          └─ candidate × candidates               (deploy-base, customize, wait-for-adapter, evaluate)
+gate (every candidate vs its base and the champion; picks one; runs when at least one candidate finished)
+     ── register (only when the gate passed: the chosen version @challenger)
      ── approval (suspend; only when required and the gate passed) ── rollout (only when released: @champion)
      ── guardrails (only when the run spec enables it and rollout happened)
 onExit: finalize (closes the MLflow parent run with the workflow status, writes the report)
 
-The workflow parameters are generated from the run-spec schema (`workflows/parameters.py`); a task
-passes a workflow parameter to the step input of the same name (`params`).
+open-run resolves the candidates (`steps.logic.candidates`): a run spec without a candidates section has
+one. The branches are DAG templates (`workflows.pipeline_branches`). The workflow parameters are generated
+from the run-spec schema (`workflows/parameters.py`); a task passes a workflow parameter to the step
+input of the same name (`params`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,19 @@ from __future__ import annotations
 from hera.workflows import DAG, Parameter, Suspend, Task, WorkflowTemplate
 from hera.workflows import models as m
 
-from components.common import LABELS, SERVICE_ACCOUNT, SYNC_WAVE, cwt_name
+from components.common import LABELS, SERVICE_ACCOUNT, SYNC_WAVE
 from workflows.parameters import PARAMETERS
+from workflows.pipeline_branches import (
+    CANDIDATE_FIELDS,
+    base_model_dag,
+    candidate_dag,
+    champion_dag,
+    evaluate_dag,
+    out,
+    params,
+    ref,
+    wp,
+)
 
 NAME = "llmops-lora-pipeline"
 NAMESPACE = "llmops"
@@ -27,57 +40,9 @@ RUN_ID = "{{tasks.open-run.outputs.parameters.mlflow_run_id}}"
 APPROVAL_SKIPPED = "NOT-REQUIRED"
 APPROVAL_STEP = "approval"  # the suspend template and its task
 APPROVAL_PARAMETER = "approve"  # its supplied output: YES releases, NO stops the release
-
-
-def wp(name: str) -> str:
-    return "{{workflow.parameters." + name + "}}"
-
-
-def params(*names: str) -> dict[str, str]:
-    """Arguments that pass workflow parameters to the step inputs of the same names."""
-    return {name: wp(name) for name in names}
-
-
-def out(task: str, name: str) -> str:
-    return "{{tasks." + task + ".outputs.parameters." + name + "}}"
-
-
-def ref(family: str, template: str) -> m.TemplateRef:
-    return m.TemplateRef(name=cwt_name(family), template=template, cluster_scope=True)
-
-
-def _benchmarks(target: str, depends: str, adapter_id: str) -> Task:
-    return Task(
-        name=f"benchmark-{target}",
-        template_ref=ref("evaluation", "benchmark"),
-        with_param=wp("benchmarks"),
-        depends=depends,
-        arguments={
-            "mlflow_run_id": RUN_ID,
-            "benchmark": "{{item}}",
-            "target": target,
-            **params("base_model"),
-            "model_key": out("deploy-base", "model_key"),
-            "adapter_id": adapter_id,
-            **params("benchmark_limit", "benchmark_data", "benchmark_fewshot"),
-        },
-    )
-
-
-def _business(target: str, depends: str, adapter_id: str) -> Task:
-    return Task(
-        name=f"business-eval-{target}",
-        template_ref=ref("evaluation", "business-eval"),
-        depends=depends,
-        arguments={
-            "mlflow_run_id": RUN_ID,
-            "target": target,
-            **params("base_model"),
-            "adapter_id": adapter_id,
-            "dataset_uri": out("prepare-data", "dataset_uri"),
-            **params("business_metrics", "business_limit", "business_max_tokens", "business_headline"),
-        },
-    )
+CUSTOMIZATION = CANDIDATE_FIELDS[2:]  # the run's own settings, which open-run resolves the candidates from
+DATASET = out("prepare-data", "dataset_uri")
+CHOSEN = {"base_model": out("gate", "base_model"), "adapter_id": out("gate", "adapter_id")}
 
 
 with WorkflowTemplate(
@@ -120,6 +85,11 @@ with WorkflowTemplate(
             },
         )
 
+    evaluate_dag()
+    base_model_dag()
+    champion_dag()
+    candidate_dag()
+
     with DAG(name="pipeline"):
         Task(
             name="open-run",
@@ -129,6 +99,7 @@ with WorkflowTemplate(
                 "workflow_name": "{{workflow.name}}",
                 "workflow_uid": "{{workflow.uid}}",
                 **params("run_spec_name", "run_spec_hash", "git_commit", "base_model", "platform"),
+                **params(*CUSTOMIZATION, "candidates", "registered_model_name"),
             },
         )
         Task(
@@ -151,53 +122,56 @@ with WorkflowTemplate(
             },
         )
         Task(
-            name="deploy-base",
-            template_ref=ref("serving", "deploy-base"),
-            depends="open-run",
-            arguments={"mlflow_run_id": RUN_ID, **params("base_model")},
+            name="base-model",
+            template="base-model",
+            depends="prepare-data",
+            with_param=out("open-run", "base_models"),
+            arguments={"mlflow_run_id": RUN_ID, "base_model": "{{item}}", "dataset_uri": DATASET},
         )
         Task(
-            name="customize",
-            template_ref=ref("customize", "customize"),
+            name="champion",
+            template="champion",
             depends="prepare-data",
+            when=f"'{out('open-run', 'champion_version')}' != ''",
             arguments={
                 "mlflow_run_id": RUN_ID,
-                **params("base_model"),
-                "dataset_uri": out("prepare-data", "dataset_uri"),
-                **params(
-                    "output_model",
-                    "lora_rank",
-                    "lora_alpha",
-                    "lora_dropout",
-                    "epochs",
-                    "learning_rate",
-                    "batch_size",
-                    "max_steps",
-                    "train_seed",
-                ),
+                "base_model": out("open-run", "champion_base"),
+                "adapter_id": out("open-run", "champion_adapter"),
+                "dataset_uri": DATASET,
             },
         )
         Task(
-            name="wait-for-adapter",
-            template_ref=ref("serving", "wait-for-adapter"),
-            depends="customize && deploy-base",
-            arguments={"mlflow_run_id": RUN_ID, **params("base_model"), "adapter_id": out("customize", "adapter_id")},
+            name="candidate",
+            template="candidate",
+            depends="prepare-data",
+            with_param=out("open-run", "candidates"),
+            arguments={
+                "mlflow_run_id": RUN_ID,
+                "dataset_uri": DATASET,
+                **{field: "{{item." + field + "}}" for field in CANDIDATE_FIELDS},
+            },
         )
-        adapter = out("wait-for-adapter", "model_id")
-        _benchmarks("base", "deploy-base", "")
-        _benchmarks("candidate", "wait-for-adapter", adapter)
-        _business("base", "deploy-base && prepare-data", "")
-        _business("candidate", "wait-for-adapter", adapter)
         Task(
             name="gate",
             template_ref=ref("gate", "gate"),
-            depends="benchmark-base && benchmark-candidate && business-eval-base && business-eval-candidate",
+            # A failed candidate (or base model) does not stop the others: the gate decides among those that
+            # finished; a candidate whose base model failed has no base scores and is blocked.
+            depends=(
+                "(base-model.Succeeded || base-model.Failed) && champion && (candidate.Succeeded || candidate.Failed)"
+            ),
             arguments={
                 "mlflow_run_id": RUN_ID,
-                "base_benchmarks": out("benchmark-base", "scores"),
-                "candidate_benchmarks": out("benchmark-candidate", "scores"),
-                "base_business": out("business-eval-base", "scores"),
-                "candidate_business": out("business-eval-candidate", "scores"),
+                "candidates": out("open-run", "candidates"),
+                "base_benchmarks": out("base-model", "benchmarks"),
+                "base_business": out("base-model", "business"),
+                "candidate_benchmarks": out("candidate", "benchmarks"),
+                "candidate_business": out("candidate", "business"),
+                "candidate_costs": out("candidate", "cost"),
+                "champion_version": out("open-run", "champion_version"),
+                "champion_adapter": out("open-run", "champion_adapter"),
+                "champion_base": out("open-run", "champion_base"),
+                "champion_benchmarks": out("champion", "benchmarks"),
+                "champion_business": out("champion", "business"),
                 **params(
                     "min_business_gain",
                     "max_regression",
@@ -206,6 +180,7 @@ with WorkflowTemplate(
                     "gain_rule",
                     "regression_rule",
                     "gate_confidence",
+                    "min_gain_over_champion",
                 ),
             },
         )
@@ -216,8 +191,7 @@ with WorkflowTemplate(
             when=f"{out('gate', 'decision')} == pass",
             arguments={
                 "mlflow_run_id": RUN_ID,
-                **params("base_model"),
-                "adapter_id": adapter,
+                **CHOSEN,
                 **params("registered_model_name"),
                 "dataset_revision": out("prepare-data", "dataset_revision"),
                 "gate_decision": out("gate", "decision"),
@@ -240,8 +214,7 @@ with WorkflowTemplate(
             ),
             arguments={
                 "mlflow_run_id": RUN_ID,
-                **params("base_model"),
-                "adapter_id": adapter,
+                **CHOSEN,
                 **params("registered_model_name"),
                 "gate_decision": out("gate", "decision"),
             },
@@ -253,9 +226,8 @@ with WorkflowTemplate(
             when=f"{wp('guardrails_check')} == true",
             arguments={
                 "mlflow_run_id": RUN_ID,
-                **params("base_model"),
-                "adapter_id": adapter,
-                "dataset_uri": out("prepare-data", "dataset_uri"),
+                **CHOSEN,
+                "dataset_uri": DATASET,
                 **params("guardrails_limit", "business_max_tokens"),
             },
         )

@@ -12,6 +12,7 @@ is read from the progress files the steps write (`N/M`, Argo's `ARGO_PROGRESS_FI
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -28,8 +29,14 @@ LINE_STEP = 0.1  # plain lines: one per this fraction of a step's work ...
 LINE_EVERY_S = 30.0  # ... or per this many seconds
 
 
+_NAMED_ITEM = re.compile(r"\((\d+):[^()]*?\bname:([^,()]*)[^()]*\)")
+
+
 def step_name(node: str) -> str:
-    return node.split(".", 1)[1] if "." in node else "(workflow)"
+    """The node's name below the workflow; a fan-out over map items that have a `name` (the candidates) is
+    shown by index and name, not by every value of the item (`candidate(0:rank4).customize`)."""
+    name = node.split(".", 1)[1] if "." in node else "(workflow)"
+    return _NAMED_ITEM.sub(lambda m: f"({m[1]}:{m[2]})" if m[2] else f"({m[1]})", name)
 
 
 def result_line(node: str, phase: str, message: str) -> str:

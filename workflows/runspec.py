@@ -22,6 +22,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from steps.errors import InvalidInputError, NotFoundError
 from steps.io import DatasetFormat, Platform
+from steps.logic.candidates import Candidate, CandidateProblem, CandidatesSection, resolve
 from steps.logic.metrics import TYPES
 from workflows import benchmark_check
 from workflows.runspec_evaluation import Benchmarks, BusinessEval, Gate
@@ -29,7 +30,14 @@ from workflows.runspec_fields import CONFLICT, KEY_PATTERN, NAME_PATTERN, Param,
 from workflows.yaml_lines import line_of
 
 # Added after specs were hashed: absent from the hash while at their default (a spec keeps its hash and run)
-UNHASHED_AT_DEFAULT = ("platform", "gate.gain_rule", "gate.regression_rule", "gate.confidence")
+UNHASHED_AT_DEFAULT = (
+    "platform",
+    "gate.gain_rule",
+    "gate.regression_rule",
+    "gate.confidence",
+    "gate.min_gain_over_champion",
+    "candidates",
+)
 
 
 class Split(Strict):
@@ -162,12 +170,46 @@ class RunSpec(Strict):
     )
     dataset: Dataset
     customization: Customization = Customization()
+    candidates: Annotated[CandidatesSection | None, Param("candidates")] = Field(
+        None,
+        description="Several candidates instead of one: variants (each overriding some customization "
+        "settings or the base model) and a grid (every combination of the listed values), as a JSON object; "
+        "empty: one candidate, the run spec's settings",
+    )
     benchmarks: Benchmarks = Benchmarks()
     business_eval: BusinessEval = BusinessEval()
     gate: Gate = Gate()
     approval: Approval = Approval()
     release: Release = Release()
     guardrails: Guardrails = Guardrails()
+
+    @model_validator(mode="after")
+    def _candidates(self) -> RunSpec:
+        try:
+            self.candidate_list()
+        except CandidateProblem as problem:
+            raise conflict(".".join(map(str, ("candidates", *problem.loc))), problem.message) from None
+        return self
+
+    def run_candidate(self) -> Candidate:
+        """The run spec's own settings as a candidate (the only one without a candidates section)."""
+        c = self.customization
+        return Candidate(
+            name="",
+            base_model=self.base_model,
+            output_model=c.output_model or self.name,
+            lora_rank=c.lora.rank,
+            lora_alpha=c.lora.alpha,
+            lora_dropout=c.lora.dropout,
+            epochs=c.epochs,
+            learning_rate=c.learning_rate,
+            batch_size=c.batch_size,
+            max_steps=c.max_steps,
+            train_seed=c.seed,
+        )
+
+    def candidate_list(self) -> list[Candidate]:
+        return resolve(self.run_candidate(), self.candidates)
 
     def canonical(self) -> dict:
         """The spec as hashed: every field, except the UNHASHED_AT_DEFAULT ones while at their default."""
@@ -220,7 +262,7 @@ def load(path: Path) -> RunSpec:
                 if not (i and isinstance(err["loc"][i - 1], int) and part in TYPES)
             )
             if err["type"] == CONFLICT:
-                loc += tuple(err["ctx"]["field"].split("."))
+                loc += tuple(int(p) if p.isdigit() else p for p in err["ctx"]["field"].split("."))
             field = ".".join(str(p) for p in loc) or "(root)"
             message = "unknown field; remove it or fix its spelling" if err["type"] == "extra_forbidden" else err["msg"]
             problems.append(f"{path}:{line_of(tree, loc)}: {field}: {message}")

@@ -90,6 +90,13 @@ class Gate(Strict):
     regression_rule: Annotated[GateRule, Param("regression_rule")] = Field(
         "point", description="Gate: what must reach -max_regression: the delta, or its interval's lower bound"
     )
+    min_gain_over_champion: Annotated[float, Param("min_gain_over_champion")] = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="Gate: minimum candidate - champion on the business headline (the registered model's "
+        "current champion, evaluated on the same items); a tie keeps the champion",
+    )
     confidence: Annotated[float, Param("gate_confidence")] = Field(
         0.95, ge=0.5, lt=1, description="Gate: confidence of the intervals of the deltas (paired bootstrap)"
     )

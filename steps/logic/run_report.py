@@ -15,6 +15,8 @@ from pydantic import BaseModel
 from steps.logic.gate_policy import GateDecision, GateRow
 from steps.logic.regression_examples import Regressions
 from steps.logic.report import fixed_width, row_cells
+from steps.logic.selection import Selection
+from steps.logic.selection_report import markdown_ranking
 
 PASS, BLOCKED, NO_VERDICT = "PASS", "BLOCKED", "NO VERDICT"
 TABLE_HEADERS = ("metric", "kind", "base", "candidate", "delta", "interval", "threshold", "rule", "result")
@@ -43,6 +45,12 @@ class RunReport(BaseModel):
     regressions: list[Regressions]  # business scores with per-item texts, headline first
     charts: list[Chart]
     notes: list[str]  # what could not be shown, and why
+    selection: Selection | None = None  # the candidates, when the gate compared several (or a champion)
+
+    def ranking(self) -> bool:
+        """Whether the report shows the candidates' ranking: several candidates, or one that met a champion."""
+        s = self.selection
+        return s is not None and (len(s.verdicts) + len(s.failed) > 1 or any(v.is_champion for v in s.verdicts))
 
 
 def _first_failing(decision: GateDecision) -> GateRow | None:
@@ -132,6 +140,8 @@ def markdown(report: RunReport) -> str:
         lines += ["", interval_note(decision), ""]
         if decision.reasons:
             lines += ["## Reasons", "", *(f"- {_md(reason)}" for reason in decision.reasons), ""]
+    if report.selection is not None and report.ranking():
+        lines += ["## Candidates", "", *markdown_ranking(report.selection), ""]
     for chart in report.charts:
         lines += [f"![{_md(chart.title)}]({chart.path})", "", f"*{_md(chart.caption)}*", ""]
     if report.regressions or (decision is not None and benchmark_regressions(decision)):

@@ -22,6 +22,7 @@ from steps.logic.run_report import (
     table_cells,
     verdict,
 )
+from steps.logic.selection_report import HEADERS, ranking_rows
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -82,6 +83,9 @@ def html(report: RunReport, images: Mapping[str, bytes]) -> str:
         body.append(f'<p class="note">{_e(interval_note(decision))}</p>')
         if decision.reasons:
             body += ["<h2>Reasons</h2>", "<ul>", *(f"<li>{_e(r)}</li>" for r in decision.reasons), "</ul>"]
+    if report.selection is not None and report.ranking():
+        body += ["<h2>Candidates</h2>", *_table(HEADERS, ranking_rows(report.selection))]
+        body += ["<ul>", *(f"<li>{_e(r)}</li>" for r in report.selection.reasons), "</ul>"]
     for chart in report.charts:
         body += [
             f"<h2>{_e(chart.title)}</h2>",

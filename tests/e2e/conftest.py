@@ -38,14 +38,17 @@ def fast_spec(tmp_path: Path, name: str, **overrides) -> Path:
     """The example run spec made smaller (same steps, same fan-out, fewer items) to test mechanics.
 
     Six training steps teach nothing and 5 benchmark items move in steps of 0.2, so this gate asks
-    for no gain and tolerates any regression; `test_flywheel.py` checks the verdicts on real numbers.
+    for no gain (over the base, or over the champion an earlier test released) and tolerates any
+    regression; `test_flywheel.py` checks the verdicts on real numbers.
     """
     spec = yaml.safe_load(EXAMPLE.read_text())
     spec["name"] = name
     spec["customization"].update({"epochs": 1, "max_steps": 6})
     spec["benchmarks"].update({"suites": ["squad", "triviaqa"], "limit": 5})
     spec["business_eval"].update({"limit": 12, "max_tokens": 24})
-    spec["gate"].update({"min_samples": 5, "min_business_gain": 0.0, "max_regression": 1.0})
+    spec["gate"].update(
+        {"min_samples": 5, "min_business_gain": 0.0, "max_regression": 1.0, "min_gain_over_champion": 0.0}
+    )
     for section, values in overrides.items():
         spec.setdefault(section, {}).update(values)
     path = tmp_path / f"{name}.yaml"

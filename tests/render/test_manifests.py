@@ -24,8 +24,8 @@ def _pipeline(docs: list[dict]) -> dict:
     return next(d for d in docs if d["kind"] == "WorkflowTemplate" and d["metadata"]["name"] == NAME)
 
 
-def _task(doc: dict, name: str) -> dict:
-    dag = next(t for t in doc["spec"]["templates"] if t["name"] == doc["spec"]["entrypoint"])
+def _task(doc: dict, name: str, dag_name: str | None = None) -> dict:
+    dag = next(t for t in doc["spec"]["templates"] if t["name"] == (dag_name or doc["spec"]["entrypoint"]))
     return next(t for t in dag["dag"]["tasks"] if t["name"] == name)
 
 
@@ -105,13 +105,15 @@ def test_template_ref_to_a_missing_cluster_workflow_template_is_caught(docs):
 
 
 def test_undeclared_argument_is_caught(docs):
-    _task(_pipeline(docs), "deploy-base")["arguments"]["parameters"].append({"name": "gpus", "value": "1"})
+    _task(_pipeline(docs), "deploy-base", "base-model")["arguments"]["parameters"].append(
+        {"name": "gpus", "value": "1"}
+    )
     errors = reference_errors(docs)
     assert any("task deploy-base" in e and "argument 'gpus' is not a declared input" in e for e in errors), errors
 
 
 def test_missing_required_input_is_caught(docs):
-    args = _task(_pipeline(docs), "deploy-base")["arguments"]["parameters"]
+    args = _task(_pipeline(docs), "deploy-base", "base-model")["arguments"]["parameters"]
     args[:] = [a for a in args if a["name"] != "base_model"]
     errors = reference_errors(docs)
     assert any("task deploy-base" in e and "required input 'base_model'" in e for e in errors), errors
@@ -129,7 +131,7 @@ def test_undeclared_workflow_parameter_is_caught(docs):
         p for p in pipeline["spec"]["arguments"]["parameters"] if p["name"] != "lora_rank"
     ]
     errors = reference_errors(docs)
-    assert any("task customize" in e and "{{workflow.parameters.lora_rank}} is not declared" in e for e in errors)
+    assert any("task open-run" in e and "{{workflow.parameters.lora_rank}} is not declared" in e for e in errors)
 
 
 def test_unknown_task_output_is_caught(docs):
@@ -140,9 +142,9 @@ def test_unknown_task_output_is_caught(docs):
 
 
 def test_output_of_a_task_not_depended_on_is_caught(docs):
-    _task(_pipeline(docs), "customize")["depends"] = "open-run"
+    _task(_pipeline(docs), "wait-for-adapter", "candidate")["depends"] = "deploy-base"
     errors = reference_errors(docs)
-    assert any("task customize" in e and "without depending on it" in e for e in errors), errors
+    assert any("task wait-for-adapter" in e and "without depending on it" in e for e in errors), errors
 
 
 def test_unknown_dependency_and_entrypoint_are_caught(docs):

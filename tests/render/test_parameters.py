@@ -75,7 +75,14 @@ def test_workflow_template_parameters_are_exactly_those_of_the_run_spec_schema(p
     empty = parameters.arguments(_empty_spec())
     assert "platform" not in empty and defaults["platform"] == ""  # unset: the environment's platform
     left_out = _left_out_at_default()
-    assert left_out == {"platform", "gain_rule", "regression_rule", "gate_confidence"} and not left_out & set(empty)
+    assert left_out == {
+        "platform",
+        "gain_rule",
+        "regression_rule",
+        "gate_confidence",
+        "min_gain_over_champion",
+        "candidates",
+    } and not left_out & set(empty)
     assert defaults["run_spec_hash"] == "" and empty.pop("run_spec_hash") == _empty_spec().spec_hash()
     assert {k: v for k, v in defaults.items() if k not in {*left_out, "run_spec_hash"}} == empty
     # Enums: exactly the Literal and bool fields; an optional one also allows "" (unset).
@@ -104,6 +111,7 @@ def test_a_run_passes_every_parameter_but_the_unset_optional_ones(pipeline):
         # An unset platform is the template's empty default; the gate's rules and confidence, at their default in
         # every committed spec, are the template's defaults.
         unset = _left_out_at_default() - ({"platform"} if spec.platform else set())
+        unset -= {"candidates"} if spec.candidates else set()
         assert set(declared) - set(args) == unset, path.name
         named |= {path.name} if spec.platform else set()
     assert named == {"bill-explainer-nim.yaml"}  # written for NeMo; the local examples run wherever configured

@@ -93,8 +93,14 @@ def test_on_exit_reaches_finalize(docs, pipeline):
 
 
 def test_benchmarks_fan_out_with_param(docs, pipeline):
-    benchmarks = [t for t in _tasks(pipeline).values() if t.get("templateRef", {}).get("template") == "benchmark"]
-    assert {t["name"] for t in benchmarks} == {"benchmark-base", "benchmark-candidate"}
+    benchmarks = [
+        t for t in _tasks(pipeline, "evaluate").values() if t.get("templateRef", {}).get("template") == "benchmark"
+    ]
+    assert {t["name"] for t in benchmarks} == {
+        "benchmark"
+    }  # the evaluate DAG of every model: base, candidate, champion
+    uses = [t["name"] for name in ("base-model", "candidate", "champion") for t in _tasks(pipeline, name).values()]
+    assert uses.count("evaluate") == 3
     for t in benchmarks:
         assert t["withParam"] == "{{workflow.parameters.benchmarks}}"
         assert {"name": "benchmark", "value": "{{item}}"} in t["arguments"]["parameters"]

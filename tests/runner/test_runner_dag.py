@@ -135,3 +135,25 @@ def test_with_items_and_with_param_fan_out(make_runner) -> None:
     assert result.nodes[f"{name}.each(0:label:x0,n:0)"].phase == "Skipped"
     assert result.nodes[f"{name}.each(1:label:x1,n:1)"].outputs == {"total": "2"}
     assert result.node("sum").outputs["text"] == '["2"]'
+
+
+def test_a_fan_out_with_a_failed_item_still_hands_on_the_outputs_of_the_others(make_runner) -> None:
+    """As Argo aggregates a group's outputs over the children that produced them: a task whose `depends`
+    handles the group's failure reads the values of the items that succeeded (the gate of a run with several
+    candidates decides among those that finished)."""
+    wt = workflow_template(
+        "partial",
+        [
+            task("each", "add", {"a": "{{item}}", "b": "1"}, withItems=[1, "not-a-number", 3]),
+            task(
+                "sum",
+                "record",
+                {"path": "/dev/null", "text": "{{tasks.each.outputs.parameters.total}}"},
+                depends="each.Succeeded || each.Failed",
+            ),
+        ],
+    )
+    result = make_runner(wt).run(workflow("partial"))
+    assert result.node("each").phase == "Failed" and result.node("each").message == "1 of 3 items failed"
+    assert result.node("sum").outputs["text"] == '["2", "4"]'
+    assert result.phase == "Succeeded", result.message  # the failure is handled by sum's depends

@@ -11,7 +11,7 @@ from pathlib import Path
 from steps import progress
 from tests.runner.manifests import task, workflow, workflow_template
 from workflows.local_runner.state import RunStore
-from workflows.progress_view import ProgressView
+from workflows.progress_view import ProgressView, step_name
 
 
 def _run(make_runner, tmp_path: Path, interactive: bool, console=None) -> tuple[str, object]:
@@ -90,3 +90,10 @@ def test_report_writes_only_where_argo_asks_and_throttles(tmp_path: Path, monkey
     progress.report(12, 10)  # the last one is always written, clamped to the total
     assert path.read_text() == "10/10\n"
     assert progress.read(tmp_path / "missing") is None
+
+
+def test_a_candidate_branch_is_shown_by_its_name_not_by_every_setting():
+    node = "wf.candidate(1:base_model:b,epochs:4,name:rank8,output_model:x-rank8).evaluate.benchmark(0:gsm8k)"
+    assert step_name(node) == "candidate(1:rank8).evaluate.benchmark(0:gsm8k)"
+    assert step_name("wf.candidate(0:base_model:b,name:,output_model:x).customize") == "candidate(0).customize"
+    assert step_name("wf.base-model(0:llmops/tiny-llama).deploy-base") == "base-model(0:llmops/tiny-llama).deploy-base"

@@ -49,7 +49,9 @@ def test_open_run_sets_up_the_experiment_and_logs_the_settings(ws, state):
     run_id = open_run(_open_run_inputs("uid-lineage")).mlflow_run_id
     client = tracking.client()
     run = client.get_run(run_id)
-    assert run.data.params == {"base_model": BASE, "platform": "local"}
+    params = run.data.params
+    assert params["base_model"] == BASE and params["platform"] == "local"
+    assert params["lora_rank"] == "8" and params["epochs"] == "1" and "candidates" not in params  # none: one candidate
     experiment = client.get_experiment(run.info.experiment_id)
     assert experiment.tags[tracking.EXPERIMENT_KIND_TAG] == "custom_model_development"  # model-training views
     state["run"] = run_id

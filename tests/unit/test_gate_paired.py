@@ -144,7 +144,7 @@ def test_the_report_names_the_rule_shows_the_pairs_and_lists_the_changed_items()
 
 
 def test_the_gate_step_parses_per_item_values_and_their_absence():
-    from steps.gate import scores
+    from steps.gate_results import scores
 
     benchmark = {"benchmark": "gsm8k", "metric": "exact_match", "score": 0.5, "stderr": 0.1, "n": 2, "target": "base"}
     with_items = benchmark | {"items": [{"id": "1", "value": 1}, {"id": "2", "value": 0}]}

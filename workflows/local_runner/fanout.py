@@ -41,16 +41,19 @@ def item_label(item: Any) -> str:
 def aggregate(children: list[NodeResult]) -> tuple[str, str, dict[str, str], str | None]:
     """(phase, message, outputs, result) of a completed fan-out group.
 
-    Each output parameter becomes a JSON list of the Succeeded children's values, in item order.
+    Each output parameter becomes a JSON list of the Succeeded children's values, in item order; a group with
+    failed children fails, and its outputs are still those of the children that succeeded (as Argo aggregates
+    them, so a task whose `depends` handles the failure reads the values of the rest).
     """
     children = sorted(children, key=lambda n: n.index or 0)
     phases = [c.phase for c in children]
-    if any(p in FAILED for p in phases):
-        bad = sum(1 for p in phases if p in FAILED)
-        return ("Failed" if "Failed" in phases else "Error"), f"{bad} of {len(children)} items failed", {}, None
     done = [c for c in children if c.phase == "Succeeded"]
     names = sorted({name for c in done for name in c.outputs})
     outputs = {name: json.dumps([c.outputs[name] for c in done if name in c.outputs]) for name in names}
     results = [c.result for c in done if c.result is not None]
+    result = json.dumps(results) if results else None
+    if any(p in FAILED for p in phases):
+        bad = sum(1 for p in phases if p in FAILED)
+        return ("Failed" if "Failed" in phases else "Error"), f"{bad} of {len(children)} items failed", outputs, result
     phase = "Succeeded" if done or not children else "Skipped"
-    return phase, "", outputs, json.dumps(results) if results else None
+    return phase, "", outputs, result

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -66,8 +67,16 @@ class RunState(BaseModel):
         )
 
 
+MAX_FILE_NAME = 120  # file systems allow 255 bytes; a fan-out over map items names its nodes with every value
+
+
 def safe_name(name: str) -> str:
-    return _UNSAFE.sub("_", name)
+    """A node name as a file name: unsafe characters replaced; a long one cut, with a hash of the whole."""
+    safe = _UNSAFE.sub("_", name)
+    if len(safe) <= MAX_FILE_NAME:
+        return safe
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{safe[: MAX_FILE_NAME - 13]}-{digest}"
 
 
 class RunStore:
