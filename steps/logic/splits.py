@@ -21,7 +21,8 @@ T = TypeVar("T")
 SPLITS = ("training", "validation", "testing")
 
 
-def _unit(seed: int, key: str) -> float:
+def hash_unit(seed: int, key: str) -> float:
+    """A number in [0, 1) drawn from the seed and the key alone (not from row order)."""
     digest = hashlib.sha256(f"{seed}\0{key}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
 
@@ -89,7 +90,7 @@ def split_records(
     _check_fractions(validation_fraction, test_fraction, external_test)
     wanted = SPLITS[:2] if external_test else SPLITS
     keys = [key(item) for item in items]
-    units = {group: _unit(seed, group) for group in set(keys)}
+    units = {group: hash_unit(seed, group) for group in set(keys)}
     if len(units) < len(wanted):
         names = ", ".join(wanted[:-1]) + " and " + wanted[-1]
         raise InvalidInputError(
