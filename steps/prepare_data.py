@@ -116,6 +116,23 @@ def _check_disjoint(path: Path, test_path: Path, group_by: str, train_keys: set[
         )
 
 
+def _split(
+    path: Path,
+    keyed: list[tuple[ChatRecord, str]],
+    validation_fraction: float,
+    test_fraction: float,
+    seed: int,
+    external_test: bool = False,
+) -> dict[str, list[tuple[ChatRecord, str]]]:
+    """`splits.split_records` of (record, group) pairs by group; its errors name the source file."""
+    try:
+        return splits.split_records(
+            keyed, lambda pair: pair[1], validation_fraction, test_fraction, seed, external_test=external_test
+        )
+    except InvalidInputError as error:
+        raise InvalidInputError(f"{path}: {error}") from None
+
+
 def build_splits(
     path: Path,
     fmt: str,
@@ -135,7 +152,7 @@ def build_splits(
     if test_path is None:
         source = _load(path, fmt, group_by, "the dataset needs at least 3 rows")
         keyed = list(zip(source.records, source.groups, strict=True))
-        parts = splits.split_records(keyed, lambda pair: pair[1], validation_fraction, test_fraction, seed)
+        parts = _split(path, keyed, validation_fraction, test_fraction, seed)
         pii = source.pii
     else:
         if test_fraction != 0:
@@ -147,7 +164,7 @@ def build_splits(
         test = _load(test_path, fmt, group_by, "the test source needs at least 1 row")
         _check_disjoint(path, test_path, group_by, set(source.groups), set(test.groups))
         keyed = list(zip(source.records, source.groups, strict=True))
-        parts = splits.split_records(keyed, lambda pair: pair[1], validation_fraction, 0.0, seed, external_test=True)
+        parts = _split(path, keyed, validation_fraction, 0.0, seed, external_test=True)
         parts["testing"] = list(zip(test.records, test.groups, strict=True))
         pii = {kind: source.pii.get(kind, 0) + test.pii.get(kind, 0) for kind in source.pii.keys() | test.pii.keys()}
     files = {

@@ -17,16 +17,17 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from steps.errors import InvalidInputError, NotFoundError
 from steps.io import DatasetFormat, Platform
 from steps.logic.candidates import Candidate, CandidateProblem, CandidatesSection, resolve
+from steps.logic.field_paths import dotted
 from steps.logic.metrics import TYPES
 from workflows import benchmark_check
 from workflows.runspec_evaluation import Benchmarks, BusinessEval, Gate
 from workflows.runspec_fields import CONFLICT, KEY_PATTERN, NAME_PATTERN, Param, Strict, conflict
+from workflows.runspec_yaml import read_yaml
 from workflows.yaml_lines import line_of
 
 # Added after specs were hashed: absent from the hash while at their default (a spec keeps its hash and run)
@@ -214,8 +215,8 @@ class RunSpec(Strict):
     def canonical(self) -> dict:
         """The spec as hashed: every field, except the UNHASHED_AT_DEFAULT ones while at their default."""
         data = self.model_dump(mode="json")
-        for dotted in UNHASHED_AT_DEFAULT:
-            *sections, leaf = dotted.split(".")
+        for hashed_field in UNHASHED_AT_DEFAULT:
+            *sections, leaf = hashed_field.split(".")
             node, model = data, type(self)
             for section in sections:  # a section's annotation is its model
                 node, model = node[section], model.model_fields[section].annotation  # type: ignore[assignment]
@@ -233,23 +234,20 @@ class RunSpec(Strict):
 
 def where(path: Path, loc: tuple) -> str:
     """`file:line: dotted.field` of a field of a run spec file, for problems found after validation."""
-    return f"{path}:{line_of(yaml.compose(Path(path).read_text()), loc)}: {'.'.join(str(p) for p in loc)}"
+    return f"{path}:{line_of(read_yaml(Path(path))[1], loc)}: {dotted(loc)}"
 
 
 def load(path: Path) -> RunSpec:
     path = Path(path)
     if not path.is_file():
         raise NotFoundError(f"{path}: run spec not found")
-    text = path.read_text()
-    try:
-        data = yaml.safe_load(text)
-        tree = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise InvalidInputError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    data, tree = read_yaml(path)
     if not isinstance(data, dict):
-        raise InvalidInputError(f"{path}: a run spec is a YAML mapping (name, base_model, dataset, ...)")
+        line = tree.start_mark.line + 1 if tree is not None else 1
+        raise InvalidInputError(
+            f"{path}:{line}: a run spec is a YAML mapping (name, base_model, dataset, ...), "
+            f"got {'an empty document' if data is None else type(data).__name__}"
+        )
     try:
         spec = RunSpec.model_validate(data)
     except ValidationError as exc:
@@ -263,12 +261,12 @@ def load(path: Path) -> RunSpec:
             )
             if err["type"] == CONFLICT:
                 loc += tuple(int(p) if p.isdigit() else p for p in err["ctx"]["field"].split("."))
-            field = ".".join(str(p) for p in loc) or "(root)"
+            field = dotted(loc)
             message = "unknown field; remove it or fix its spelling" if err["type"] == "extra_forbidden" else err["msg"]
             problems.append(f"{path}:{line_of(tree, loc)}: {field}: {message}")
     else:
         found = benchmark_check.problems(spec.benchmarks, spec.gate)  # the names, against lm-eval's registry
-        problems = [f"{path}:{line_of(tree, loc)}: {'.'.join(map(str, loc))}: {msg}" for loc, msg in found]
+        problems = [f"{path}:{line_of(tree, loc)}: {dotted(loc)}: {msg}" for loc, msg in found]
     if problems:
         raise InvalidInputError("invalid run spec\n  " + "\n  ".join(problems)) from None
     return spec

@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from steps.logic.json_text import SURROGATE_PROBLEM, lone_surrogate, parse_json
+
 # Fields a testing row sets itself: a record's own field of that name would be overwritten.
 RESERVED = ("reference", "tool_calls")
 ID_PREFIX = "row-"
@@ -39,11 +41,13 @@ class ToolFunction(_Strict):
     def _json_object(cls, arguments: str | dict[str, Any]) -> str | dict[str, Any]:
         if isinstance(arguments, str):
             try:
-                parsed = json.loads(arguments)
-            except json.JSONDecodeError as error:
+                parsed = parse_json(arguments)
+            except ValueError as error:
                 raise ValueError(f"arguments text is not JSON ({error}); write a JSON object") from None
             if not isinstance(parsed, dict):
                 raise ValueError(f"arguments must be a JSON object, got {type(parsed).__name__}")
+            if lone_surrogate(arguments, parsed) is not None:
+                raise ValueError(f"arguments text: {SURROGATE_PROBLEM}")
         return arguments
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from steps.errors import InvalidInputError
 from steps.logic import billing_records, xlam_records
 from steps.logic.chat_records import ChatRecord
+from steps.logic.field_paths import dotted
 
 FORMATS = ("openai-chat", "prompt-completion", "bill-json", "bill-reason", "xlam", "xlam-tutorial")
 MAX_ERRORS_SHOWN = 20
@@ -53,15 +54,11 @@ class RowProblems(Exception):
         self.problems = problems
 
 
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(record)"
-
-
 def _validate(model: type[BaseModel], row: dict[str, Any]) -> Any:
     try:
         return model.model_validate(row)
     except ValidationError as error:
-        raise RowProblems([(_dotted(e["loc"]), e["msg"]) for e in error.errors(include_url=False)]) from None
+        raise RowProblems([(dotted(e["loc"], "(record)"), e["msg"]) for e in error.errors(include_url=False)]) from None
 
 
 def _customer_names(row: dict[str, Any]) -> list[str]:

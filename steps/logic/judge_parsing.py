@@ -17,11 +17,11 @@ scores it 0.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from steps.errors import LlmopsError
+from steps.logic.json_text import parse_json
 from steps.logic.judge_rubrics import Scale
 
 SCORE_KEYS = ("score", "rating", "grade")
@@ -66,8 +66,16 @@ def _integer(value: Any, text: str) -> int:
     return int(number)
 
 
+def _top(digits: str) -> int | None:
+    """A fraction's top; None when it has more digits than Python reads as an integer (no scale's top)."""
+    try:
+        return int(digits)
+    except ValueError:
+        return None
+
+
 def _in_scale(score: int, scale: Scale, text: str, top: str | None = None) -> int:
-    if top is not None and int(top) != scale.max:
+    if top is not None and _top(top) != scale.max:
         raise JudgeParseError(f"the score is given out of {top}, but the scale is {scale}", text)
     if not scale.min <= score <= scale.max:
         raise JudgeParseError(f"the score {score} is outside the scale {scale}", text)
@@ -83,7 +91,7 @@ def _json_objects(text: str) -> list[dict[str, Any]]:
     found = []
     for candidate in candidates:
         try:
-            value = json.loads(candidate)
+            value = parse_json(candidate)
         except ValueError:
             continue
         if isinstance(value, dict):
@@ -130,7 +138,7 @@ def parse_judgement(text: str, scale: Scale) -> tuple[int, str]:
         return from_json
     labelled = list(_LABELLED.finditer(text))
     final = [m for m in labelled if m.group("final")]
-    fractions = [m for m in _FRACTION.finditer(text) if int(m.group("den")) == scale.max]
+    fractions = [m for m in _FRACTION.finditer(text) if _top(m.group("den")) == scale.max]
     for matches in (final or labelled, fractions):
         agreed = _agreed(matches, scale, text)
         if agreed is not None:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from steps.errors import InvalidInputError, NotFoundError
+from steps.logic.field_paths import dotted
+from steps.logic.json_text import SURROGATE_PROBLEM, lone_surrogate, parse_json
 
 
 def read_jsonl(path: Path | str) -> list[tuple[int, dict[str, Any]]]:
@@ -26,15 +28,19 @@ def read_jsonl(path: Path | str) -> list[tuple[int, dict[str, Any]]]:
             if not text.strip():
                 continue
             try:
-                value = json.loads(text)
-            except json.JSONDecodeError as error:
-                raise InvalidInputError(
-                    f"{path}:{line_number}: not valid JSON: {error}. Fix the line or remove it."
-                ) from None
+                value = parse_json(text)
+            except ValueError as error:
+                what = "not valid JSON" if isinstance(error, json.JSONDecodeError) else "JSON that cannot be read"
+                raise InvalidInputError(f"{path}:{line_number}: {what}: {error}. Fix the line or remove it.") from None
             if not isinstance(value, dict):
                 raise InvalidInputError(
                     f"{path}:{line_number}: expected a JSON object, got {type(value).__name__}. "
                     "Each line must hold one record object."
+                )
+            surrogate = lone_surrogate(text, value)
+            if surrogate is not None:
+                raise InvalidInputError(
+                    f"{path}:{line_number}: {dotted(surrogate)}: {SURROGATE_PROBLEM}. Fix the text or remove the line."
                 )
             rows.append((line_number, value))
     return rows

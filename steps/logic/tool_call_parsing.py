@@ -22,9 +22,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from steps.logic.json_text import decode_prefix, parse_json
+
 _TAGGED = re.compile(r"<tool_call>(.*?)(?:</tool_call>|\Z)", re.DOTALL)
 _FENCED = re.compile(r"```(?:json)?[ \t]*\n?(.*?)```", re.DOTALL | re.IGNORECASE)
-_DECODER = json.JSONDecoder()
 _CALL_KEYS = {"name", "arguments", "parameters", "type", "id"}
 
 
@@ -37,8 +38,8 @@ class ParsedReply:
 def _arguments(value: Any) -> dict[str, Any] | None:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
+            value = parse_json(value)
+        except ValueError:
             return None
     return value if isinstance(value, dict) else None
 
@@ -81,8 +82,8 @@ def _json_values(text: str) -> list[Any] | None:
         if at == len(text):
             return values or None
         try:
-            value, at = _DECODER.raw_decode(text, at)
-        except json.JSONDecodeError:
+            value, at = decode_prefix(text, at)
+        except ValueError:
             return None
         values.append(value)
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from steps.logic.field_paths import dotted
+from steps.logic.json_text import SURROGATE_PROBLEM, lone_surrogate, parse_json
 from steps.logic.xlam_types import UnknownType, parameter_type
 
 NO_CALL_TEXT = "None of the available tools fits this request."
@@ -35,9 +37,13 @@ def _json_list(row: dict[str, Any], field: str, problems: Problems) -> list[Any]
         return None
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError as error:
+            value, text = parse_json(value), value
+        except ValueError as error:
             problems.append((field, f"not valid JSON: {error}; fix the string"))
+            return None
+        surrogate = lone_surrogate(text, value)
+        if surrogate is not None:
+            problems.append((dotted((field, *surrogate)), f"{SURROGATE_PROBLEM}; fix the string"))
             return None
     if not isinstance(value, list):
         problems.append((field, f"expected a JSON list, got {type(value).__name__}"))
@@ -86,7 +92,7 @@ def _tool(index: int, tool: Any, problems: Problems) -> dict[str, Any] | None:
     properties: dict[str, Any] = {}
     required: list[str] = []
     for argument, spec in parameters.items():
-        converted = _property(f"{path}.parameters.{argument}", spec, problems)
+        converted = _property(dotted(("tools", index, "parameters", argument)), spec, problems)
         if converted is not None:
             properties[argument] = converted[0]
             if converted[1]:
@@ -111,9 +117,12 @@ def _call(index: int, answer: Any, offered: set[str] | None, problems: Problems)
         return None
     if isinstance(arguments, str):
         try:
-            arguments = json.loads(arguments)
-        except json.JSONDecodeError as error:
+            arguments, text = parse_json(arguments), arguments
+        except ValueError as error:
             problems.append((f"{path}.arguments", f"not valid JSON: {error}"))
+            return None
+        if lone_surrogate(text, arguments) is not None:
+            problems.append((f"{path}.arguments", SURROGATE_PROBLEM))
             return None
     if not isinstance(arguments, dict):
         problems.append((f"{path}.arguments", f"expected an object, got {type(arguments).__name__}"))
@@ -167,8 +176,8 @@ def to_chat(row: dict[str, Any]) -> tuple[dict[str, Any], Problems]:
 def _readable(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return json.loads(value)
-        except json.JSONDecodeError:
+            return parse_json(value)
+        except ValueError:
             return None
     return value
 

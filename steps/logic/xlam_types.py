@@ -9,7 +9,7 @@ The mapping (an exact reading, never a fallback):
   (xLAM writes such arguments as source text, e.g. `"lambda x: x**2"`; NVIDIA's tutorial maps them the same way);
 - `Optional[X]` -> X and the parameter is optional; `Union[X, Y]` -> anyOf (a `None` member makes it optional);
 - a suffix `, optional` (how xLAM writes most optional parameters) makes the parameter optional; a suffix
-  `, default=<Python literal>` also gives its default.
+  `, default=<Python literal>` (one with a JSON form: not a set, bytes or a complex number) also gives its default.
 Generic names are read in either case (`List`/`list`, `Optional`/`optional`). Anything else raises UnknownType.
 """
 
@@ -150,13 +150,29 @@ def _split_suffix(text: str) -> tuple[str, str]:
     return text.strip(), ""
 
 
+def _json_value(value: Any) -> bool:
+    """Whether a Python literal has a JSON form (the JSON schema's default holds it); tuples read as lists."""
+    if value is None or isinstance(value, str | int | float):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_json_value(item) for item in value)
+    if isinstance(value, dict):
+        return all(
+            (key is None or isinstance(key, str | int | float)) and _json_value(item) for key, item in value.items()
+        )
+    return False
+
+
 def parameter_type(text: object) -> ParameterType:
     """The JSON Schema of one xLAM type string and whether it makes its parameter optional."""
     if not isinstance(text, str) or not text.strip():
         raise UnknownType(f"a parameter type must be a non-empty string, got {text!r}")
     base, suffix = _split_suffix(text)
     reader = _Reader(base)
-    schema, holds_none = reader.type()
+    try:
+        schema, holds_none = reader.type()
+    except RecursionError:
+        raise UnknownType(f"cannot read {text[:80]!r}...: nested too deeply") from None
     if reader.peek() is not None:
         raise UnknownType(f"cannot read {text!r}: unexpected {reader.peek()!r}")
     if schema == {"...": True}:
@@ -169,7 +185,9 @@ def parameter_type(text: object) -> ParameterType:
         literal = suffix[len("default=") :].strip()
         try:
             default = ast.literal_eval(literal)
-        except (ValueError, SyntaxError):
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):  # TypeError: {[]}, unhashable
             raise UnknownType(f"{text!r}: the default {literal!r} is not a Python literal") from None
+        if not _json_value(default):
+            raise UnknownType(f"{text!r}: the default {literal!r} has no JSON form (a set, bytes or a complex number)")
         return ParameterType(schema, True, default, True)
     raise UnknownType(f"cannot read {text!r}: after the type, only ', optional' or ', default=<value>' may follow")

@@ -94,6 +94,7 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.prepare_data",
     "steps.contracts",  # the dataset layout the preflight reads (TESTING_FILE)
     "steps.logic.metrics",  # the run spec's metric specs are the engine's models
+    "steps.logic.field_paths",  # run-spec errors name a field as dataset and metric errors do
     "steps.judging",  # preflight reads an llm-judge metric's calibration labels as the evaluation does
     "steps.basemodel.build",
     "steps.logic.task_scoring",  # `llmops score`: scores a prediction file, no step involved

@@ -30,7 +30,13 @@ from pydantic import Field, model_validator
 
 from steps.errors import InvalidInputError
 from steps.logic.metrics.spec_base import MetricSpecBase, RowContext, Score
-from steps.logic.metrics.templates import names_sample, render_template, template_fields, template_problem
+from steps.logic.metrics.templates import (
+    RENDER_ERRORS,
+    names_sample,
+    render_template,
+    template_fields,
+    template_problem,
+)
 
 _ALIASES = {
     "starts-with": "startswith",
@@ -88,7 +94,10 @@ class StringCheckSpec(_Check):
         if self.operation != "regex" or template_problem(template) is not None:
             return self
         if not template_fields(template) and not names_sample(template):
-            pattern = render_template(template, {"item": {}, "sample": {}})
+            try:
+                pattern = render_template(template, {"item": {}, "sample": {}})
+            except RENDER_ERRORS as exc:
+                raise ValueError(f"right_template {template!r} cannot be rendered: {exc}") from exc
             try:
                 re.compile(str(pattern))
             except re.error as exc:
@@ -145,7 +154,12 @@ def read_number(value: Any) -> int | float | None:
         return None
     last = numbers[-1]
     points = last.count(".")
-    return int(last) if points == 0 else float(last) if points == 1 else None
+    if points == 0:
+        try:
+            return int(last)
+        except ValueError:  # more digits than Python reads as an integer (sys.get_int_max_str_digits)
+            return None
+    return float(last) if points == 1 else None
 
 
 def compare_numbers(left: float, operation: str, right: float, epsilon: float | None = None) -> bool:

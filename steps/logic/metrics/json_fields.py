@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from steps.logic.json_text import parse_json
 from steps.logic.metrics.spec_base import DEFAULT_CANDIDATE, MetricSpecBase, RowContext, Score
 
 FIELD_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
@@ -68,8 +69,8 @@ def parse_json_object(text: str) -> dict[str, Any] | None:
     if fenced:
         body = fenced.group(1).strip()
     try:
-        value = json.loads(body)
-    except (json.JSONDecodeError, RecursionError):
+        value = parse_json(body)
+    except ValueError:
         return None
     return value if isinstance(value, dict) else None
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from jinja2 import TemplateError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from steps.errors import InvalidInputError
-from steps.logic.metrics.templates import render_template, template_fields, template_problem
+from steps.logic.metrics.templates import RENDER_ERRORS, render_template, template_fields, template_problem
 
 NAME_PATTERN = r"^[a-z][a-z0-9_-]*$"
 DEFAULT_CANDIDATE = "{{sample.output_text}}"
@@ -85,7 +84,7 @@ class RowContext:
             )
         try:
             return render_template(template, {"item": self.item, "sample": self.sample})
-        except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        except RENDER_ERRORS as exc:
             raise InvalidInputError(
                 f"metric {spec.name!r}: parameter {parameter!r} ({template!r}) could not be rendered for row "
                 f"{self.row_id!r}: {exc}"

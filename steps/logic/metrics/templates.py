@@ -15,12 +15,15 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, meta, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from steps.errors import InvalidInputError
 
 CONTEXT_NAMES = frozenset({"item", "sample"})
+# What rendering a checked template can raise: jinja2's errors (a missing name, the sandbox's refusals), and
+# those of the Python operations a template may run (`{{ 1/0 }}`, `{{ [].pop() }}`, a `tojson` that fails).
+RENDER_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError)
 
 
 class _MetricEnvironment(SandboxedEnvironment):
@@ -41,6 +44,12 @@ def _parse(template: str) -> nodes.Template:
 
 
 @lru_cache(maxsize=1024)
+def _names(template: str) -> frozenset[str]:
+    """The names a template reads (jinja2 finds them by compiling it: once per template, not once per row)."""
+    return frozenset(meta.find_undeclared_variables(_parse(template)))
+
+
+@lru_cache(maxsize=1024)
 def _compiled(template: str) -> Any:
     return _ENV.from_string(template)
 
@@ -53,10 +62,9 @@ def _compiled_expression(expression: str) -> Any:
 def template_problem(template: str) -> str | None:
     """What is wrong with a template (a syntax error, a name other than item and sample), or None."""
     try:
-        ast = _parse(template)
+        unknown = _names(template) - CONTEXT_NAMES
     except TemplateSyntaxError as exc:
         return f"template syntax error on its line {exc.lineno}: {exc.message}"
-    unknown = meta.find_undeclared_variables(ast) - CONTEXT_NAMES
     if unknown:
         return (
             f"the template names {sorted(unknown)}; a metric template can name only `item` (the dataset row, "
@@ -91,7 +99,7 @@ def template_fields(template: str) -> set[str]:
 def names_sample(template: str) -> bool:
     """Whether a template reads the model's answer (names `sample`)."""
     check_template(template)
-    return "sample" in meta.find_undeclared_variables(_parse(template))
+    return "sample" in _names(template)
 
 
 def _single_expression(template: str) -> str | None:

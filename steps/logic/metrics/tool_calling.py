@@ -20,12 +20,12 @@ of the mean) when the model's arguments are not JSON; here both count as wrong.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 
+from steps.logic.json_text import parse_json
 from steps.logic.metrics.spec_base import MetricSpecBase, RowContext, Score
 
 _INVALID = object()  # the arguments of a model call that are not valid JSON
@@ -64,8 +64,8 @@ def _arguments(raw: Any) -> Any:
         return {}
     if isinstance(raw, str):
         try:
-            return json.loads(raw)
-        except (json.JSONDecodeError, RecursionError):
+            return parse_json(raw)
+        except ValueError:
             return _INVALID
     return raw
 
@@ -83,8 +83,8 @@ def _expected_calls(spec: ToolCallingSpec, row: RowContext) -> list[tuple[str, A
     value = row.render(spec, parameter, spec.tool_calls_ground_truth)
     if isinstance(value, str):
         try:
-            value = json.loads(value) if value.strip() else []
-        except json.JSONDecodeError as exc:
+            value = parse_json(value) if value.strip() else []
+        except ValueError as exc:
             raise row.fail(spec, parameter, f"the expected tool calls are not JSON ({exc}): {value[:200]!r}") from exc
     if value is None:
         value = []
