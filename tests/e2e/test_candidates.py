@@ -35,10 +35,11 @@ def _steps(parent_id: str) -> list[str]:
 
 def _selection(parent_id: str) -> dict:
     [gate] = [run for run in tracking.children(parent_id) if run.info.run_name == "gate"]
-    return tracking.client().load_dict(f"runs:/{gate.info.run_id}/gate/selection.json")
+    path = tracking.client().download_artifacts(gate.info.run_id, "gate/selection.json")
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def test_three_candidates_the_cheapest_of_a_tie_is_the_one_released(llmops_env, make_spec, capsys):
+def test_three_candidates_the_cheapest_of_a_tie_is_the_one_released(llmops_env, make_spec, capsys, workspace):
     spec = make_spec(
         "e2e-trio",
         customization={"learning_rate": 1e-7},
@@ -58,6 +59,18 @@ def test_three_candidates_the_cheapest_of_a_tie_is_the_one_released(llmops_env, 
         assert steps.count(f"benchmark-squad-candidate-{name}") == 1 and f"candidate-{name}" in steps
     assert steps.count("business-eval-base") == 1 and steps.count("benchmark-squad-base") == 1
     assert "business-eval-champion" not in steps  # no champion yet
+
+    # the candidates share no MLflow run and no adapter folder
+    runs = {run.info.run_name: run for run in tracking.children(parent.info.run_id)}
+    trained = {name: runs[f"customize-{name}"] for name in ("big", "small")}
+    assert {name: run.data.tags["llmops.candidate"] for name, run in trained.items()} == {
+        "big": "big",
+        "small": "small",
+    }
+    adapters = {name: run.data.tags["adapter_id"] for name, run in trained.items()}
+    assert adapters["big"] != adapters["small"] and all(name in adapters[name] for name in adapters)
+    folders = [workspace / "customization" / "adapters" / adapter for adapter in adapters.values()]
+    assert all(folder.is_dir() for folder in folders) and folders[0] != folders[1]
 
     selection = _selection(parent.info.run_id)
     assert selection["winner"] == "small" and selection["failed"] == ["missing"]
