@@ -16,7 +16,7 @@ from steps.logic.gate_policy import GateDecision, GateRow
 from steps.logic.regression_examples import Regressions
 from steps.logic.report import fixed_width, row_cells
 from steps.logic.selection import Selection
-from steps.logic.selection_report import markdown_ranking
+from steps.logic.selection_report import markdown_ranking, selection_lines
 
 PASS, BLOCKED, NO_VERDICT = "PASS", "BLOCKED", "NO VERDICT"
 TABLE_HEADERS = ("metric", "kind", "base", "candidate", "delta", "interval", "threshold", "rule", "result")
@@ -176,6 +176,8 @@ def short_text(report: RunReport, max_reasons: int = 3) -> str:
         lines += ["", *fixed_width(TABLE_HEADERS, [table_cells(row) for row in decision.rows])]
         extra = decision.reasons[1 : 1 + max_reasons]
         lines += [f"  - {reason}" for reason in extra]
+    if report.selection is not None and report.ranking():
+        lines += selection_lines(report.selection)
     for found in report.regressions[:1]:
         lines.append(
             regression_title(found) + (": " + ", ".join(e.id for e in found.examples) if found.examples else "")

@@ -156,14 +156,14 @@ def select(
         order = [chosen, *(v for v in passing if v is not chosen)]
         for rank, v in enumerate(order, 1):
             v.rank = rank
-        if len(passing) > 1:
-            if chosen is passing[0]:
-                reasons.append(f"{_label(chosen)} has the best {policy.headline_metric} ({chosen.headline:.4f})")
-            else:
-                reasons.append(
-                    f"{_label(chosen)} cannot be told apart from the best {_label(passing[0])} on "
-                    f"{policy.headline_metric} and costs less"
-                )
+        tied = [v.name or "the candidate" for v in contenders if v is not chosen]
+        if tied:
+            reasons.append(
+                f"{_label(chosen)} costs least among the candidates the best cannot be told apart from on "
+                f"{policy.headline_metric} (also: {', '.join(tied)})"
+            )
+        elif len(passing) > 1:
+            reasons.append(f"{_label(chosen)} has the best {policy.headline_metric} ({chosen.headline:.4f})")
         passing = order
     else:
         reasons.append("no candidate passed the gate" + (f" ({len(failed)} failed)" if failed else ""))

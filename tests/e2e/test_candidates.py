@@ -75,7 +75,7 @@ def test_three_candidates_the_cheapest_of_a_tie_is_the_one_released(llmops_env, 
     selection = _selection(parent.info.run_id)
     assert selection["winner"] == "small" and selection["failed"] == ["missing"]
     assert [v["name"] for v in selection["verdicts"]] == ["small", "big"]
-    assert "costs less" in selection["reasons"][0]
+    assert "costs least" in selection["reasons"][0]
     client = tracking.client()
     champion = client.get_model_version_by_alias(MODEL, CHAMPION)
     assert champion.tags["adapter_id"] == next(v["adapter_id"] for v in selection["verdicts"] if v["name"] == "small")

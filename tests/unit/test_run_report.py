@@ -143,3 +143,42 @@ def test_texts_are_shortened_and_answers_fall_back_to_tool_calls():
 def test_a_table_without_ids_is_refused():
     with pytest.raises(InvalidInputError, match="id column"):
         regressions(HEADLINE, {"columns": ["x"], "data": []}, _table(BASE, ["a"] * 8))
+
+
+def test_several_candidates_are_ranked_with_scores_intervals_outcomes_and_cost():
+    from steps.logic.selection import Cost, Selection, Verdict
+
+    def verdict_of(name: str, decision, rank, cost: Cost) -> Verdict:
+        return Verdict(
+            name=name,
+            base_model="llmops/tiny-llama",
+            adapter_id=f"a-{name}",
+            headline=0.75,
+            cost=cost,
+            is_champion=False,
+            decision=decision,
+            rank=rank,
+        )
+
+    passed, blocked = _decision(), _decision(bench_drop=0.3)
+    selection = Selection(
+        winner="small",
+        verdicts=[
+            verdict_of("small", passed, 1, Cost(lora_rank=4, trainable_parameters=58368, steps=132, seconds=98.0)),
+            verdict_of("hot", blocked, None, Cost(lora_rank=8, trainable_parameters=116736, steps=132)),
+        ],
+        failed=["missing"],
+        reasons=["candidate 'small' has the best answer.all_fields_exact (0.7500)"],
+    )
+    report = _report(passed).model_copy(update={"selection": selection})
+    text = markdown(report)
+    assert text.splitlines()[0].startswith("PASS") and "## Candidates" in text
+    assert "| 1 | small | llmops/tiny-llama | 0.7500 | +0.250 [" in text
+    assert "58,368 params, r4, 132 steps, 98 s | released |" in text
+    assert "| — | hot |" in text and "blocked: gsm8k |" in text and "| — | missing |" in text
+    assert "failed: no result" in text
+    assert "<h2>Candidates</h2>" in html(report, {}) and "candidates:" in short_text(report)
+    lone = _report(passed).model_copy(
+        update={"selection": selection.model_copy(update={"verdicts": selection.verdicts[:1], "failed": []})}
+    )
+    assert "## Candidates" not in markdown(lone)  # one candidate, no champion: nothing to rank

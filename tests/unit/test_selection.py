@@ -48,7 +48,7 @@ def test_a_tie_goes_to_the_cheaper_candidate():
     chosen = select(POLICY, 0.01, ["big", "small"], [big, small], BASES, None)
     assert chosen.winner == "small"
     assert [v.name for v in chosen.verdicts] == ["small", "big"] and chosen.verdicts[1].rank == 2
-    assert "costs less" in chosen.reasons[0]
+    assert "costs least" in chosen.reasons[0]
 
 
 def test_a_clearly_better_candidate_wins_even_when_it_costs_more():
