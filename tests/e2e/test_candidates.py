@@ -10,11 +10,12 @@ from workflows import cli
 
 MODEL = "e2e-trio"
 # A learning rate this small leaves every adapter answering as the base does: the candidates tie exactly,
-# so the rules must pick the cheapest. The third candidate names a base model that does not exist.
+# so the rules must pick the cheapest. The fourth candidate names a base model that does not exist.
 TRIO = {
     "variants": [
         {"name": "big", "lora": {"rank": 8, "alpha": 16}},
         {"name": "small", "lora": {"rank": 4, "alpha": 8}},
+        {"name": "wide", "lora": {"rank": 16, "alpha": 32}},
         {"name": "missing", "base_model": "llmops/not-built"},
     ]
 }
@@ -54,7 +55,7 @@ def test_three_candidates_the_cheapest_of_a_tie_is_the_one_released(llmops_env, 
     parent = _parent("e2e-trio")
     steps = _steps(parent.info.run_id)
     # each candidate trained and evaluated once; the base model evaluated once for all of them
-    for name in ("big", "small"):
+    for name in ("big", "small", "wide"):
         assert steps.count(f"customize-{name}") == 1 and steps.count(f"business-eval-candidate-{name}") == 1
         assert steps.count(f"benchmark-squad-candidate-{name}") == 1 and f"candidate-{name}" in steps
     assert steps.count("business-eval-base") == 1 and steps.count("benchmark-squad-base") == 1
@@ -62,19 +63,16 @@ def test_three_candidates_the_cheapest_of_a_tie_is_the_one_released(llmops_env, 
 
     # the candidates share no MLflow run and no adapter folder
     runs = {run.info.run_name: run for run in tracking.children(parent.info.run_id)}
-    trained = {name: runs[f"customize-{name}"] for name in ("big", "small")}
-    assert {name: run.data.tags["llmops.candidate"] for name, run in trained.items()} == {
-        "big": "big",
-        "small": "small",
-    }
+    trained = {name: runs[f"customize-{name}"] for name in ("big", "small", "wide")}
+    assert {name: run.data.tags["llmops.candidate"] for name, run in trained.items()} == {n: n for n in trained}
     adapters = {name: run.data.tags["adapter_id"] for name, run in trained.items()}
-    assert adapters["big"] != adapters["small"] and all(name in adapters[name] for name in adapters)
-    folders = [workspace / "customization" / "adapters" / adapter for adapter in adapters.values()]
-    assert all(folder.is_dir() for folder in folders) and folders[0] != folders[1]
+    assert len(set(adapters.values())) == 3 and all(name in adapters[name] for name in adapters)
+    folders = {workspace / "customization" / "adapters" / adapter for adapter in adapters.values()}
+    assert len(folders) == 3 and all(folder.is_dir() for folder in folders)
 
     selection = _selection(parent.info.run_id)
     assert selection["winner"] == "small" and selection["failed"] == ["missing"]
-    assert [v["name"] for v in selection["verdicts"]] == ["small", "big"]
+    assert [v["name"] for v in selection["verdicts"]] == ["small", "big", "wide"]
     assert "costs least" in selection["reasons"][0]
     client = tracking.client()
     champion = client.get_model_version_by_alias(MODEL, CHAMPION)
@@ -83,7 +81,7 @@ def test_three_candidates_the_cheapest_of_a_tie_is_the_one_released(llmops_env, 
     tags = parent.data.tags
     assert tags["llmops.gate.candidate"] == "small"
     planned = json.loads(parent.data.params["candidates"])["variants"]
-    assert [v["name"] for v in planned] == ["big", "small", "missing"]
+    assert [v["name"] for v in planned] == ["big", "small", "wide", "missing"]
     report = client.download_artifacts(parent.info.run_id, "report.md")
     text = Path(report).read_text(encoding="utf-8")
     assert text.startswith("PASS") and "## Candidates" in text and "| 1 | small |" in text
