@@ -33,7 +33,7 @@ render: $(STAMP)
 
 # For teams that commit the rendered manifests (CI and pre-commit run this): render, then fail when that
 # changed or added a file git has not been given (stale or missing manifests).
-RENDERED := charts/llmops/files manifests/runs
+RENDERED := charts/llmops/files manifests/runs manifests/flywheels
 render-check: $(STAMP)
 	@$(BIN)/llmops render >/dev/null
 	@changed="$$(git diff --name-only -- $(RENDERED); git ls-files --others --exclude-standard -- $(RENDERED))"; \

@@ -22,6 +22,8 @@ Benchmark = Annotated[str, StringConstraints(pattern=BENCHMARK_PATTERN, max_leng
 Platform = Literal["local", "nemo"]  # the backends of steps.platforms.BACKENDS
 Target = Literal["base", "candidate", "champion"]  # the model an evaluation scores
 GateRule = Rule  # what must clear a gate threshold: the point delta or the interval's lower bound
+# Why a run started: submitted from the Argo UI, a run spec in git, a flywheel's schedule or new-data event, drift
+Trigger = Literal["manual", "git", "schedule", "new-data", "drift"]
 
 
 def choices(closed_set: object) -> list[str]:

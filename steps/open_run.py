@@ -17,10 +17,11 @@ from pydantic import ValidationError
 
 from steps import platforms, registry, tracking
 from steps.errors import InvalidInputError
-from steps.io import Platform, choices
+from steps.io import Platform, Trigger, choices
 from steps.logic.candidates import Candidate, CandidatesSection, base_models, resolve
 
 PLATFORM_TAG = "llmops.platform"
+TRIGGER_TAG = "llmops.trigger"  # why the run started (the run report's details show it)
 PlatformOrUnset = Literal["", Platform]  # "": the run spec names none
 SETTINGS = tuple(f for f in Candidate.model_fields if f not in ("name", "base_model"))  # the run's own
 
@@ -32,6 +33,10 @@ class OpenRunInput(Input):
     run_spec_name: Annotated[str, Parameter(description="Run spec name")]
     run_spec_hash: Annotated[str, Parameter(description="sha256 of the canonical run spec")]
     git_commit: Annotated[str, Parameter(description="Git commit of the run spec")]
+    trigger: Annotated[
+        Trigger,
+        Parameter(description="Why the run started: manual, git, schedule, new-data or drift", enum=choices(Trigger)),
+    ]
     base_model: Annotated[str, Parameter(description="Base model id")]
     platform: Annotated[
         PlatformOrUnset,
@@ -95,6 +100,7 @@ def open_run(inputs: OpenRunInput) -> OpenRunOutput:
         "llmops.run_spec": inputs.run_spec_name,
         "llmops.run_spec_hash": inputs.run_spec_hash,
         "mlflow.source.git.commit": inputs.git_commit,
+        TRIGGER_TAG: inputs.trigger,
         "llmops.base_model": inputs.base_model,
         PLATFORM_TAG: name,
         tracking.WORKFLOW_NAME_TAG: inputs.workflow_name,
@@ -103,7 +109,7 @@ def open_run(inputs: OpenRunInput) -> OpenRunOutput:
     settings = inputs.model_dump(include={"base_model", *SETTINGS, *(("candidates",) if inputs.candidates else ())})
     platform.tracker.log_parent_params(run_id, {**settings, "platform": name})
     version, adapter, base = champion(platform.tracker.client(), inputs.registered_model_name)
-    print(f"MLflow parent run {run_id} (platform {name})")
+    print(f"MLflow parent run {run_id} (platform {name}, trigger {inputs.trigger})")
     print(f"{len(candidates)} candidate(s): " + ", ".join(c.name or c.output_model for c in candidates))
     print(f"champion: {inputs.registered_model_name} v{version} ({adapter})" if version else "no champion yet")
     return OpenRunOutput(

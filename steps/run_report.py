@@ -31,6 +31,7 @@ LOSS_METRICS = ("train_loss", "val_loss")
 METRICS_CHART, LOSS_CHART = "charts/metrics.png", "charts/loss.png"
 DETAIL_TAGS = (
     ("run spec", "llmops.run_spec"),
+    ("trigger", "llmops.trigger"),
     ("base model", "llmops.base_model"),
     ("dataset revision", "llmops.dataset_revision"),
     ("gate decision", "llmops.gate.decision"),

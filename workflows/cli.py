@@ -53,9 +53,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
     problems = lint(schemas)
     for problem in problems:
         print(problem)
-    checked = "references, freshness, secret literals, Strict template referencing, Argo CD apps and projects" + (
-        f", CRD schemas from {schemas}" if schemas else " (no --schemas: CRD schemas skipped)"
-    )
+    checked = (
+        "references, freshness, secret literals, Strict template referencing, cron schedules and event bindings, "
+        "Argo CD apps and projects"
+    ) + (f", CRD schemas from {schemas}" if schemas else " (no --schemas: CRD schemas skipped)")
     print(f"{len(problems)} problem(s); checked {checked}")
     return EXIT_FAILED if problems else 0
 

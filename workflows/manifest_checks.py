@@ -19,6 +19,9 @@ from workflows.argo.templates import MANIFEST_KINDS, manifest_label
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+# Name limits of Argo's kinds (its Workflow names are label values); a CronWorkflow's Workflows append
+# `-<unix time>` to its name, so Argo refuses a CronWorkflow name over 52 characters.
+NAME_LIMITS = {**dict.fromkeys(MANIFEST_KINDS, 63), "CronWorkflow": 52, "WorkflowEventBinding": 63}
 
 
 # ---------------------------------------------------------------- schemas and metadata
@@ -87,14 +90,15 @@ def _label_errors(where: str, mapping, check_values: bool) -> list[str]:
 
 
 def metadata_errors(doc: dict) -> list[str]:
-    """Name present and DNS-1123 (<= 63 chars for Argo workflow kinds), namespace, labels, annotations."""
+    """Name present and DNS-1123 (<= 63 chars for Argo workflow kinds, 52 for a CronWorkflow), namespace, labels,
+    annotations."""
     meta, label = doc.get("metadata") or {}, manifest_label(doc)
     name, errors = meta.get("name"), []
     if not name:
         hint = " (generateName cannot be applied by Argo CD; render a fixed name)" if meta.get("generateName") else ""
         errors.append(f"{label}: metadata.name is missing{hint}")
     else:
-        limit = 63 if doc.get("kind") in MANIFEST_KINDS else 253
+        limit = NAME_LIMITS.get(str(doc.get("kind")), 253)
         if len(name) > limit or not DNS_SUBDOMAIN.match(name):
             errors.append(
                 f"{label}: metadata.name {name!r} must be a DNS-1123 subdomain of at most {limit} characters "

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from steps.io import Trigger, choices
 from workflows.runspec import RunSpec
 from workflows.runspec_fields import Param
 
@@ -53,6 +54,15 @@ IDENTITY = [
         lambda spec: spec.spec_hash(),
     ),
     WorkflowParameter("git_commit", "Git commit the run spec was read from", "", None, lambda spec: ""),
+    # A run of a run spec says git; a flywheel's CronWorkflow and event binding override it (`workflows.flywheels`).
+    WorkflowParameter(
+        "trigger",
+        "Why the run started: manual (submitted from the Argo UI), git (a run spec), schedule or new-data "
+        "(a flywheel: workflows/flywheels), drift (a drift check)",
+        "manual",
+        tuple(choices(Trigger)),
+        lambda spec: "git",
+    ),
 ]
 IDENTITY_AFTER = "run_spec_name"
 

@@ -98,7 +98,7 @@ with WorkflowTemplate(
                 **params("experiment"),
                 "workflow_name": "{{workflow.name}}",
                 "workflow_uid": "{{workflow.uid}}",
-                **params("run_spec_name", "run_spec_hash", "git_commit", "base_model", "platform"),
+                **params("run_spec_name", "run_spec_hash", "git_commit", "trigger", "base_model", "platform"),
                 **params(*CUSTOMIZATION, "candidates", "registered_model_name"),
             },
         )

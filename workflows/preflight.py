@@ -9,7 +9,8 @@ from pathlib import Path
 
 from steps.contracts import TESTING_FILE
 from steps.errors import InvalidInputError, LlmopsError, PlatformNotAvailableError
-from workflows.runspec import RunSpec, where
+from workflows.runspec import RunSpec
+from workflows.spec_files import where
 
 
 def _check_templates(path: Path, spec: RunSpec, testing: list[dict]) -> None:

@@ -1,4 +1,5 @@
-"""Offline checks of Argo cross-references among rendered Workflows, WorkflowTemplates and ClusterWorkflowTemplates.
+"""Offline checks of Argo cross-references among rendered Workflows, WorkflowTemplates and ClusterWorkflowTemplates,
+and of the Workflows CronWorkflows and WorkflowEventBindings submit (`workflows.argo.events.submitted_workflow`).
 
 Every templateRef, argument, required input, output, `depends` and `{{...}}` reference must resolve. What a
 task invokes, what its `depends` names and what a tag refers to are read by `workflows.argo` (the parser the
@@ -13,6 +14,7 @@ from typing import Any
 
 from workflows.argo.depends import task_depends
 from workflows.argo.errors import ManifestError
+from workflows.argo.events import submitted_workflow
 from workflows.argo.references import TASK_KINDS, Kind, has_tags, references_in, sole_reference
 from workflows.argo.templates import (
     MANIFEST_KINDS,
@@ -207,8 +209,8 @@ class _Checker:
             self.task_output_refs(f"{where}, task {task.get('name')}", task, targets, seen if readable else None)
         self.task_output_refs(where, _without_tasks(template), targets, None)
 
-    def document(self, doc: dict) -> None:
-        label, spec = manifest_label(doc), doc.get("spec") or {}
+    def document(self, doc: dict, label: str | None = None) -> None:
+        label, spec = label or manifest_label(doc), doc.get("spec") or {}
         local, wf_params = templates_by_name(doc), parameters_by_name(spec.get("arguments"))
         entrypoint, on_exit = spec.get("entrypoint"), spec.get("onExit")
         ref, resolved = spec.get("workflowTemplateRef"), True
@@ -259,8 +261,14 @@ class _Checker:
 
 
 def reference_errors(docs: list[dict]) -> list[str]:
-    """Cross-reference problems among Workflows, WorkflowTemplates and ClusterWorkflowTemplates."""
+    """Cross-reference problems among Workflows, WorkflowTemplates and ClusterWorkflowTemplates, and of what
+    CronWorkflows and WorkflowEventBindings submit (an argument read from the event has no value to check)."""
     checker = _Checker(docs)
     for doc in checker.docs:
         checker.document(doc)
+    for doc in docs:
+        submitted = submitted_workflow(doc)
+        if submitted is not None:
+            where, workflow = submitted
+            checker.document(workflow, where)
     return list(dict.fromkeys(checker.errors))

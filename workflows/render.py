@@ -1,4 +1,5 @@
-"""Render every manifest: ClusterWorkflowTemplates, the WorkflowTemplate, one Workflow per run spec.
+"""Render every manifest: ClusterWorkflowTemplates, the WorkflowTemplate, one Workflow per run spec, and per
+flywheel spec its CronWorkflow and WorkflowEventBinding (`workflows.flywheel_render`).
 
 `make render` writes them into the repository (the rendered-manifests pattern); a test fails when the
 committed files are stale. The run Workflows can instead be rendered inside Argo CD: its Config Management
@@ -18,12 +19,14 @@ from hera.workflows import Workflow
 from hera.workflows import models as m
 
 from steps.errors import InvalidInputError
-from workflows import parameters, runspec
+from workflows import flywheel_render, flywheel_spec, parameters, runspec
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS_DIR = ROOT / "workflows" / "runs"
 TEMPLATES_OUT = Path("charts/llmops/files")
 RUNS_OUT = Path("manifests/runs")
+FLYWHEELS_DIR = ROOT / "workflows" / "flywheels"
+FLYWHEELS_OUT = Path("manifests/flywheels")
 COMPONENT_MODULES = ["tracking", "data", "serving", "customize", "evaluation", "gate"]
 HEADER = "# Rendered by `make render` from Python sources; do not edit by hand.\n"
 
@@ -61,6 +64,16 @@ def dump(doc: dict) -> str:
     return HEADER + yaml.safe_dump(doc, sort_keys=False, width=120)
 
 
+def dump_all(docs: list[dict]) -> str:
+    """Several documents as one file (a YAML stream)."""
+    return HEADER + yaml.safe_dump_all(docs, sort_keys=False, width=120)
+
+
+def objects(texts: Iterable[str]) -> list[dict]:
+    """The documents of rendered files (a flywheel's file holds two)."""
+    return [doc for text in texts for doc in yaml.safe_load_all(text) if doc]
+
+
 def run_documents(runs_dir: Path = RUNS_DIR) -> dict[Path, str]:
     """The Workflow of every run spec in `runs_dir` (its `*.yaml` files), by the file `make render` writes."""
     out: dict[Path, str] = {}
@@ -78,13 +91,30 @@ def run_documents(runs_dir: Path = RUNS_DIR) -> dict[Path, str]:
     return out
 
 
+def flywheel_documents(flywheels_dir: Path = FLYWHEELS_DIR, runs_dir: Path = RUNS_DIR) -> dict[Path, str]:
+    """The CronWorkflow and WorkflowEventBinding of every flywheel spec in `flywheels_dir`, one file each."""
+    out: dict[Path, str] = {}
+    sources: dict[Path, Path] = {}
+    for path in sorted(flywheels_dir.glob("*.yaml")):
+        flywheel, spec = flywheel_spec.load(path, runs_dir, ROOT)
+        rel = FLYWHEELS_OUT / f"{flywheel.name}.yaml"
+        if rel in sources:
+            raise InvalidInputError(
+                f"{sources[rel]} and {path} both name the flywheel {flywheel.name!r}; a flywheel's name must be "
+                "unique (it names its CronWorkflow and event binding): rename one of them"
+            )
+        sources[rel] = path
+        out[rel] = dump_all(flywheel_render.manifests(flywheel, spec, run_workflow(spec)))
+    return out
+
+
 def documents(runs_dir: Path = RUNS_DIR) -> dict[Path, str]:
     """Every rendered file, relative to the repository root."""
     out: dict[Path, str] = {}
     for doc in templates():
         folder = "cluster-workflow-templates" if doc["kind"] == "ClusterWorkflowTemplate" else "workflow-templates"
         out[TEMPLATES_OUT / folder / f"{doc['metadata']['name']}.yaml"] = dump(doc)
-    return out | run_documents(runs_dir)
+    return out | run_documents(runs_dir) | flywheel_documents()
 
 
 def stream(texts: Iterable[str]) -> str:
@@ -94,7 +124,12 @@ def stream(texts: Iterable[str]) -> str:
 
 def write(root: Path = ROOT) -> list[Path]:
     docs = documents()
-    for folder in {TEMPLATES_OUT / "cluster-workflow-templates", TEMPLATES_OUT / "workflow-templates", RUNS_OUT}:
+    for folder in {
+        TEMPLATES_OUT / "cluster-workflow-templates",
+        TEMPLATES_OUT / "workflow-templates",
+        RUNS_OUT,
+        FLYWHEELS_OUT,
+    }:
         for stale in (root / folder).glob("*.yaml"):
             if stale.relative_to(root) not in docs:
                 stale.unlink()

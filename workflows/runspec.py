@@ -19,15 +19,14 @@ from typing import Annotated
 
 from pydantic import Field, ValidationError, model_validator
 
-from steps.errors import InvalidInputError, NotFoundError
+from steps.errors import InvalidInputError
 from steps.io import DatasetFormat, Platform
 from steps.logic.candidates import Candidate, CandidateProblem, CandidatesSection, resolve
 from steps.logic.field_paths import dotted
 from steps.logic.metrics import TYPES
-from workflows import benchmark_check
+from workflows import benchmark_check, spec_files
 from workflows.runspec_evaluation import Benchmarks, BusinessEval, Gate
-from workflows.runspec_fields import CONFLICT, KEY_PATTERN, NAME_PATTERN, Param, Strict, conflict
-from workflows.runspec_yaml import read_yaml
+from workflows.runspec_fields import KEY_PATTERN, NAME_PATTERN, Param, Strict, conflict
 from workflows.yaml_lines import line_of
 
 # Added after specs were hashed: absent from the hash while at their default (a spec keeps its hash and run)
@@ -232,38 +231,13 @@ class RunSpec(Strict):
         return f"{self.name}-{self.spec_hash()[:8]}"
 
 
-def where(path: Path, loc: tuple) -> str:
-    """`file:line: dotted.field` of a field of a run spec file, for problems found after validation."""
-    return f"{path}:{line_of(read_yaml(Path(path))[1], loc)}: {dotted(loc)}"
-
-
 def load(path: Path) -> RunSpec:
     path = Path(path)
-    if not path.is_file():
-        raise NotFoundError(f"{path}: run spec not found")
-    data, tree = read_yaml(path)
-    if not isinstance(data, dict):
-        line = tree.start_mark.line + 1 if tree is not None else 1
-        raise InvalidInputError(
-            f"{path}:{line}: a run spec is a YAML mapping (name, base_model, dataset, ...), "
-            f"got {'an empty document' if data is None else type(data).__name__}"
-        )
+    data, tree = spec_files.read(path, "run spec", "name, base_model, dataset")
     try:
         spec = RunSpec.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            # a union member's tag (a metric type) is not a field of the file: leave it out of the location
-            loc = tuple(
-                part
-                for i, part in enumerate(err["loc"])
-                if not (i and isinstance(err["loc"][i - 1], int) and part in TYPES)
-            )
-            if err["type"] == CONFLICT:
-                loc += tuple(int(p) if p.isdigit() else p for p in err["ctx"]["field"].split("."))
-            field = dotted(loc)
-            message = "unknown field; remove it or fix its spelling" if err["type"] == "extra_forbidden" else err["msg"]
-            problems.append(f"{path}:{line_of(tree, loc)}: {field}: {message}")
+        problems = spec_files.problems(path, tree, exc, tags=TYPES)  # a metric's type tag is no field of the file
     else:
         found = benchmark_check.problems(spec.benchmarks, spec.gate)  # the names, against lm-eval's registry
         problems = [f"{path}:{line_of(tree, loc)}: {dotted(loc)}: {msg}" for loc, msg in found]

@@ -5,7 +5,8 @@
   a string shaped like a credential (`nvapi-...`, `sk-...`, `hf_...`, `AKIA...`, a private key, a JWT), a
   ConfigMap key named like a secret with a value, or a Secret whose data holds a token;
 - `reference_mode_errors`: a Workflow the controller would refuse under `templateReferencing: Strict` (it must
-  reference a WorkflowTemplate and set only the fields a referencing Workflow may override).
+  reference a WorkflowTemplate and set only the fields a referencing Workflow may override); the same of the
+  Workflow a CronWorkflow (`spec.workflowSpec`) or a WorkflowEventBinding (`spec.submit`) creates.
 
 Every problem is one line: `<kind>/<name>: <json path>: <what is wrong and what to do>`.
 """
@@ -105,18 +106,27 @@ def secret_literal_errors(doc: dict) -> list[str]:
 
 
 def reference_mode_errors(doc: dict) -> list[str]:
-    """Why the controller would refuse this Workflow under `templateReferencing: Strict` (other kinds: none)."""
-    if doc.get("kind") != "Workflow":
+    """Why the controller would refuse this Workflow, or the one a CronWorkflow or WorkflowEventBinding creates,
+    under `templateReferencing: Strict` (other kinds: none)."""
+    label, spec, kind = manifest_label(doc), doc.get("spec") or {}, doc.get("kind")
+    if kind == "Workflow":
+        path, workflow_spec = "$.spec", spec
+    elif kind == "CronWorkflow":
+        path, workflow_spec = "$.spec.workflowSpec", spec.get("workflowSpec") or {}
+    elif kind == "WorkflowEventBinding":
+        path, workflow_spec = "$.spec.submit", spec.get("submit") or {}
+    else:
         return []
-    label, spec = manifest_label(doc), doc.get("spec") or {}
-    if not (spec.get("workflowTemplateRef") or {}).get("name"):
+    if not (workflow_spec.get("workflowTemplateRef") or {}).get("name"):
         return [
-            f"{label}: $.spec.workflowTemplateRef: missing; under templateReferencing: Strict a Workflow must "
+            f"{label}: {path}.workflowTemplateRef: missing; under templateReferencing: Strict a Workflow must "
             "reference a WorkflowTemplate (render runs with `make render`, or submit from the template)"
         ]
+    if kind == "WorkflowEventBinding":
+        return []  # a submit holds only the reference, arguments and metadata (its schema says so)
     return [
-        f"{label}: $.spec.{field}: not allowed on a Workflow that references a template under "
+        f"{label}: {path}.{field}: not allowed on a Workflow that references a template under "
         f"templateReferencing: Strict; set it on the WorkflowTemplate (workflows/pipeline.py) instead"
-        for field in spec
+        for field in workflow_spec
         if field not in STRICT_OVERRIDES
     ]

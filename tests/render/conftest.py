@@ -7,7 +7,6 @@ import copy
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.render import helm_chart
 from workflows import manifest_checks, render
@@ -24,12 +23,13 @@ def rendered() -> dict[Path, str]:
 
 @pytest.fixture(scope="session")
 def _docs(rendered) -> list[dict]:
-    return [yaml.safe_load(text) for text in rendered.values()]
+    return render.objects(rendered.values())
 
 
 @pytest.fixture
 def docs(_docs) -> list[dict]:
-    """All rendered documents (ClusterWorkflowTemplates, WorkflowTemplate, run Workflows); a fresh copy."""
+    """All rendered documents (ClusterWorkflowTemplates, WorkflowTemplate, run Workflows, the flywheels'
+    CronWorkflows and WorkflowEventBindings); a fresh copy."""
     return copy.deepcopy(_docs)
 
 

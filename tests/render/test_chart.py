@@ -171,6 +171,25 @@ def test_rbac_lets_the_executor_report_results(release):
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": name, "namespace": NAMESPACE}]
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_event_sender_may_only_list_bindings_read_the_pipeline_and_create_runs(enabled):
+    release = helm_chart.render_values(None, {"events": {"enabled": enabled}})
+    docs = {d["kind"]: d for d in release.objects("events-rbac.yaml")}
+    if not enabled:
+        assert docs == {}
+        return
+    name = release.values["events"]["serviceAccount"]
+    assert docs["ServiceAccount"]["metadata"]["name"] == name == "llmops-events"
+    assert docs["Role"]["rules"] == [
+        {"apiGroups": ["argoproj.io"], "resources": ["workfloweventbindings"], "verbs": ["list"]},
+        {"apiGroups": ["argoproj.io"], "resources": ["workflowtemplates"], "resourceNames": [NAME], "verbs": ["get"]},
+        {"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["create"]},
+    ]
+    binding = docs["RoleBinding"]
+    assert binding["roleRef"]["name"] == docs["Role"]["metadata"]["name"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": name, "namespace": NAMESPACE}]
+
+
 def test_pipeline_runs_as_the_chart_service_account(docs):
     pipeline = next(d for d in docs if d["kind"] == "WorkflowTemplate" and d["metadata"]["name"] == NAME)
     assert pipeline["spec"].get("serviceAccountName") == helm_chart.render(None).values["serviceAccount"]["name"], (

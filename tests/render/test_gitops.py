@@ -35,7 +35,7 @@ def test_environments_differ_only_in_values():
 def test_each_environment_gets_its_clusters_apps():
     apps = {env: _names(found) for env, found in inventory.apps_by_env().items()}
     management = {"llmops-root", "llmops-runs", "llmops-templates", "argo-workflows", "mlflow", "mlflow-postgres"}
-    management |= {"cloudnative-pg", "minio"}
+    management |= {"cloudnative-pg", "minio", "llmops-flywheels"}
     assert set(apps["kind"]) == management, "kind: one cluster, no GPU apps"
     for env in ("dev", "prod"):
         assert apps[env] == dict.fromkeys(management, "in-cluster") | {"nemo": "gpu", "llmops-nim": "gpu"}

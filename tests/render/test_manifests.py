@@ -17,6 +17,7 @@ RENDERED_FOLDERS = [
     render.TEMPLATES_OUT / "cluster-workflow-templates",
     render.TEMPLATES_OUT / "workflow-templates",
     render.RUNS_OUT,
+    render.FLYWHEELS_OUT,
 ]
 
 

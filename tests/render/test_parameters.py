@@ -8,14 +8,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from steps.io import DatasetFormat, GateRule, Platform, choices
+from steps.io import DatasetFormat, GateRule, Platform, Trigger, choices
 from workflows import parameters, runspec
 from workflows.runspec_fields import Param
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_SPECS = sorted((ROOT / "workflows" / "runs").glob("*.yaml"))
 WORKFLOW_PARAMETER = re.compile(r"\{\{workflow\.parameters\.([^}]+)\}\}")
-IDENTITY = {"run_spec_hash", "git_commit"}  # parameters that are not run-spec fields
+IDENTITY = {"run_spec_hash", "git_commit", "trigger"}  # parameters that are not run-spec fields
 # Workflow parameters a pipeline uses other than as a task argument of the same name, and where.
 NOT_ARGUMENTS = {"benchmarks": "withParam", "require_approval": "when", "guardrails_check": "when"}
 
@@ -84,7 +84,9 @@ def test_workflow_template_parameters_are_exactly_those_of_the_run_spec_schema(p
         "candidates",
     } and not left_out & set(empty)
     assert defaults["run_spec_hash"] == "" and empty.pop("run_spec_hash") == _empty_spec().spec_hash()
-    assert {k: v for k, v in defaults.items() if k not in {*left_out, "run_spec_hash"}} == empty
+    # A run from the Argo UI form says manual; a run spec's Workflow says git (a flywheel's: schedule, new-data).
+    assert defaults["trigger"] == "manual" and empty.pop("trigger") == "git"
+    assert {k: v for k, v in defaults.items() if k not in {*left_out, "run_spec_hash", "trigger"}} == empty
     # Enums: exactly the Literal and bool fields; an optional one also allows "" (unset).
     enums = {p["name"]: p["enum"] for p in rendered if "enum" in p}
     assert enums == {
@@ -94,6 +96,7 @@ def test_workflow_template_parameters_are_exactly_those_of_the_run_spec_schema(p
         "regression_rule": choices(GateRule),
         "require_approval": ["true", "false"],
         "guardrails_check": ["true", "false"],
+        "trigger": choices(Trigger),
     }
 
 

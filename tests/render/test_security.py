@@ -89,8 +89,9 @@ def test_steps_write_only_to_mounted_scratch(docs):
 
 # ---------------------------------------------------------------- templateReferencing: Strict
 def test_run_workflows_are_accepted_under_strict_referencing(docs):
-    runs = [d for d in docs if d["kind"] == "Workflow"]
-    assert runs, "no rendered run Workflows"
+    """The runs, and the Workflows the flywheels' CronWorkflows and event bindings create."""
+    runs = [d for d in docs if d["kind"] in ("Workflow", "CronWorkflow", "WorkflowEventBinding")]
+    assert {d["kind"] for d in runs} == {"Workflow", "CronWorkflow", "WorkflowEventBinding"}
     errors = [e for d in runs for e in reference_mode_errors(d)]
     assert errors == [], "\n".join(errors)
 

@@ -212,15 +212,17 @@ def test_noop_fields_are_accepted(tmp_path: Path) -> None:
 def test_every_rendered_run_passes_the_runners_static_checks() -> None:
     """The committed manifests (locked-down step pods included) are accepted by the local runner: every field
     of every template a run reaches is supported or a documented no-op, every reference resolves."""
-    import yaml
-
     from workflows import render
+    from workflows.argo.events import submitted_workflow
     from workflows.local_runner.manifests import TemplateIndex, generate_name, resolve_workflow
     from workflows.local_runner.validate import validate_run
 
-    docs = [yaml.safe_load((render.ROOT / rel).read_text()) for rel in render.documents()]
-    index = TemplateIndex([d for d in docs if d["kind"] != "Workflow"])
-    runs = [d for d in docs if d["kind"] == "Workflow"]
-    assert runs
+    docs = render.objects((render.ROOT / rel).read_text() for rel in render.documents())
+    index = TemplateIndex([d for d in docs if d["kind"] in ("ClusterWorkflowTemplate", "WorkflowTemplate")])
+    # the runs, and what the flywheels' CronWorkflows and event bindings submit (an argument read from the
+    # event, the dataset source, leaves the template's default in place here)
+    submitted = [pair[1] for pair in map(submitted_workflow, docs) if pair is not None]
+    runs = [d for d in docs if d["kind"] == "Workflow"] + submitted
+    assert runs and submitted
     for run in runs:
         validate_run(index, resolve_workflow(copy.deepcopy(run), index, generate_name))

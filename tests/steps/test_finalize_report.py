@@ -13,6 +13,7 @@ import pytest
 from steps import tracking
 from steps.logic.gate_policy import GatePolicy, Score, decide
 from steps.logic.item_scores import ItemValue
+from steps.open_run import TRIGGER_TAG
 
 HEADLINE = "answer.all_fields_exact"
 BASE = [1, 1, 0, 0, 1, 0, 1, 0, 1, 1]
@@ -43,7 +44,8 @@ def _table(values, side):
 
 
 def _parent(uid: str) -> str:
-    return tracking.open_parent("report-test", f"wf-{uid}", uid, {tracking.WORKFLOW_NAME_TAG: f"wf-{uid}"})
+    tags = {tracking.WORKFLOW_NAME_TAG: f"wf-{uid}", TRIGGER_TAG: "schedule"}  # as open-run tags a scheduled run
+    return tracking.open_parent("report-test", f"wf-{uid}", uid, tags)
 
 
 def _customize(parent: str) -> None:
@@ -113,6 +115,7 @@ def test_finalize_writes_a_verdict_first_report_with_charts_and_regressions(ws, 
         _sane(_artifact(parent, chart, tmp_path / "dl"))
     text = _artifact(parent, "report.md", tmp_path / "dl").decode()
     assert text.splitlines()[0] == out.verdict
+    assert "- trigger: schedule" in text.splitlines()  # why the run started
     assert "| answer.all_fields_exact | business | 0.6000 | 0.7000 | +0.1000 |" in text
     assert "### answer.all_fields_exact: 2 of 10 items right → wrong" in text
     assert "  - base answer: base answer 1" in text and "  - candidate answer: candidate answer 1" in text

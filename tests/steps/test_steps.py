@@ -93,6 +93,7 @@ def test_open_run_creates_parent_once(ws, state, monkeypatch):
     tags = tracking.client().get_run(first).data.tags
     assert tags["argo.workflow.uid"] == UID and tags["mlflow.source.git.commit"] == "c0ffee"
     assert tags["llmops.platform"] == "local"  # taken from the environment
+    assert tags["llmops.trigger"] == "git"  # a run spec's run; a flywheel's says schedule or new-data
     state["run"] = first
 
 

@@ -5,6 +5,7 @@
 - `references`: `{{...}}` tags and what each refers to (workflow/input parameters, task outputs, item, ...);
 - `templates`: manifests by `<Kind>/<name>`, what a task invokes (template/templateRef/inline), the
   parameters a template declares;
+- `events`: what a CronWorkflow or WorkflowEventBinding submits, and a binding's event expressions;
 - `errors`: `ManifestError` (the local runner's `RunnerError`) and `ExpressionError`.
 
 Pure functions over manifest dicts: no files, no processes. The runner (`workflows.local_runner`) adds values
