@@ -11,23 +11,13 @@ from hera.workflows import Output, Parameter
 
 from steps import platforms
 from steps.contracts import LoraHyperparameters, Platform
-from steps.io import TrackedInput
+from steps.io import CustomizationSettings, TrackedInput
 from steps.logic.candidates import step_name
 
 
-class CustomizeInput(TrackedInput):
+class CustomizeInput(TrackedInput, CustomizationSettings):
     base_model: Annotated[str, Parameter(description="Base model id")]
     dataset_uri: Annotated[str, Parameter(description="Dataset revision from prepare-data")]
-    output_model: Annotated[str, Parameter(description="Name of the adapter to produce")]
-    # The run spec owns the defaults of the hyperparameters (customization.* of an empty run spec).
-    lora_rank: Annotated[int, Parameter(description="LoRA rank (adapter_dim)")]
-    lora_alpha: Annotated[int, Parameter(description="LoRA alpha")]
-    lora_dropout: Annotated[float, Parameter(description="LoRA dropout")]
-    epochs: Annotated[int, Parameter(description="Training epochs")]
-    learning_rate: Annotated[float, Parameter(description="Peak learning rate")]
-    batch_size: Annotated[int, Parameter(description="Batch size")]
-    max_steps: Annotated[int, Parameter(description="Stop after this many steps (0 = no cap)")]
-    train_seed: Annotated[int, Parameter(description="Training seed")]
     candidate: Annotated[str, Parameter(description="Candidate name; empty for the one candidate of a run")] = ""
 
 

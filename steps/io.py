@@ -35,3 +35,19 @@ class TrackedInput(Input):
     """Inputs of a step that logs into the workflow's MLflow parent run."""
 
     mlflow_run_id: Annotated[str, Parameter(description="MLflow parent run of this workflow (output of open-run)")]
+
+
+class CustomizationSettings(Input):
+    """What a LoRA customization trains with, under the workflow parameters' names (the run spec owns the
+    defaults: `customization.*` of an empty run spec). Step open-run receives the run's own settings;
+    step customize those of one candidate."""
+
+    output_model: Annotated[str, Parameter(description="Name of the adapter to produce")]
+    lora_rank: Annotated[int, Parameter(description="LoRA rank (adapter_dim)")]
+    lora_alpha: Annotated[int, Parameter(description="LoRA alpha")]
+    lora_dropout: Annotated[float, Parameter(description="LoRA dropout")]
+    epochs: Annotated[int, Parameter(description="Training epochs")]
+    learning_rate: Annotated[float, Parameter(description="Peak learning rate")]
+    batch_size: Annotated[int, Parameter(description="Batch size")]
+    max_steps: Annotated[int, Parameter(description="Stop after this many steps (0 = no cap)")]
+    train_seed: Annotated[int, Parameter(description="Training seed")]

@@ -12,12 +12,12 @@ looked up here too: the pipeline evaluates it on the same items as the candidate
 import json
 from typing import Annotated, Literal
 
-from hera.workflows import Input, Output, Parameter
+from hera.workflows import Output, Parameter
 from pydantic import ValidationError
 
 from steps import platforms, registry, tracking
 from steps.errors import InvalidInputError
-from steps.io import Platform, Trigger, choices
+from steps.io import CustomizationSettings, Platform, Trigger, choices
 from steps.logic.candidates import Candidate, CandidatesSection, base_models, resolve
 
 PLATFORM_TAG = "llmops.platform"
@@ -26,7 +26,7 @@ PlatformOrUnset = Literal["", Platform]  # "": the run spec names none
 SETTINGS = tuple(f for f in Candidate.model_fields if f not in ("name", "base_model"))  # the run's own
 
 
-class OpenRunInput(Input):
+class OpenRunInput(CustomizationSettings):
     experiment: Annotated[str, Parameter(description="MLflow experiment name")]
     workflow_name: Annotated[str, Parameter(description="Argo workflow name")]
     workflow_uid: Annotated[str, Parameter(description="Argo workflow uid")]
@@ -45,16 +45,7 @@ class OpenRunInput(Input):
             enum=choices(PlatformOrUnset),
         ),
     ]
-    # The run's own customization settings (the run spec owns their defaults) and its candidates section.
-    output_model: Annotated[str, Parameter(description="Name of the adapter to produce")]
-    lora_rank: Annotated[int, Parameter(description="LoRA rank (adapter_dim)")]
-    lora_alpha: Annotated[int, Parameter(description="LoRA alpha")]
-    lora_dropout: Annotated[float, Parameter(description="LoRA dropout")]
-    epochs: Annotated[int, Parameter(description="Training epochs")]
-    learning_rate: Annotated[float, Parameter(description="Peak learning rate")]
-    batch_size: Annotated[int, Parameter(description="Batch size")]
-    max_steps: Annotated[int, Parameter(description="Stop after this many steps (0 = no cap)")]
-    train_seed: Annotated[int, Parameter(description="Training seed")]
+    # with the run's own customization settings (CustomizationSettings) and its candidates section
     candidates: Annotated[str, Parameter(description="JSON candidates section; empty: one candidate")]
     registered_model_name: Annotated[str, Parameter(description="MLflow registered model whose champion competes")]
 
