@@ -27,7 +27,9 @@ WINNER_TAG = "llmops.gate.candidate"
 
 
 class GateInput(TrackedInput):
-    candidates: Annotated[str, Parameter(description="JSON list of the planned candidates (output of open-run)")] = ""
+    candidate_list: Annotated[
+        str, Parameter(description="JSON list of the planned candidates (output of open-run)")
+    ] = ""
     base_benchmarks: Annotated[str, Parameter(description="JSON benchmark results of the base models")]
     candidate_benchmarks: Annotated[str, Parameter(description="JSON benchmark results of the candidates")]
     base_business: Annotated[str, Parameter(description="JSON business results of the base models")]
@@ -122,7 +124,7 @@ def _policy(inputs: GateInput, base_business: list[dict]) -> GatePolicy:
 
 def _candidates(inputs: GateInput) -> tuple[list[str], list[CandidateResult]]:
     """The planned candidate names and the results of those that finished."""
-    planned = {c["name"]: c for c in flatten(inputs.candidates, "candidates")}
+    planned = {c["name"]: c for c in flatten(inputs.candidate_list, "candidate_list")}
     business = flatten(inputs.candidate_business, "candidate_business")
     scores = by_model(flatten(inputs.candidate_benchmarks, "candidate_benchmarks"), business, "candidate", "candidate")
     costs = {c.get("candidate", ""): c for c in flatten(inputs.candidate_costs, "candidate_costs")}

@@ -52,7 +52,9 @@ class OpenRunInput(CustomizationSettings):
 
 class OpenRunOutput(Output):
     mlflow_run_id: Annotated[str, Parameter(name="mlflow_run_id", description="MLflow parent run id")]
-    candidates: Annotated[str, Parameter(name="candidates", description="JSON list of the candidates to train")]
+    candidate_list: Annotated[
+        str, Parameter(name="candidate_list", description="JSON list of the candidates to train, every setting")
+    ]
     base_models: Annotated[str, Parameter(name="base_models", description="JSON list of their distinct base models")]
     champion_version: Annotated[
         str, Parameter(name="champion_version", description="Registered version with alias champion; empty: none")
@@ -105,7 +107,7 @@ def open_run(inputs: OpenRunInput) -> OpenRunOutput:
     print(f"champion: {inputs.registered_model_name} v{version} ({adapter})" if version else "no champion yet")
     return OpenRunOutput(
         mlflow_run_id=run_id,
-        candidates=json.dumps([c.model_dump() for c in candidates]),
+        candidate_list=json.dumps([c.model_dump() for c in candidates]),
         base_models=json.dumps(base_models(candidates)),
         champion_version=version,
         champion_adapter=adapter,

@@ -144,7 +144,7 @@ with WorkflowTemplate(
             name="candidate",
             template="candidate",
             depends="prepare-data",
-            with_param=out("open-run", "candidates"),
+            with_param=out("open-run", "candidate_list"),
             arguments={
                 "mlflow_run_id": RUN_ID,
                 "dataset_uri": DATASET,
@@ -161,7 +161,7 @@ with WorkflowTemplate(
             ),
             arguments={
                 "mlflow_run_id": RUN_ID,
-                "candidates": out("open-run", "candidates"),
+                "candidate_list": out("open-run", "candidate_list"),
                 "base_benchmarks": out("base-model", "benchmarks"),
                 "base_business": out("base-model", "business"),
                 "candidate_benchmarks": out("candidate", "benchmarks"),
