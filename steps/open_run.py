@@ -21,6 +21,7 @@ from steps.io import CustomizationSettings, Platform, Trigger, choices
 from steps.logic.candidates import Candidate, CandidatesSection, base_models, resolve
 
 PLATFORM_TAG = "llmops.platform"
+RUN_ID_OUTPUT = "mlflow-run-id"
 TRIGGER_TAG = "llmops.trigger"  # why the run started (the run report's details show it)
 PlatformOrUnset = Literal["", Platform]  # "": the run spec names none
 SETTINGS = tuple(f for f in Candidate.model_fields if f not in ("name", "base_model"))  # the run's own
@@ -51,7 +52,11 @@ class OpenRunInput(CustomizationSettings):
 
 
 class OpenRunOutput(Output):
-    mlflow_run_id: Annotated[str, Parameter(name="mlflow_run_id", description="MLflow parent run id")]
+    # A global output: the first the workflow sets, so the Argo UI's link reaches the run as
+    # ${workflow.status.outputs.parameters.0.value} (charts/values/argo-workflows.yaml).
+    mlflow_run_id: Annotated[
+        str, Parameter(name="mlflow_run_id", global_name=RUN_ID_OUTPUT, description="MLflow parent run id")
+    ]
     candidate_list: Annotated[
         str, Parameter(name="candidate_list", description="JSON list of the candidates to train, every setting")
     ]

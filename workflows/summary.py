@@ -51,7 +51,10 @@ def report(result, workspace: Path) -> int:
     run_id = open_run.outputs.get("mlflow_run_id", "") if open_run else ""
     print(f"workflow {result.workflow_name}: {result.phase}")
     if run_id:
-        print(f"MLflow run {run_id} in {settings.tracking_uri()} (make mlflow-ui, then open http://127.0.0.1:5000)")
+        print(
+            f"MLflow run {run_id} in {settings.tracking_uri()} "
+            f"(make mlflow-ui, then open http://127.0.0.1:5000/#/runs/{run_id})"
+        )
     print(f"logs and state: {workspace / 'runs' / result.workflow_name}")
     report_dir = workspace / "reports" / result.workflow_name
     if (report_dir / "report.html").is_file():
