@@ -24,6 +24,16 @@ from steps.local.deployer import LocalDeployer
 from steps.local.entity_registry import LocalEntityRegistry
 
 
+def replay_curves(result: dict, on_metrics: MetricsCallback) -> None:
+    """Report a finished job's recorded loss curves (`train_loss`, `val_loss`: [step, loss] pairs) step by step."""
+    by_step: dict[int, dict[str, float]] = {}
+    for name in ("train_loss", "val_loss"):
+        for step, value in result.get(name) or []:
+            by_step.setdefault(int(step), {})[name] = float(value)
+    for step in sorted(by_step):
+        on_metrics(step, by_step[step])
+
+
 class LocalCustomizer:
     def __init__(
         self, root: Path, datastore: Datastore, deployer: LocalDeployer, registry: LocalEntityRegistry
@@ -78,6 +88,8 @@ class LocalCustomizer:
         existing = self.find_job(job_id)
         if existing and existing.status == "completed" and (self.adapters / existing.adapter_id).exists():
             self.registry.record_model(existing.adapter_id, base_model, self.adapter_uri(existing.adapter_id))
+            if on_metrics is not None:  # the curves the job recorded, so a run that reuses it shows them too
+                replay_curves(existing.result or {}, on_metrics)
             return existing
         adapter_id = f"{output_model}-{key}"
         job = CustomizationJob(

@@ -216,6 +216,13 @@ def test_customize_trains_once_then_finds_the_job(ws, state):
     assert customize(inputs).job_id == out.job_id  # found, not retrained
     assert (ws / "customization" / "adapters" / out.adapter_id / "adapter_config.json").stat().st_mtime == mtime
     client = tracking.client()
+    first, again = sorted(
+        (r for r in tracking.children(state["run"]) if r.info.run_name == "customize"), key=lambda r: r.info.start_time
+    )
+    curves = [
+        [(m.step, m.value) for m in client.get_metric_history(r.info.run_id, "train_loss")] for r in (first, again)
+    ]
+    assert curves[0] and curves[1] == curves[0]  # the run that found the job shows the curve it recorded
     (output,) = client.get_run(state["run"]).outputs.model_outputs  # the adapter as a LoggedModel, logged once
     model = client.get_logged_model(output.model_id)
     assert model.tags["llmops.adapter_id"] == out.adapter_id and model.params["lora.rank"] == str(inputs.lora_rank)
