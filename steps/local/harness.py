@@ -183,7 +183,9 @@ def _simple_evaluate(
     model_args = {"pretrained": str(Path(base_dir).resolve()), "dtype": "float32"}
     if adapter_dir is not None:
         model_args["peft"] = str(Path(adapter_dir).resolve())
-    with warnings.catch_warnings():
+    from steps.local.lm_eval_progress import reported
+
+    with warnings.catch_warnings(), reported():
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         results = lm_eval.simple_evaluate(
             model="hf",
