@@ -139,6 +139,8 @@ class NemoCustomizer:
                     job = call_idempotent(
                         self.client.customization.jobs.retrieve, job_id, what=f"get customization job {job_id}"
                     )
+                elif on_metrics is not None:  # found finished: its recorded curves, so this run shows them too
+                    self._follow(job_id, on_metrics)
             except Terminated:
                 terminated = True
                 if threading.current_thread() is threading.main_thread():

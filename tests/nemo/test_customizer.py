@@ -167,6 +167,21 @@ def test_a_completed_job_with_the_same_content_is_returned_without_creating_anot
     result = customizer().run("bill-lora", BASE, URI, HP)
     assert result.job_id == "cust-done" and result.adapter_id == f"{OUTPUT}@cust-done"
     assert not stub.seen("POST", r"/v1/customization/jobs")
+    assert not stub.seen("GET", r"/v1/customization/jobs/cust-done/status")  # nobody asked for the curves
+
+
+def test_a_found_completed_job_reports_the_curves_it_recorded(stub):
+    """A run that finds the job shows its loss curves as a run that trained it did (one status call)."""
+    setup_platform(
+        stub,
+        jobs=[job("cust-done", "completed")],
+        statuses=[status("completed", 40, 100.0, train=[(10, 1.5), (30, 0.9)], val=[(40, 0.8)])],
+    )
+    seen = []
+    result = customizer().run("bill-lora", BASE, URI, HP, on_metrics=lambda s, m: seen.append((s, m)))
+    assert result.job_id == "cust-done" and not stub.seen("POST", r"/v1/customization/jobs")
+    assert seen == [(10, {"train_loss": 1.5}), (30, {"train_loss": 0.9}), (40, {"val_loss": 0.8})]
+    assert len(stub.seen("GET", r"/v1/customization/jobs/cust-done/status")) == 1
 
 
 def test_a_running_job_is_followed_not_duplicated(stub):
