@@ -13,7 +13,7 @@ from hera.workflows import Output, Parameter
 from steps import platforms, tracking
 from steps.contracts import Platform
 from steps.customize import CANDIDATE_TAG
-from steps.errors import InvalidInputError
+from steps.errors import InvalidInputError, StepFailedError
 from steps.gate_results import by_model, flatten
 from steps.io import GateRule, TrackedInput, choices
 from steps.logic.candidates import step_name
@@ -185,6 +185,9 @@ def gate(inputs: GateInput) -> GateOutput:
     policy = _policy(inputs, base_business)
     bases = by_model(flatten(inputs.base_benchmarks, "base_benchmarks"), base_business, "base_model", "base")
     planned, results = _candidates(inputs)
+    if not results:
+        names = ", ".join(repr(name) if name else "the run's candidate" for name in planned)
+        raise StepFailedError(f"gate: no candidate finished ({names}: see the failed steps of each); nothing to decide")
     selection = select(policy, inputs.min_gain_over_champion, planned, results, bases, _champion(inputs))
     shown = selection.shown()
     decision = shown.decision

@@ -323,17 +323,13 @@ def test_business_eval_candidate_needs_adapter(ws, state):
 def _gate(state, **policy):
     from steps.gate import GateInput, gate
 
-    return gate(
-        step_inputs(
-            GateInput,
-            mlflow_run_id=state["run"],
-            base_benchmarks=json.dumps([state["bench"]["base"]]),
-            candidate_benchmarks=json.dumps([state["bench"]["candidate"]]),
-            base_business=state["business"]["base"],
-            candidate_business=state["business"]["candidate"],
-            **({"min_samples": 3} | policy),
-        )
-    )
+    results = {
+        "base_benchmarks": json.dumps([state["bench"]["base"]]),
+        "candidate_benchmarks": json.dumps([state["bench"]["candidate"]]),
+        "base_business": state["business"]["base"],
+        "candidate_business": state["business"]["candidate"],
+    }
+    return gate(step_inputs(GateInput, mlflow_run_id=state["run"], **(results | {"min_samples": 3} | policy)))
 
 
 def test_gate_verdict_follows_policy(ws, state):
@@ -344,6 +340,13 @@ def test_gate_verdict_follows_policy(ws, state):
     assert tracking.client().get_run(state["run"]).data.tags["llmops.gate.decision"] == "pass"
     too_few = _gate(state, min_business_gain=-1.0, max_regression=1.0, min_samples=1000)
     assert too_few.decision == "block"
+
+
+def test_gate_fails_clearly_when_no_candidate_finished(ws, state):
+    from steps.errors import StepFailedError
+
+    with pytest.raises(StepFailedError, match=r"no candidate finished \('solo': see the failed steps of each\)"):
+        _gate(state, candidate_list='[{"name": "solo"}]', candidate_benchmarks="[]", candidate_business="[]")
 
 
 def test_gate_blocks_on_a_policy_benchmark_that_did_not_run(ws, state):
