@@ -58,7 +58,9 @@ def test_three_candidates_the_cheapest_of_a_tie_is_the_one_released(llmops_env, 
     for name in ("big", "small", "wide"):
         assert steps.count(f"customize-{name}") == 1 and steps.count(f"business-eval-candidate-{name}") == 1
         assert steps.count(f"benchmark-squad-candidate-{name}") == 1 and f"candidate-{name}" in steps
-    assert steps.count("business-eval-base") == 1 and steps.count("benchmark-squad-base") == 1
+    # the base model is evaluated once for all of them (its benchmarks at most once: an earlier run of the
+    # e2e workspace may have memoized them)
+    assert steps.count("business-eval-base") == 1 and steps.count("benchmark-squad-base") <= 1
     assert "business-eval-champion" not in steps  # no champion yet
 
     # the candidates share no MLflow run and no adapter folder
@@ -107,4 +109,4 @@ def test_a_candidate_must_beat_the_champion_not_only_its_base(llmops_env, make_s
     assert selection["winner"] is None
     reasons = selection["verdicts"][0]["decision"]["reasons"]
     assert any(r.startswith("vs champion: answer.change_reason_balanced: business gain +0.0000") for r in reasons)
-    assert tracking.client().get_model_version_by_alias(MODEL, CHAMPION).version == "1"  # unchanged
+    assert str(tracking.client().get_model_version_by_alias(MODEL, CHAMPION).version) == "1"  # unchanged
