@@ -22,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workflows.gitops.inventory import group_of, layer_values, versions  # noqa: E402 -- needs the repository on sys.path
+from workflows.gitops.inventory import group_of, release_values, versions  # noqa: E402 -- needs the repository on sys.path
 
 
 def rendered_kinds(chart_path: Path, values: dict, release: str, namespace: str) -> dict[str, set[str]]:
@@ -81,10 +81,7 @@ def main() -> int:
     entry = next((e for e in versions(ROOT) if e["release"] == args.release), None)
     if entry is None:
         sys.exit(f"no release {args.release!r} in charts/versions/*.yaml")
-    values = yaml.safe_load((ROOT / "charts" / "values" / f"{args.release}.yaml").read_text()) or {}
-    env_file = ROOT / "argocd" / "env" / str(args.env) / "charts" / f"{args.release}.yaml"
-    if args.env and env_file.is_file():
-        values = layer_values(values, yaml.safe_load(env_file.read_text()) or {})
+    values = release_values(args.release, args.env, ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.chart)
         if path.suffix == ".tgz":

@@ -24,7 +24,7 @@ PLATFORM_TAG = "llmops.platform"
 RUN_ID_OUTPUT = "mlflow-run-id"
 TRIGGER_TAG = "llmops.trigger"  # why the run started (the run report's details show it)
 PlatformOrUnset = Literal["", Platform]  # "": the run spec names none
-SETTINGS = tuple(f for f in Candidate.model_fields if f not in ("name", "base_model"))  # the run's own
+SETTINGS = tuple(CustomizationSettings.model_fields)  # the run's own customization settings
 
 
 class OpenRunInput(CustomizationSettings):

@@ -21,6 +21,7 @@ from hera.workflows import DAG, Parameter, Suspend, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from components.common import LABELS, SERVICE_ACCOUNT, SYNC_WAVE
+from steps.io import CustomizationSettings
 from workflows.parameters import PARAMETERS
 from workflows.pipeline_branches import (
     CANDIDATE_FIELDS,
@@ -40,7 +41,7 @@ RUN_ID = "{{tasks.open-run.outputs.parameters.mlflow_run_id}}"
 APPROVAL_SKIPPED = "NOT-REQUIRED"
 APPROVAL_STEP = "approval"  # the suspend template and its task
 APPROVAL_PARAMETER = "approve"  # its supplied output: YES releases, NO stops the release
-CUSTOMIZATION = CANDIDATE_FIELDS[2:]  # the run's own settings, which open-run resolves the candidates from
+CUSTOMIZATION = tuple(CustomizationSettings.model_fields)  # the run's own: open-run resolves the candidates
 DATASET = out("prepare-data", "dataset_uri")
 CHOSEN = {"base_model": out("gate", "base_model"), "adapter_id": out("gate", "adapter_id")}
 

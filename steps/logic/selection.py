@@ -141,10 +141,7 @@ def select(
     by_name = {r.name: r for r in results}
     failed = [name for name in planned if name not in by_name]
     verdicts = [_verdict(policy, gain_over_champion, r, bases.get(r.base_model, []), champion) for r in results]
-    passing = sorted(
-        (v for v in verdicts if v.decision.passed),
-        key=lambda v: (-(v.headline if v.headline is not None else -math.inf), v.cost.key()),
-    )
+    passing = sorted((v for v in verdicts if v.decision.passed), key=lambda v: (_best_first(v), v.cost.key()))
     blocked = [v for v in verdicts if not v.decision.passed]
     reasons: list[str] = []
     winner: str | None = None
@@ -167,8 +164,13 @@ def select(
         passing = order
     else:
         reasons.append("no candidate passed the gate" + (f" ({len(failed)} failed)" if failed else ""))
-    blocked.sort(key=lambda v: -(v.headline if v.headline is not None else -math.inf))
+    blocked.sort(key=_best_first)
     return Selection(winner=winner, verdicts=passing + blocked, failed=failed, reasons=reasons)
+
+
+def _best_first(v: Verdict) -> float:
+    """Sort key: the best headline first, a candidate without one last."""
+    return -(v.headline if v.headline is not None else -math.inf)
 
 
 def _label(v: Verdict) -> str:

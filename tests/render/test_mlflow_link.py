@@ -9,26 +9,18 @@ setting.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from steps.open_run import RUN_ID_OUTPUT
 from tests.render.helm_chart import ROOT
-from workflows.gitops.inventory import layer_values
+from workflows.gitops.inventory import release_values
 
 ENVIRONMENTS = sorted(p.name for p in (ROOT / "argocd" / "env").iterdir() if p.is_dir())
 RUN_PATH = "/#/runs/${workflow.status.outputs.parameters.0.value}"
 
 
-def _load(path: Path) -> dict:
-    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
-
-
 def _workflow_links(env: str) -> list[dict]:
-    shared = _load(ROOT / "charts" / "values" / "argo-workflows.yaml")
-    values = layer_values(shared, _load(ROOT / "argocd" / "env" / env / "charts" / "argo-workflows.yaml"))
+    values = release_values("argo-workflows", env)
     return [link for link in (values.get("controller") or {}).get("links") or [] if link.get("scope") == "workflow"]
 
 

@@ -15,7 +15,7 @@ import yaml
 
 from components.common import WORKSPACE_DIR, WORKSPACE_VOLUME
 from tests.render.helm_chart import ROOT
-from workflows.gitops.inventory import layer_values
+from workflows.gitops.inventory import release_values
 
 ENVIRONMENTS = sorted(p.name for p in (ROOT / "argocd" / "env").iterdir() if p.is_dir())
 
@@ -27,8 +27,7 @@ def _load(path: Path) -> dict:
 def _workflow_defaults(env: str) -> dict:
     """The argo-workflows chart's controller.workflowDefaults.spec for an environment, as Argo CD and `make cluster`
     pass the values: charts/values/argo-workflows.yaml, then argocd/env/<env>/charts/argo-workflows.yaml."""
-    shared = _load(ROOT / "charts" / "values" / "argo-workflows.yaml")
-    values = layer_values(shared, _load(ROOT / "argocd" / "env" / env / "charts" / "argo-workflows.yaml"))
+    values = release_values("argo-workflows", env)
     return ((values.get("controller") or {}).get("workflowDefaults") or {}).get("spec") or {}
 
 

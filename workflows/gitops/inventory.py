@@ -48,6 +48,16 @@ def layer_values(base: dict[str, Any], override: dict[str, Any]) -> dict[str, An
     return out
 
 
+def release_values(release: str, env: str | None = None, root: Path = ROOT) -> dict[str, Any]:
+    """The values an upstream chart release gets, as Argo CD and `make cluster` pass them:
+    charts/values/<release>.yaml, then argocd/env/<env>/charts/<release>.yaml when the environment has one."""
+    values = yaml.safe_load((root / "charts" / "values" / f"{release}.yaml").read_text()) or {}
+    env_file = root / "argocd" / "env" / str(env) / "charts" / f"{release}.yaml"
+    if env and env_file.is_file():
+        values = layer_values(values, yaml.safe_load(env_file.read_text()) or {})
+    return values
+
+
 def group_of(api_version: str) -> str:
     return api_version.rpartition("/")[0] if "/" in api_version else ""
 
