@@ -1,77 +1,18 @@
-"""Following long-running NeMo objects: a stall timeout that resets on progress, a hard cap, and SIGTERM."""
+"""Following long-running NeMo objects (`steps/remote/waiting.py`) under the nemo backend's time scale and redaction."""
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
 import time
 from collections.abc import Callable
 
-from steps.errors import StepFailedError
-from steps.nemo.settings import Timing, redact
+from steps.nemo.client import POLICY
+from steps.nemo.settings import Timing
+from steps.remote import waiting
+from steps.remote.waiting import Terminated, sigterm_raises
+
+__all__ = ["Terminated", "Watch", "sigterm_raises"]
 
 
-class Watch:
-    """Tracks one wait. `advance` records what was seen; `check` fails on a stall or past the cap.
-
-    Progress = the status changed, or any of the numbers (steps, percentage, samples...) grew.
-    """
-
-    def __init__(self, timing: Timing, what: str, clock: Callable[[], float] = time.monotonic) -> None:
-        self.timing = timing.scaled()
-        self.what = what
-        self.clock = clock
-        self.started = self.last_progress = clock()
-        self.status: str | None = None
-        self.best: list[float] = []
-
-    def advance(self, status: str, *numbers: float | None) -> None:
-        values = [float(n) if n is not None else float("-inf") for n in numbers]
-        grew = status != self.status or any(
-            v > (self.best[i] if i < len(self.best) else float("-inf")) for i, v in enumerate(values)
-        )
-        if grew:
-            self.last_progress = self.clock()
-        self.status = status
-        self.best = [max(v, self.best[i]) if i < len(self.best) else v for i, v in enumerate(values)]
-
-    def check(self, detail: str = "", hint: str = "") -> None:
-        now = self.clock()
-        state = f"last status {self.status!r}" + (f", {detail}" if detail else "")
-        if now - self.started > self.timing.cap:
-            raise StepFailedError(
-                redact(f"{self.what}: not finished after {self.timing.cap:.0f}s ({state}){'; ' + hint if hint else ''}")
-            )
-        if now - self.last_progress > self.timing.stall:
-            raise StepFailedError(
-                redact(f"{self.what}: no progress for {self.timing.stall:.0f}s ({state}){'; ' + hint if hint else ''}")
-            )
-
-    @property
-    def poll(self) -> float:
-        return self.timing.poll
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived while a job was followed."""
-
-
-@contextlib.contextmanager
-def sigterm_raises():
-    """While inside: SIGTERM raises Terminated (main thread only); the previous handler is restored after."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous is None:  # installed outside Python: nothing to restore but the default
-        previous = signal.SIG_DFL
-
-    def handler(signum, frame):
-        raise Terminated()
-
-    signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+def Watch(timing: Timing, what: str, clock: Callable[[], float] = time.monotonic) -> waiting.Watch:
+    """A wait on a NeMo object: `timing` scaled by LLMOPS_NEMO_TIME_SCALE, messages redacted."""
+    return waiting.Watch(timing, what, POLICY, clock=clock)

@@ -27,14 +27,15 @@ from __future__ import annotations
 import os
 import re
 
-from pydantic import BaseModel
-
 from steps.errors import PlatformNotAvailableError
+from steps.nemo.policy import POLICY, SECRET_VARS
+from steps.remote import waiting
+from steps.remote.policy import REDACTED
+
+__all__ = ["REDACTED", "SECRET_VARS"]
 
 ENDPOINT_VARS = ("NEMO_URL", "NDS_URL", "NIM_URL")
-SECRET_VARS = ("NGC_API_KEY", "HF_TOKEN")
 _EXAMPLES = {"NEMO_URL": "http://nemo.test", "NDS_URL": "http://data-store.test", "NIM_URL": "http://nim.test"}
-REDACTED = "***"
 
 
 def _url(var: str) -> str:
@@ -74,39 +75,16 @@ def hf_token() -> str | None:
     return _secret("HF_TOKEN")
 
 
-def secret_values() -> list[str]:
-    """The values of the secrets that are set, longest first (so no secret is half-redacted)."""
-    return sorted({v for v in (_secret(var) for var in SECRET_VARS) if v}, key=len, reverse=True)
+secret_values = POLICY.secret_values
+redact = POLICY.redact
+time_scale = POLICY.time_scale  # LLMOPS_NEMO_TIME_SCALE
 
 
-def redact(text: object) -> str:
-    """`text` as a string with every secret value replaced by ***."""
-    text = str(text)
-    for value in secret_values():
-        text = text.replace(value, REDACTED)
-    return text
-
-
-def time_scale() -> float:
-    raw = os.environ.get("LLMOPS_NEMO_TIME_SCALE", "").strip()
-    try:
-        value = float(raw) if raw else 1.0
-    except ValueError:
-        raise PlatformNotAvailableError(f"LLMOPS_NEMO_TIME_SCALE={raw!r} is not a number") from None
-    if value <= 0:
-        raise PlatformNotAvailableError(f"LLMOPS_NEMO_TIME_SCALE must be > 0, got {raw!r}")
-    return value
-
-
-class Timing(BaseModel):
+class Timing(waiting.Timing):
     """How often to poll and how long to wait for one kind of long-running object (seconds)."""
 
-    poll: float
-    stall: float  # fail when no progress for this long
-    cap: float  # fail after this long in any case
-
-    def scaled(self) -> Timing:
-        k = time_scale()
+    def scaled(self, k: float | None = None) -> Timing:
+        k = time_scale() if k is None else k
         return Timing(poll=self.poll * k, stall=self.stall * k, cap=self.cap * k)
 
 

@@ -1,0 +1,1 @@
+"""What every remote backend shares: bounded retries, create-once, error translation, redaction, waits."""
