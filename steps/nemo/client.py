@@ -25,6 +25,7 @@ from nemo_microservices import NeMoMicroservicesError
 
 from steps.errors import LlmopsError, NotFoundError, StepFailedError
 from steps.nemo import settings
+from steps.nemo.shapes import entries, field
 
 T = TypeVar("T")
 
@@ -255,9 +256,8 @@ def iterate_pages(
     """Every item of an SDK list endpoint, one retried GET per page (stops at total_pages or an empty page)."""
     for page in range(1, max_pages + 1):
         result = call_idempotent(list_page, what=f"{what} (page {page})", page=page, page_size=page_size, **params)
-        items = list(result.data or [])
+        items = entries(result, "data")
         yield from items
-        info = getattr(result, "pagination", None)
-        total_pages = getattr(info, "total_pages", None)
+        total_pages = field(field(result, "pagination"), "total_pages")
         if not items or (total_pages is not None and page >= total_pages):
             return
