@@ -14,6 +14,7 @@ from steps.contracts import EntityRegistry
 from steps.errors import NotFoundError
 from steps.nemo.client import get_logger
 from steps.nemo.inference import list_models, wait_for_model
+from steps.nemo.shapes import field
 
 log = get_logger(__name__)
 
@@ -34,7 +35,8 @@ def serve_from_entity_store(
     entity = entity_store.get_model(adapter_id)
     if entity is None:
         raise NotFoundError(f"adapter {adapter_id!r} is not in the Entity Store; run the customize step first")
-    parent = getattr(entity, "base_model", None)
+    parent = field(entity, "base_model")
+    parent = parent if isinstance(parent, str) else field(parent, "name")  # a name, or a reference object
     if isinstance(parent, str) and parent and parent != base_model:
         log.warning("adapter %s was trained on %s, not %s", adapter_id, parent, base_model)
     if before_wait is not None:

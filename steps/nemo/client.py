@@ -18,6 +18,7 @@ import httpx
 from steps.errors import LlmopsError
 from steps.nemo import settings
 from steps.nemo.policy import POLICY
+from steps.nemo.shapes import entries, field
 from steps.remote import calls
 from steps.remote.calls import CREATE_ATTEMPTS, LOOKUPS_PER_FAILURE, TRANSIENT_STATUS, retry_after, status_of
 
@@ -88,9 +89,8 @@ def iterate_pages(
     """Every item of an SDK list endpoint, one retried GET per page (stops at total_pages or an empty page)."""
     for page in range(1, max_pages + 1):
         result = call_idempotent(list_page, what=f"{what} (page {page})", page=page, page_size=page_size, **params)
-        items = list(result.data or [])
+        items = entries(result, "data")
         yield from items
-        info = getattr(result, "pagination", None)
-        total_pages = getattr(info, "total_pages", None)
+        total_pages = field(field(result, "pagination"), "total_pages")
         if not items or (total_pages is not None and page >= total_pages):
             return

@@ -21,15 +21,20 @@ from steps.logic.dataset_files import check_name
 from steps.nemo import settings
 from steps.nemo.client import API_ERRORS, call_idempotent, create_once, describe, get_logger, iterate_pages, nemo_client
 from steps.nemo.customization_jobs import (
+    JOBS,
     completed_job,
+    config_ref,
     emit_new_metrics,
     failure_detail,
+    id_of,
     job_status,
     nemo_hyperparameters,
     targets_base_model,
+    trains_lora_sft,
 )
 from steps.nemo.datastore import NemoDatastore, parse_uri
 from steps.nemo.polling import Terminated, Watch, sigterm_raises
+from steps.nemo.shapes import field, mapping
 
 log = get_logger(__name__)
 
@@ -74,11 +79,9 @@ class NemoCustomizer:
             filter={"target_base_model": base_model, "finetuning_type": "lora", "training_type": "sft"},
         )
         for config in configs:
-            ref = f"{config.namespace}/{config.name}" if config.namespace else str(config.name)
+            ref = config_ref(config)
             seen.append(ref)
-            if targets_base_model(config, base_model) and any(
-                o.training_type == "sft" and o.finetuning_type == "lora" for o in config.training_options or []
-            ):
+            if targets_base_model(config, base_model) and trains_lora_sft(config):
                 matches.append(ref)
         if not matches:
             raise StepFailedError(
@@ -94,7 +97,7 @@ class NemoCustomizer:
         for job in iterate_pages(
             self.client.customization.jobs.list, what="list customization jobs", sort="-created_at"
         ):
-            fields = job.custom_fields or {}
+            fields = mapping(job, "custom_fields")
             if fields.get(KEY_FIELD) == key and fields.get(OUTPUT_FIELD) == output_model:
                 found.append(job)
         return found
@@ -117,7 +120,7 @@ class NemoCustomizer:
         check_name("name", out_name)
         body_hp = nemo_hyperparameters(hyperparameters)
         key = job_key(base_model, dataset_uri, hyperparameters.model_dump(mode="json"))
-        job_id, terminated = None, False
+        job_ref, terminated = None, False
         with sigterm_raises():
             try:
                 jobs = self.find_jobs(key, output)
@@ -133,37 +136,37 @@ class NemoCustomizer:
                         attempt=len(jobs) + 1,
                         dataset={"name": dataset_name, "namespace": namespace},
                     )
-                job_id = str(job.id)
+                job_ref = id_of(job, f"GET {JOBS}")
                 if job_status(job) != "completed":
-                    self._follow(job_id, on_metrics)
+                    self._follow(job_ref, on_metrics)
                     job = call_idempotent(
-                        self.client.customization.jobs.retrieve, job_id, what=f"get customization job {job_id}"
+                        self.client.customization.jobs.retrieve, job_ref, what=f"get customization job {job_ref}"
                     )
                 elif on_metrics is not None:  # found finished: its recorded curves, so this run shows them too
-                    self._follow(job_id, on_metrics)
+                    self._follow(job_ref, on_metrics)
             except Terminated:
                 terminated = True
                 if threading.current_thread() is threading.main_thread():
                     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not stop the cancel
-                if job_id:
-                    self.cancel(job_id)
+                if job_ref:
+                    self.cancel(job_ref)
         if terminated:
             signal.raise_signal(signal.SIGTERM)  # the restored handler (default: terminate) takes it from here
-            raise StepFailedError(f"stopped by SIGTERM; customization job {job_id or '(none yet)'} was cancelled")
+            raise StepFailedError(f"stopped by SIGTERM; customization job {job_ref or '(none yet)'} was cancelled")
         return completed_job(job, base_model, dataset_uri, hyperparameters)
 
     def _pick(self, jobs: list[Any]) -> Any:
         for wanted in ({"completed"}, ACTIVE):
             for job in jobs:
                 if job_status(job) in wanted:
-                    log.info("found customization job %s (%s) for this content", job.id, job_status(job))
+                    log.info("found customization job %s (%s) for this content", field(job, "id"), job_status(job))
                     return job
         for job in jobs[:1]:
             log.warning(
                 "previous customization job %s for this content ended %s: %s; starting a new one",
-                job.id,
+                field(job, "id"),
                 job_status(job),
-                failure_detail(job.status_details),
+                failure_detail(field(job, "status_details")),
             )
         return None
 
@@ -197,7 +200,7 @@ class NemoCustomizer:
 
         def create() -> Any:
             job = self.client.with_options(max_retries=0).customization.jobs.create(**body)
-            log.info("created customization job %s -> %s", job.id, job.output_model)
+            log.info("created customization job %s -> %s", id_of(job, f"POST {JOBS}"), field(job, "output_model"))
             return job
 
         return create_once(
@@ -223,7 +226,7 @@ class NemoCustomizer:
             details = call_idempotent(
                 self.client.customization.jobs.status, job_id, what=f"status of customization job {job_id}"
             )
-            status = str(details.status)
+            status = str(field(details, "status", "unknown"))
             emit_new_metrics(details, emitted, on_metrics)
             if status == "completed":
                 return details
@@ -234,10 +237,10 @@ class NemoCustomizer:
                         "the step (a new job is created)"
                     )
                 )
-            watch.advance(status, details.steps_completed, details.percentage_done)
+            steps, done = field(details, "steps_completed"), field(details, "percentage_done")
+            watch.advance(status, steps, done)
             watch.check(
-                f"{details.steps_completed or 0} steps, {details.percentage_done or 0:.0f}% done, "
-                f"last log {failure_detail(details)!r}",
+                f"{steps or 0} steps, {done or 0:.0f}% done, last log {failure_detail(details)!r}",
                 hint,
             )
             self.sleep(watch.poll)

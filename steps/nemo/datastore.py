@@ -34,6 +34,7 @@ from steps.nemo.client import (
     status_of,
 )
 from steps.nemo.hub import git_blob_id, hub_online
+from steps.nemo.shapes import field, require
 
 log = get_logger(__name__)
 _URI = re.compile(r"^hf://datasets/([^/@]+)/([^/@]+)@([0-9a-fA-F]{7,64})$")
@@ -139,7 +140,10 @@ class NemoDatastore:
                         commit_message=f"llmops dataset content {content_key}",
                         commit_description=f"{len(files)} files; content key {content_key}",
                     )
-                return info.oid, True
+                oid = require(
+                    info, "oid", endpoint=f"POST /v1/hf/api/datasets/{repo_id}/commit/main", what="the commit"
+                )
+                return str(oid), True
             except API_ERRORS as exc:
                 # Not retried blindly: the commit may have landed; the next turn compares content first.
                 if attempt == COMMIT_ATTEMPTS or not is_transient(exc):
@@ -156,7 +160,7 @@ class NemoDatastore:
             if status_of(exc) == 404:
                 return None
             raise platform_error(exc, f"get Data Store repo {repo_id}") from None
-        return info.sha or None
+        return field(info, "sha") or None
 
     def _head_files(self, repo_id: str) -> tuple[str | None, dict[str, Any]]:
         """(head commit, {path: tree entry}) of a repo; (None, {}) for a repo without commits."""
@@ -177,7 +181,7 @@ class NemoDatastore:
             )
         except API_ERRORS as exc:
             raise platform_error(exc, f"list files of Data Store repo {repo_id}@{head}") from None
-        stored = {e.path: e for e in entries if hasattr(e, "blob_id") and not _hidden(e.path)}
+        stored = {e.path: e for e in entries if _is_file(e)}
         return head, stored
 
     def _same_content(self, repo_id: str, head: str, stored: dict[str, Any], files: dict[str, bytes]) -> bool:
@@ -185,12 +189,13 @@ class NemoDatastore:
             return False
         for path, content in files.items():
             entry = stored[path]
-            if entry.size is not None and entry.size != len(content) and entry.lfs is None:
+            size, lfs = field(entry, "size"), field(entry, "lfs")
+            if size is not None and size != len(content) and lfs is None:
                 return False
-            if entry.lfs is not None:
-                if entry.lfs.sha256 != hashlib.sha256(content).hexdigest():
+            if lfs is not None:
+                if field(lfs, "sha256") != hashlib.sha256(content).hexdigest():
                     return False
-            elif entry.blob_id not in (git_blob_id(content), hashlib.sha256(content).hexdigest()) and (
+            elif field(entry, "blob_id") not in (git_blob_id(content), hashlib.sha256(content).hexdigest()) and (
                 # An unknown id scheme: compare the bytes themselves.
                 self._download(repo_id, head, path) != content
             ):
@@ -240,7 +245,7 @@ class NemoDatastore:
                     f"dataset {uri} not found in the Data Store ({hint}); run prepare-data first"
                 ) from None
             raise platform_error(exc, f"list files of {uri}") from None
-        paths = sorted(e.path for e in entries if hasattr(e, "blob_id") and not _hidden(e.path))
+        paths = sorted(e.path for e in entries if _is_file(e))
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".tmp-{revision[:12]}-", dir=target.parent))
         try:
@@ -276,8 +281,14 @@ class NemoDatastore:
             if status_of(exc) in (404, 405, 501):
                 return [head]
             raise platform_error(exc, f"list commits of Data Store repo {repo_id}") from None
-        return [c.commit_id for c in reversed(commits)] or [head]
+        ids = [field(c, "commit_id") for c in reversed(commits)]
+        return [str(i) for i in ids if i] or [head]
 
 
 def _hidden(path: str) -> bool:
     return any(part.startswith(".") for part in path.split("/"))
+
+
+def _is_file(entry: Any) -> bool:
+    """A file of the listing (huggingface_hub lists folders too), not a hidden one such as .gitattributes."""
+    return hasattr(entry, "blob_id") and not _hidden(entry.path)

@@ -31,10 +31,12 @@ from steps.nemo.client import (
 from steps.nemo.entity_store import EntityStore
 from steps.nemo.inference import wait_for_model
 from steps.nemo.polling import Watch
+from steps.nemo.shapes import entries, field, require
 
 log = get_logger(__name__)
 READY = "ready"
 FAILED = frozenset({"failed", "cancelled"})
+DEPLOYMENTS = "/v1/deployment/model-deployments"
 
 
 def slug(text: str) -> str:
@@ -49,15 +51,15 @@ def deployment_name(base_model: str) -> tuple[str, str]:
 
 
 def _config_model(deployment: Any) -> str | None:
-    config = getattr(deployment, "config", None)
-    model = getattr(config, "model", None) if config is not None and not isinstance(config, str) else None
+    config = field(deployment, "config")
+    model = field(config, "model") if not isinstance(config, str) else None
     if model is None:
         return None
-    return model if isinstance(model, str) else getattr(model, "name", None)
+    return model if isinstance(model, str) else field(model, "name")
 
 
 def _status(deployment: Any) -> str:
-    return str(getattr(getattr(deployment, "status_details", None), "status", None) or "unknown")
+    return str(field(field(deployment, "status_details"), "status") or "unknown")
 
 
 class NemoDeployer:
@@ -91,7 +93,9 @@ class NemoDeployer:
         if found is not None:
             return found
         for deployment in iterate_pages(self.client.deployment.model_deployments.list, what="list model deployments"):
-            if _config_model(deployment) == base_model or base_model in (deployment.models or []):
+            if _config_model(deployment) == base_model or base_model in entries(deployment, "models"):
+                for key in ("namespace", "name"):  # a listed one is followed by its name
+                    require(deployment, key, endpoint=f"GET {DEPLOYMENTS}", what=f"the deployment of {base_model}")
                 return deployment
         return None
 
@@ -133,14 +137,13 @@ class NemoDeployer:
                 exc, f"create model deployment {namespace}/{name}", "it does not exist; re-running the step is safe"
             ) from None
 
-    def _wait_ready(self, deployment: Any) -> Any:
-        namespace, name = deployment.namespace, deployment.name
+    def _wait_ready(self, deployment: Any, namespace: str, name: str) -> Any:
         watch = Watch(self.timing, f"model deployment {namespace}/{name}", clock=self.clock)
         while True:
             status = _status(deployment)
             if status == READY:
                 return deployment
-            description = getattr(deployment.status_details, "description", None) or ""
+            description = field(field(deployment, "status_details"), "description", "")
             if status in FAILED:
                 raise StepFailedError(
                     settings.redact(
@@ -149,7 +152,7 @@ class NemoDeployer:
                     )
                 )
             watch.advance(status)
-            watch.check(f"deployed={getattr(deployment, 'deployed', None)}, {description!r}")
+            watch.check(f"deployed={field(deployment, 'deployed')}, {description!r}")
             self.sleep(watch.poll)
             deployment = self._get(namespace, name)
             if deployment is None:
@@ -160,14 +163,15 @@ class NemoDeployer:
     def ensure_base(self, base_model: str) -> Deployment:
         """The NIM serving `base_model`, ready and listing it."""
         deployment = self.find_deployment(base_model) or self._create(base_model)
-        deployment = self._wait_ready(deployment)
+        known_namespace, known_name = deployment_name(base_model)  # what we asked for, if the answer omits it
+        namespace, name = field(deployment, "namespace", known_namespace), field(deployment, "name", known_name)
+        self._wait_ready(deployment, namespace, name)
         wait_for_model(base_model, sleep=self.sleep, clock=self.clock)
-        namespace, name = deployment.namespace, deployment.name
         return Deployment(
             model_id=base_model,
             model_key=f"{slug(base_model)}.{slug(f'{namespace}-{name}')}",
             endpoint=settings.nim_url(),
-            path=f"{settings.nemo_url()}/v1/deployment/model-deployments/{namespace}/{name}",
+            path=f"{settings.nemo_url()}{DEPLOYMENTS}/{namespace}/{name}",
         )
 
     def serve_adapter(self, base_model: str, adapter_id: str) -> bool:

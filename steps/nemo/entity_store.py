@@ -6,6 +6,7 @@ from typing import Any
 
 from steps.errors import InvalidInputError, StepFailedError
 from steps.nemo.client import API_ERRORS, call_idempotent, get_logger, nemo_client, platform_error, status_of
+from steps.nemo.shapes import field
 
 log = get_logger(__name__)
 CREATE_ATTEMPTS = 3
@@ -77,8 +78,9 @@ class EntityStore:
                 f"create {what}: the Entity Store answered 409 (exists) {CREATE_ATTEMPTS} times "
                 "but the dataset cannot be read back; check the Entity Store"
             )
-        if existing is not None and getattr(existing, "files_url", files_url) != files_url:
-            log.info("%s points at %s; updating it to %s", what, existing.files_url, files_url)
+        stored_url = field(existing, "files_url", files_url)
+        if stored_url != files_url:
+            log.info("%s points at %s; updating it to %s", what, stored_url, files_url)
             try:
                 call_idempotent(
                     self.client.datasets.update, name, namespace=namespace, files_url=files_url, what=f"update {what}"

@@ -32,6 +32,7 @@ from steps.nemo.client import (
     platform_error,
 )
 from steps.nemo.polling import Watch
+from steps.nemo.shapes import field, mapping, number, plain, require
 
 log = get_logger(__name__)
 
@@ -48,6 +49,7 @@ STANDARD_DATA = ("standard", "smoke", "")
 KEY_FIELD = "llmops_eval_key"
 ACTIVE = frozenset({"created", "pending", "running", "unknown"})
 ENDED_BADLY = frozenset({"failed", "cancelled", "cancelling"})
+JOBS = "/v1/evaluation/jobs"
 
 
 def eval_key(benchmark: str, model_id: str, limit: int | None, num_fewshot: int | None, target_url: str) -> str:
@@ -64,16 +66,20 @@ def config_type(benchmark: str) -> str:
 
 
 def _status(job: Any) -> str:
-    return str(job.status or "unknown")
+    return str(field(job, "status") or "unknown")
+
+
+def _id(job: Any, endpoint: str) -> str:
+    return str(require(job, "id", endpoint=endpoint, what="an evaluation job"))
 
 
 def flatten_scores(result: Any) -> dict[str, Any]:
     """{name: Score} over tasks and groups; name = `<metric>.<score>` (or the score alone when they match)."""
     found: dict[str, Any] = {}
-    for section in (result.tasks or {}, result.groups or {}):
+    for section in (mapping(result, "tasks"), mapping(result, "groups")):
         for task, task_result in section.items():
-            for metric, metric_result in (task_result.metrics or {}).items():
-                for score_name, score in (metric_result.scores or {}).items():
+            for metric, metric_result in mapping(task_result, "metrics").items():
+                for score_name, score in mapping(metric_result, "scores").items():
                     name = score_name if score_name == metric else f"{metric}.{score_name}"
                     found[name if name not in found else f"{task}.{name}"] = score
     return found
@@ -149,7 +155,7 @@ class NemoEvaluator:
         return [
             job
             for job in iterate_pages(self.client.evaluation.jobs.list, what="list evaluation jobs", sort="-created_at")
-            if (job.custom_fields or {}).get(KEY_FIELD) == key
+            if mapping(job, "custom_fields").get(KEY_FIELD) == key
         ]
 
     def run_benchmark(
@@ -178,12 +184,12 @@ class NemoEvaluator:
             if jobs:
                 log.warning(
                     "previous evaluation job %s for this content ended %s: %s; starting a new one",
-                    jobs[0].id,
+                    field(jobs[0], "id"),
                     _status(jobs[0]),
-                    getattr(jobs[0].status_details, "message", None),
+                    field(field(jobs[0], "status_details"), "message"),
                 )
             job = self._create(key, config, target, namespace, benchmark, model_id)
-        job = self._follow(str(job.id)) if _status(job) != "completed" else job
+        job = self._follow(_id(job, f"GET {JOBS}")) if _status(job) != "completed" else job
         return self._score(benchmark, job, limit, Path(output_dir))
 
     def _create(self, key: str, config: dict, target: dict, namespace: str, benchmark: str, model_id: str) -> Any:
@@ -197,7 +203,7 @@ class NemoEvaluator:
 
         def create() -> Any:
             job = self.client.with_options(max_retries=0).evaluation.jobs.create(**body)
-            log.info("created evaluation job %s (%s on %s)", job.id, benchmark, model_id)
+            log.info("created evaluation job %s (%s on %s)", _id(job, f"POST {JOBS}"), benchmark, model_id)
             return job
 
         def find() -> Any:
@@ -216,47 +222,48 @@ class NemoEvaluator:
         while True:
             job = call_idempotent(self.client.evaluation.jobs.retrieve, job_id, what=f"get evaluation job {job_id}")
             status = _status(job)
-            details = job.status_details
+            details = field(job, "status_details")
             if status == "completed":
                 return job
             if status in ENDED_BADLY:
-                message = getattr(details, "message", None) or "no message"
+                message = field(details, "message") or "no message"
                 raise StepFailedError(
                     settings.redact(
                         f"evaluation job {job_id} {status}: {message}; see GET /v1/evaluation/jobs/{job_id}/logs"
                     )
                 )
-            watch.advance(status, getattr(details, "progress", None), getattr(details, "samples_processed", None))
+            watch.advance(status, field(details, "progress"), field(details, "samples_processed"))
             watch.check(
-                f"progress {getattr(details, 'progress', None)}",
+                f"progress {field(details, 'progress')}",
                 f"the job is left running; cancel it with POST /v1/evaluation/jobs/{job_id}/cancel",
             )
             self.sleep(watch.poll)
 
     def _score(self, benchmark: str, job: Any, limit: int | None, output_dir: Path) -> BenchmarkScore:
-        job_id = str(job.id)
+        job_id = _id(job, f"GET {JOBS}")
         try:
             result = call_idempotent(
                 self.client.evaluation.jobs.results, job_id, what=f"results of evaluation job {job_id}"
             )
         except API_ERRORS as exc:
             raise platform_error(exc, f"results of evaluation job {job_id}") from None
+        endpoint = f"GET {JOBS}/{job_id}/results"
         scores = flatten_scores(result)
-        name = headline(benchmark, scores)
-        main = scores[name]
-        stats = main.stats
-        processed = getattr(job.status_details, "samples_processed", None)
-        n = (stats.count if stats is not None and stats.count is not None else None) or processed or limit or 0
+        values = {k: number(v, "value", endpoint=endpoint, what=f"score {k!r}") for k, v in scores.items()}
+        name = headline(benchmark, values)
+        stats = field(scores[name], "stats")
+        processed = field(field(job, "status_details"), "samples_processed")
+        n = field(stats, "count") or processed or limit or 0
         output_dir.mkdir(parents=True, exist_ok=True)
         raw = output_dir / f"results_{benchmark}.json"
-        payload = {"job_id": job_id, "results": result.model_dump(mode="json", exclude_none=True)}
+        payload = {"job_id": job_id, "results": plain(result)}
         raw.write_text(settings.redact(json.dumps(payload, indent=2, sort_keys=True)))
         return BenchmarkScore(
             benchmark=benchmark,
             metric=name,
-            score=float(main.value),
-            stderr=stats.stderr if stats is not None else None,
+            score=values[name],
+            stderr=field(stats, "stderr"),
             n=int(n),
-            metrics={k: float(v.value) for k, v in scores.items()},
+            metrics=values,
             samples_file=str(raw),
         )

@@ -15,6 +15,7 @@ from steps.contracts import GuardrailCheck, GuardrailConfigRef
 from steps.errors import InvalidInputError
 from steps.nemo.client import API_ERRORS, call_idempotent, get_logger, nemo_client, platform_error, status_of
 from steps.nemo.deployer import slug
+from steps.nemo.shapes import field, mapping, require
 
 log = get_logger(__name__)
 SAFETY_MODEL = "nvidia/llama-3.1-nemoguard-8b-content-safety"
@@ -108,7 +109,7 @@ class NemoGuardrails:
                 if status_of(exc) != 409:
                     raise platform_error(exc, f"create {what}") from None
             existing = self._get(ns, name)
-        if existing is not None and (existing.custom_fields or {}).get(KEY_FIELD) == key:
+        if existing is not None and mapping(existing, "custom_fields").get(KEY_FIELD) == key:
             return GuardrailConfigRef(**ref, action="unchanged")
         try:
             call_idempotent(configs.update, name, namespace=ns, data=data, custom_fields=fields, what=f"update {what}")
@@ -141,8 +142,10 @@ class NemoGuardrails:
             )
         except API_ERRORS as exc:
             raise platform_error(exc, f"guardrail check with {config_id} on {adapter_id}") from None
-        status = str(response.status)
-        rails = {name: str(getattr(value, "status", value)) for name, value in (response.rails_status or {}).items()}
+        status = str(
+            require(response, "status", endpoint="POST /v1/guardrail/checks", what=f"the check with {config_id}")
+        )
+        rails = {name: str(field(value, "status", value)) for name, value in mapping(response, "rails_status").items()}
         return GuardrailCheck(
             config_id=config_id, model=adapter_id, status=status, allowed=status == "success", rails=rails
         )

@@ -18,6 +18,7 @@ Usage:
         fake.advance(600)                      # jump the nominal clock forward
 
 Lifecycles run on a nominal clock scaled by `time_scale` (see nemo_state.DEFAULT_DELAYS).
+`shapes="minimal" | "nulls" | "extra"` (or several) reshapes the v1 answers (see shapes.py).
 
 Endpoints (module: nemo-api.md section)
   hf_handlers  §1  POST/GET/DELETE /v1/datastore/namespaces[/{ns}] (form-encoded create, 201/409);
@@ -42,6 +43,7 @@ import threading
 import traceback
 
 from tests.fakes import customizer, entity_handlers, evaluator, guardrails, hf_handlers, inference
+from tests.fakes import shapes as shapes_module
 from tests.fakes.fake_http import FakeHTTPServer, RequestRecord, Response, Router, json_response
 from tests.fakes.faults import Fault, FaultPlan
 from tests.fakes.nemo_state import DEFAULT_DELAYS, ApiError, Clock, Creation, State
@@ -74,6 +76,7 @@ class FakeNemoPlatform:
         strict_customization: bool = True,
         seed: int = 0,
         hf_tree_page_size: int = 1000,
+        shapes: str | tuple[str, ...] | list[str] | frozenset[str] | None = None,
     ) -> None:
         """
         chat_model: None (deterministic echo), an object with `create(messages, max_tokens, temperature, stop
@@ -86,6 +89,7 @@ class FakeNemoPlatform:
         strict_customization: require every field the pipeline must send on a customization job
             (training_type, epochs, batch_size, learning_rate, lora.{adapter_dim, alpha, adapter_dropout},
             output_model); False applies only the server schema (config, dataset, finetuning_type).
+        shapes: shape variants of the answers ("minimal", "nulls", "extra"; see shapes.py).
         """
         unknown = set(delays or {}) - set(DEFAULT_DELAYS)
         if unknown:
@@ -97,6 +101,7 @@ class FakeNemoPlatform:
         self.score_fn = score_fn
         self.strict_customization = strict_customization
         self.hf_tree_page_size = hf_tree_page_size
+        self.shapes = shapes_module.variants(shapes)
         self.requests: list[RequestRecord] = []
         self._state = State(seed)
         self._state.nim_static_models = list(nim_base_models)
@@ -249,7 +254,7 @@ class FakeNemoPlatform:
                 result = result()  # deferred work (model generation) runs outside the state lock
             if isinstance(result, Response):
                 return result
-            return json_response(result)
+            return json_response(shapes_module.reshape(req.method, req.path, result, self.shapes))
         except ApiError as err:
             return json_response(err.body, err.status, err.headers)
         except Exception as exc:  # a bug in the fake: make it visible to the test
