@@ -12,12 +12,23 @@ export TOKENIZERS_PARALLELISM := false
 
 setup: $(STAMP)
 
-# Pinned, CPU-only dependencies (torch 2.13.0 CPU wheel); the project itself is installed editable.
+# Pinned, CPU-only dependencies (torch 2.13.0 CPU wheel); the project itself is installed editable. The lock is
+# complete, so it installs without resolving (--no-deps): nemo-platform's declared requirements are its servers'
+# (pyproject.toml says why they are left out).
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+# NeMo Platform's real services for the nemo-platform backend's contract tests (tests/nmp): their own environment
+# (their dependencies conflict with the project's), installed by `make test` only, never by `make run`.
+NMP_VENV := .venv-nemo-platform
+NMP_STAMP := $(NMP_VENV)/.installed
+$(NMP_STAMP): requirements-nemo-platform-services.lock
+	$(PYTHON) -m venv $(NMP_VENV)
+	$(NMP_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -r requirements-nemo-platform-services.lock
+	touch $(NMP_STAMP)
 
 run: $(STAMP)
 	$(BIN)/llmops run $(SPEC) --auto-approve
@@ -25,8 +36,9 @@ run: $(STAMP)
 # Test files run in parallel (pytest-xdist), each file whole on one worker: an end-to-end file's tests share
 # its workspace and run in order. TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= auto
-test: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+test: $(STAMP) $(NMP_STAMP)
+	LLMOPS_NMP_SERVICES=$(CURDIR)/$(NMP_VENV) LLMOPS_REQUIRE_NMP_SERVICES=1 \
+	  $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 render: $(STAMP)
 	$(BIN)/llmops render

@@ -27,6 +27,8 @@ LOCK = ROOT / "requirements.lock"
 FOLDER = ROOT / "docker"
 ML_EXTRA = "ml"  # pyproject.toml's extra of the local platform's ML stack
 TORCH = "torch"
+# Installed without their declared requirements (pyproject.toml says why); their needs are roots of their own.
+NO_DEPS = {"nemo-platform"}
 # The build backend of the project's wheel (pyproject.toml [build-system]), pinned here and in the lock.
 BUILD = ("setuptools",)
 # The images' interpreter: markers are evaluated for it, not for the Python that runs this tool.
@@ -91,7 +93,7 @@ def closure(roots: list[Requirement]) -> set[str]:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
             raise LockMismatch(f"{name} (needed by {parent}) is not installed; run `make setup`") from None
-        for text in dist.requires or []:
+        for text in [] if name in NO_DEPS else dist.requires or []:
             dep = Requirement(text)
             if _wanted(dep, seen[name]):
                 todo.append((dep, name))

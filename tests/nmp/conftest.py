@@ -1,0 +1,43 @@
+"""The real NeMo Platform services for the nemo-platform backend's tests (one daemon per test worker).
+
+Skipped when the services are not installed (a plain `pytest` in a user's clone); `make test` installs them
+and sets LLMOPS_REQUIRE_NMP_SERVICES=1, which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.nmp import services as nmp_services
+
+
+@pytest.fixture(scope="session")
+def nmp_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[nmp_services.Services]:
+    if not nmp_services.installed():
+        message = (
+            f"NeMo Platform services are not installed in {nmp_services.services_venv()}; "
+            "`make test` installs them (requirements-nemo-platform-services.lock)"
+        )
+        if os.environ.get("LLMOPS_REQUIRE_NMP_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    running = nmp_services.start(tmp_path_factory.mktemp("nmp-services"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def nmp_env(nmp_services: nmp_services.Services, monkeypatch: pytest.MonkeyPatch, tmp_path) -> str:
+    """The backend pointed at the running services, in a workspace of its own per test."""
+    monkeypatch.setenv("LLMOPS_PLATFORM", "nemo-platform")
+    monkeypatch.setenv("NMP_URL", nmp_services.base_url)
+    monkeypatch.setenv("NMP_WORKSPACE", f"t-{abs(hash(str(tmp_path))) % 10**10}")
+    monkeypatch.setenv("LLMOPS_WORKSPACE", str(tmp_path / "workspace"))
+    for var in ("NMP_API_KEY", "NGC_API_KEY", "HF_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    return nmp_services.base_url
