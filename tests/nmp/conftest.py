@@ -11,20 +11,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.nmp import services as nmp_services
+from tests.nmp import services
 
 
 @pytest.fixture(scope="session")
-def nmp_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[nmp_services.Services]:
-    if not nmp_services.installed():
+def nmp_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[services.Services]:
+    if not services.installed():
         message = (
-            f"NeMo Platform services are not installed in {nmp_services.services_venv()}; "
+            f"NeMo Platform services are not installed in {services.services_venv()}; "
             "`make test` installs them (requirements-nemo-platform-services.lock)"
         )
         if os.environ.get("LLMOPS_REQUIRE_NMP_SERVICES") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    running = nmp_services.start(tmp_path_factory.mktemp("nmp-services"))
+    running = services.start(tmp_path_factory.mktemp("nmp-services"))
     try:
         yield running
     finally:
@@ -32,7 +32,7 @@ def nmp_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[nmp_servi
 
 
 @pytest.fixture
-def nmp_env(nmp_services: nmp_services.Services, monkeypatch: pytest.MonkeyPatch, tmp_path) -> str:
+def nmp_env(nmp_services: services.Services, monkeypatch: pytest.MonkeyPatch, tmp_path) -> str:
     """The backend pointed at the running services, in a workspace of its own per test."""
     monkeypatch.setenv("LLMOPS_PLATFORM", "nemo-platform")
     monkeypatch.setenv("NMP_URL", nmp_services.base_url)

@@ -127,8 +127,10 @@ def start(state: Path) -> Services:
     instance = f"llmops-tests-{port}"
     services = Services(f"http://127.0.0.1:{port}", state, instance, env)
     started = subprocess.run(
-        [str(services_venv() / "bin" / "nemo"), "services", "start", "--host", "127.0.0.1", "--port", str(port)]
-        + ["--config", str(cfg), "--services", SERVICES, "--controllers", CONTROLLERS, "--instance", instance],
+        [
+            *(str(services_venv() / "bin" / "nemo"), "services", "start", "--host", "127.0.0.1", "--port", str(port)),
+            *("--config", str(cfg), "--services", SERVICES, "--controllers", CONTROLLERS, "--instance", instance),
+        ],
         env=env,
         capture_output=True,
         text=True,
