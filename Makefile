@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test render render-check lint image image-requirements mlflow-ui bench cluster cluster-down clean model
+.PHONY: setup setup-all run test render render-check lint image image-requirements mlflow-ui bench cluster cluster-down clean model
 
 setup: $(STAMP)
 
@@ -29,6 +29,9 @@ $(NMP_STAMP): requirements-nemo-platform-services.lock
 	$(PYTHON) -m venv $(NMP_VENV)
 	$(NMP_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -r requirements-nemo-platform-services.lock
 	touch $(NMP_STAMP)
+
+# Both environments (CI installs them side by side: make -j2 setup-all).
+setup-all: $(STAMP) $(NMP_STAMP)
 
 run: $(STAMP)
 	$(BIN)/llmops run $(SPEC) --auto-approve
