@@ -13,59 +13,13 @@ from typing import Any
 
 from steps.contracts import GuardrailCheck, GuardrailConfigRef
 from steps.errors import InvalidInputError
+from steps.logic.content_safety import SAFETY_MODEL, content_safety_config
 from steps.nemo.client import API_ERRORS, call_idempotent, get_logger, nemo_client, platform_error, status_of
 from steps.nemo.deployer import slug
 from steps.nemo.shapes import field, mapping, require
 
 log = get_logger(__name__)
-SAFETY_MODEL = "nvidia/llama-3.1-nemoguard-8b-content-safety"
 KEY_FIELD = "llmops_config_key"
-# The NemoGuard content-safety prompts (shortened from the NeMo Guardrails library's example).
-_CATEGORIES = (
-    "S1: Violence. S2: Sexual. S3: Criminal Planning/Confessions. S4: Guns and Illegal Weapons. "
-    "S5: Controlled/Regulated Substances. S6: Suicide and Self Harm. S7: Sexual (minor). S8: Hate/Identity "
-    "Hate. S9: PII/Privacy. S10: Harassment. S11: Threat. S12: Profanity. S13: Needs Caution."
-)
-_INPUT_PROMPT = (
-    "Task: Check if there is unsafe content in the user message in the conversation below according to "
-    f"our safety policy with these categories: {_CATEGORIES}\n\nuser: {{{{ user_input }}}}\n\n"
-    'Answer in JSON: {"User Safety": "safe" or "unsafe", "Safety Categories": "..."}'
-)
-_OUTPUT_PROMPT = (
-    "Task: Check if there is unsafe content in the agent response in the conversation below according "
-    f"to our safety policy with these categories: {_CATEGORIES}\n\nuser: {{{{ user_input }}}}\n\n"
-    "response: agent: {{ bot_response }}\n\n"
-    'Answer in JSON: {"User Safety": "safe" or "unsafe", "Response Safety": "safe" or "unsafe", '
-    '"Safety Categories": "..."}'
-)
-
-
-def content_safety_config(model_id: str, safety_model: str = SAFETY_MODEL) -> dict:
-    """Guardrail config `data`: input and output content-safety rails around `model_id`."""
-    return {
-        "models": [
-            {"type": "main", "engine": "nim", "model": model_id},
-            {"type": "content_safety", "engine": "nim", "model": safety_model},
-        ],
-        "rails": {
-            "input": {"flows": ["content safety check input $model=content_safety"]},
-            "output": {"flows": ["content safety check output $model=content_safety"]},
-        },
-        "prompts": [
-            {
-                "task": "content_safety_check_input $model=content_safety",
-                "output_parser": "nemoguard_parse_prompt_safety",
-                "max_tokens": 50,
-                "messages": [{"type": "system", "content": _INPUT_PROMPT}],
-            },
-            {
-                "task": "content_safety_check_output $model=content_safety",
-                "output_parser": "nemoguard_parse_response_safety",
-                "max_tokens": 50,
-                "messages": [{"type": "system", "content": _OUTPUT_PROMPT}],
-            },
-        ],
-    }
 
 
 class NemoGuardrails:
