@@ -64,3 +64,28 @@ def ngc_api_key() -> str | None:
 CUSTOMIZATION = Timing(poll=15, stall=3600, cap=24 * 3600)
 EVALUATION = Timing(poll=2, stall=1800, cap=6 * 3600)
 DEPLOYMENT = Timing(poll=5, stall=1800, cap=3600)
+
+
+# Customization and deployments (steps/nmp/customizer.py, steps/nmp/deployer.py).
+CUSTOMIZATION_BACKEND_VAR = "LLMOPS_NMP_CUSTOMIZATION_BACKEND"
+CUSTOMIZATION_BACKENDS = ("automodel", "unsloth")
+DEPLOYMENT_GPUS_VAR = "LLMOPS_NMP_DEPLOYMENT_GPUS"
+
+
+def customization_backend() -> str:
+    """The training backend of LoRA jobs: `automodel` (default) or `unsloth`."""
+    value = os.environ.get(CUSTOMIZATION_BACKEND_VAR, "").strip().lower() or CUSTOMIZATION_BACKENDS[0]
+    if value not in CUSTOMIZATION_BACKENDS:
+        raise PlatformNotAvailableError(
+            f"{CUSTOMIZATION_BACKEND_VAR}={value!r} is not a customization backend of this project; "
+            f"use one of {', '.join(CUSTOMIZATION_BACKENDS)}"
+        )
+    return value
+
+
+def deployment_gpus() -> int:
+    """GPUs of the base model's deployment (default 1)."""
+    raw = os.environ.get(DEPLOYMENT_GPUS_VAR, "").strip() or "1"
+    if not raw.isdigit():
+        raise PlatformNotAvailableError(f"{DEPLOYMENT_GPUS_VAR}={raw!r} is not a whole number of GPUs (e.g. 1)")
+    return int(raw)

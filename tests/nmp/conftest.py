@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.nmp import services
+from tests.nmp.fake_nmp import fake  # noqa: F401 - the schema-checked fake of customization and deployments
 
 
 @pytest.fixture(scope="session")
