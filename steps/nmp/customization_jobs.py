@@ -21,8 +21,6 @@ METRICS = ("train_loss", "val_loss")
 ACTIVE = frozenset({"created", "pending", "active", "paused", "pausing", "resuming"})
 ENDED_BADLY = frozenset({"error", "cancelled", "cancelling"})
 KEY_FIELD, OUTPUT_FIELD, DATASET_FIELD = "llmops_job_key", "llmops_output_model", "llmops_dataset_uri"
-_FILESET_URL = re.compile(r"/apis/files/v2/workspaces/(?P<ws>[^/]+)/filesets/(?P<name>[^/?#@]+)")
-_FILESET_REF = re.compile(r"^(?:nmp://|fileset://)?(?:(?P<ws>[\w.-]+)/)?(?P<name>[\w.-]+)(?:[@#].*)?$")
 
 
 def jobs_path(workspace: str, backend: str) -> str:
@@ -39,17 +37,6 @@ def as_dict(obj: Any) -> dict[str, Any]:
 def _map(obj: Any, name: str) -> Mapping[str, Any]:
     value = obj.get(name) if isinstance(obj, Mapping) else None
     return value if isinstance(value, Mapping) else {}
-
-
-def fileset_ref(dataset_uri: str, workspace: str) -> str:
-    """`workspace/fileset` of a dataset URI (`nmp://ws/name@rev`, `ws/name`, or a files API URL)."""
-    match = _FILESET_URL.search(dataset_uri) or _FILESET_REF.match(dataset_uri.strip())
-    if not match:
-        raise InvalidInputError(
-            f"{dataset_uri!r} names no fileset; expected nmp://<workspace>/<fileset>[@<revision>], "
-            "<workspace>/<fileset> or a /apis/files/v2/workspaces/<workspace>/filesets/<fileset> URL"
-        )
-    return f"{match.group('ws') or workspace}/{match.group('name')}"
 
 
 def adapter_name(output_model: str, key: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from steps.contracts import CustomizationJob, LoraHyperparameters, MetricsCallback, job_key
 from steps.errors import StepFailedError
-from steps.nmp import settings
+from steps.nmp import datasets, settings
 from steps.nmp.client import (
     API_ERRORS,
     call_idempotent,
@@ -42,7 +42,6 @@ from steps.nmp.customization_jobs import (
     completed_job,
     emit_new_metrics,
     failure_detail,
-    fileset_ref,
     job_name,
     job_spec,
     job_status,
@@ -118,7 +117,7 @@ class NmpCustomizer:
         on_metrics: MetricsCallback | None = None,
     ) -> CustomizationJob:
         """The completed LoRA job for this content: found, followed, or created and followed."""
-        training = fileset_ref(dataset_uri, self.workspace)
+        training = datasets.fileset_ref(dataset_uri)
         key = job_key(base_model, dataset_uri, hyperparameters.model_dump(mode="json"))
         output = adapter_name(output_model, key)
         spec = job_spec(self.backend, base_model, training, hyperparameters, output)

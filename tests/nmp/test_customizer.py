@@ -17,7 +17,8 @@ from tests.fakes.nmp import FakeNmp
 from tests.nmp.fake_nmp import WORKSPACE
 
 BASE = "system/llama-3.2-1b-instruct"
-URI = f"nmp://{WORKSPACE}/billing-data@abc123"
+URI = f"nmp://{WORKSPACE}/datasets/billing/billing-data@0123456789abcdef"
+FILESET = f"{WORKSPACE}/billing.billing-data.0123456789abcdef"
 HP = LoraHyperparameters(rank=8, alpha=16, dropout=0.05, epochs=2, learning_rate=1e-4, batch_size=4, max_steps=6)
 JOBS = f"/apis/customization/v2/workspaces/{WORKSPACE}/automodel/jobs"
 
@@ -39,7 +40,9 @@ def test_creates_follows_and_reports_the_loss_curve(fake: FakeNmp) -> None:
     assert job.adapter_id.startswith(f"{WORKSPACE}/billing-lora-")
     [created] = fake.creations("customization_job")
     spec = created.body["spec"]
-    assert spec["model"] == BASE and spec["dataset"] == {"training": f"{WORKSPACE}/billing-data"}
+    assert spec["model"] == BASE and spec["dataset"] == {
+        "training": f"{WORKSPACE}/billing.billing-data.0123456789abcdef"
+    }
     assert spec["training"]["lora"] == {"rank": 8, "alpha": 16, "dropout": 0.05}
     assert spec["schedule"] == {"epochs": 2, "seed": 0, "max_steps": 6}
     assert spec["batch"] == {"global_batch_size": 4} and spec["optimizer"] == {"learning_rate": 1e-4}
@@ -57,7 +60,7 @@ def test_unsloth_backend(fake: FakeNmp, monkeypatch: pytest.MonkeyPatch) -> None
     job = NmpCustomizer().run("billing-lora", BASE, URI, HP)
     [created] = fake.creations("customization_job")
     assert created.body["spec"]["model"] == {"name": BASE}
-    assert created.body["spec"]["dataset"] == {"path": f"{WORKSPACE}/billing-data"}
+    assert created.body["spec"]["dataset"] == {"path": FILESET}
     assert job.status == "completed"
 
 
