@@ -35,6 +35,8 @@ CONFIG_ENV = [
         ("NIM_URL", "nim-url"),
         ("MLFLOW_TRACKING_URI", "mlflow-tracking-uri"),
         ("LLMOPS_DEPLOYER", "deployer"),
+        ("NMP_URL", "nmp-url"),
+        ("NMP_WORKSPACE", "nmp-workspace"),
     ]
 ]
 SECRET_ENV = [
@@ -44,6 +46,7 @@ SECRET_ENV = [
         ("HF_TOKEN", "hf-token"),
         ("MLFLOW_TRACKING_TOKEN", "mlflow-tracking-token"),
         ("JUDGE_API_KEY", "judge-api-key"),
+        ("NMP_API_KEY", "nmp-api-key"),
     ]
 ]
 

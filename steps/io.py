@@ -19,7 +19,7 @@ DatasetFormat = Literal[
 ]  # dataset_formats.FORMATS
 BENCHMARK_PATTERN = r"^[A-Za-z0-9][-._A-Za-z0-9]*$"
 Benchmark = Annotated[str, StringConstraints(pattern=BENCHMARK_PATTERN, max_length=120)]
-Platform = Literal["local", "nemo"]  # the backends of steps.platforms.BACKENDS
+Platform = Literal["local", "nemo", "nemo-platform"]  # the backends of steps.platforms.BACKENDS
 Target = Literal["base", "candidate", "champion"]  # the model an evaluation scores
 GateRule = Rule  # what must clear a gate threshold: the point delta or the interval's lower bound
 # Why a run started: submitted from the Argo UI, a run spec in git, a flywheel's schedule or new-data event, drift

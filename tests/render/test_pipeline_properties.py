@@ -50,7 +50,7 @@ def test_every_workflow_parameter_has_a_description(pipeline):
     [
         ("require_approval", {"true", "false"}),
         ("dataset_format", {"openai-chat", "prompt-completion", "bill-json", "bill-reason", "xlam", "xlam-tutorial"}),
-        ("platform", {"", "local", "nemo"}),
+        ("platform", {"", "local", "nemo", "nemo-platform"}),
     ],
 )
 def test_closed_parameters_have_enums(pipeline, name, values):
