@@ -26,7 +26,7 @@ from steps.errors import InvalidInputError
 
 API_KEY_VAR = "LLMOPS_SERVE_API_KEY"
 MAX_BODY = 8 * 1024 * 1024
-_OPTIONAL = {"max_tokens": int, "temperature": (int, float), "seed": int}
+_OPTIONAL: dict[str, type | tuple[type, ...]] = {"max_tokens": int, "temperature": (int, float), "seed": int}
 
 
 class _Refused(Exception):
@@ -81,6 +81,7 @@ class OpenAIServer:
         self.models = dict(models)
         self.locks = {name: threading.Lock() for name in self.models}
         self.api_key = api_key or None
+        self.host = host
         self.httpd = ThreadingHTTPServer((host, port), _handler(self))
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -92,7 +93,7 @@ class OpenAIServer:
     @property
     def url(self) -> str:
         """The base URL an OpenAI client takes (`.../v1`)."""
-        return f"http://{self.httpd.server_address[0]}:{self.port}/v1"
+        return f"http://{self.host}:{self.port}/v1"
 
     def start(self) -> OpenAIServer:
         """Serve in a background thread (returns at once)."""
