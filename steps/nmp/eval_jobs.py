@@ -5,8 +5,8 @@ of `steps/nmp/evaluator.py`; business evaluation can call it the same way). `spe
 metric specs (`steps.logic.metrics.parse_metric_specs`), sent to the Platform unchanged but for the name
 (NeMo's metric has none: its scores are named `<type>.<score>`, mapped back here) and v1's
 `tool_calls_ground_truth`, sent as NeMo's `reference`. Each row is a dataset item with its `id` plus the
-model's answer as `output` (text) and, for tool calls, `tool_calls` (OpenAI format); the job reads them as
-the sample (`sample.output_text`, `sample.tool_calls`). Types NeMo lacks (`json-fields`, and the
+model's answer (`answer_fields`): `output` (its text, the job's `sample.output_text`) and `response` (the
+OpenAI chat completion, which NeMo's tool-calling metric reads the calls from). Types NeMo lacks (`json-fields`, and the
 project's extensions such as a `regex` string check) fail the metric's validation with an error naming it.
 
 Returns `{score name: ScoreResult}` as `steps.logic.metrics.evaluate` does: the Platform's mean, the
@@ -104,10 +104,19 @@ def _get(client: Any, name: str) -> dict[str, Any] | None:
         raise platform_error(exc, f"GET {jobs_path(name)}") from None
 
 
+def _file_errors() -> tuple[type[BaseException], ...]:
+    """What the files plugin raises besides the SDK's errors (its own HTTP client)."""
+    from nemo_platform_plugin.client.errors import NemoClientError  # type: ignore[import-untyped]
+
+    return (*API_ERRORS, NemoClientError)
+
+
 def _create(client: Any, name: str, key: str, specs: Sequence[MetricSpecBase], rows: Sequence[Mapping]) -> dict:
     workspace = settings.workspace()
+    metrics = _bundles(specs)
     fileset = f"llmops-eval-{key}"
     content = "".join(json.dumps(dict(row), sort_keys=True) + "\n" for row in rows)
+    errors = _file_errors()
     try:  # same name, same content: uploading again after a lost answer changes nothing
         call_idempotent(
             client.files.upload_content,
@@ -118,17 +127,13 @@ def _create(client: Any, name: str, key: str, specs: Sequence[MetricSpecBase], r
             fileset_auto_create=True,
             what=f"upload {fileset}",
         )
-    except API_ERRORS as exc:
+    except errors as exc:
         raise platform_error(exc, f"upload the rows of evaluation job {name} to fileset {fileset}") from None
     body = {
         "name": name,
         "description": f"llmops: {', '.join(s.name for s in specs)} over {len(rows)} rows",
         "custom_fields": {KEY_FIELD: key},
-        "spec": {
-            "dataset": f"{workspace}/{fileset}#{FILE}",
-            "metrics": _bundles(specs),
-            "field_mapping": {"output": "output", **({"tool_calls": "tool_calls"} if _has_calls(rows) else {})},
-        },
+        "spec": {"dataset": f"{workspace}/{fileset}#{FILE}", "metrics": metrics, "field_mapping": {"output": "output"}},
     }
     return create_once(
         lambda: client.post(jobs_path(), body=body, cast_to=object),
@@ -136,10 +141,6 @@ def _create(client: Any, name: str, key: str, specs: Sequence[MetricSpecBase], r
         what=f"create evaluation job {name} (POST {jobs_path()})",
         poll=settings.EVALUATION.poll * POLICY.time_scale(),
     )
-
-
-def _has_calls(rows: Sequence[Mapping[str, Any]]) -> bool:
-    return any("tool_calls" in row for row in rows)
 
 
 def follow(client: Any, name: str, sleep: Callable[[float], None] | None = None) -> dict[str, Any]:
@@ -225,15 +226,32 @@ def read_scores(client: Any, name: str, specs: Sequence[MetricSpecBase]) -> dict
     return results
 
 
+def answer_fields(output_text: str, tool_calls: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """What a row carries of the model's answer: `output`, and `response` (an OpenAI chat completion with the
+    tool calls, arguments as JSON strings) for the tool-calling metric."""
+    calls = []
+    for call in tool_calls or []:
+        function = dict(call.get("function") or {})
+        if not isinstance(function.get("arguments"), str):
+            function["arguments"] = json.dumps(function.get("arguments") or {}, sort_keys=True)
+        calls.append({**call, "type": call.get("type", "function"), "function": function})
+    message: dict[str, Any] = {"role": "assistant", "content": output_text}
+    if calls:
+        message["tool_calls"] = calls
+    return {"output": output_text, "response": {"choices": [{"index": 0, "message": message}]}}
+
+
 def score_with_evaluator(
     client: Any, specs: Sequence[MetricSpecBase], rows: Sequence[Mapping[str, Any]]
 ) -> dict[str, ScoreResult]:
-    """Score `rows` (items with their `id`, `output` and optional `tool_calls`) with `specs` on the Platform."""
+    """Score `rows` (items with their `id` and `answer_fields`) with `specs` on the Platform."""
     if not specs or not rows:
         raise InvalidInputError("nothing to score: give at least one metric spec and one row")
     ids = [str(row.get("id", "")) for row in rows]
     if "" in ids or len(set(ids)) != len(ids):
         raise InvalidInputError("every row needs its own non-empty `id` (per-row scores are keyed by it)")
+    for spec in specs:
+        platform_metric(spec)  # every metric checked before anything is sent
     results: dict[str, ScoreResult] = {}
     for group in rounds(specs):
         key = content_key(group, rows)
