@@ -20,6 +20,7 @@ from workflows import (
     run_command,
     runs_command,
     score_command,
+    serve_command,
 )
 from workflows.command_help import subcommand
 from workflows.local_runner.errors import RunnerError
@@ -118,6 +119,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--no-eval", action="store_true", help="skip the smoke benchmarks after the build")
     build.set_defaults(func=cmd_model_build)
     score_command.add_parser(sub)
+    serve_command.add_parser(sub)
     rollback_command.add_parser(sub)
     cluster_command.add_parser(sub)
     return p

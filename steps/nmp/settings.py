@@ -64,6 +64,7 @@ def ngc_api_key() -> str | None:
 CUSTOMIZATION = Timing(poll=15, stall=3600, cap=24 * 3600)
 EVALUATION = Timing(poll=2, stall=1800, cap=6 * 3600)
 DEPLOYMENT = Timing(poll=5, stall=1800, cap=3600)
+MODEL_SYNC = Timing(poll=1, stall=600, cap=1800)  # until the Inference Gateway lists a model
 
 
 # Customization and deployments (steps/nmp/customizer.py, steps/nmp/deployer.py).

@@ -93,7 +93,7 @@ def test_report_prints_the_runs_report_or_says_when_there_is_none(ws: Path, caps
 
 
 @pytest.mark.parametrize(
-    "command", ["run", "approve", "reject", "runs", "status", "report", "compare", "render", "lint", "score"]
+    "command", ["run", "approve", "reject", "runs", "status", "report", "compare", "render", "lint", "score", "serve"]
 )
 def test_every_command_has_help_with_examples(command: str, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:

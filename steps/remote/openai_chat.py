@@ -1,0 +1,195 @@
+"""A chat model over any OpenAI-compatible HTTP route (NIM's `/v1`, a gateway's OpenAI route).
+
+`OpenAIChat(policy, base_url, model_id, path=...).create(messages)` returns an OpenAI `chat.completion`
+dict; `create_batch` sends many conversations concurrently (bounded, 8 by default) and returns the replies
+in input order. A chat completion has no side effect, so a request is retried on transient failures
+(connection reset, timeout, 408/429/5xx, honouring Retry-After), a few times at most; other errors fail at
+once, through the backend's `RemotePolicy` (its redaction, its time scale). Tool-call `arguments` come
+back as a JSON string (the OpenAI shape) whether the server sent a string or an object; `parse_tool_calls`
+gives them as dicts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+
+from steps import progress
+from steps.errors import InvalidInputError
+from steps.logic.generation import per_conversation_tools, stop_strings
+from steps.remote import calls
+from steps.remote.policy import RemotePolicy
+
+CHAT_PATH = "/v1/chat/completions"
+
+
+class ToolCall(BaseModel):
+    id: str | None
+    name: str
+    arguments: dict[str, Any]
+    arguments_valid: bool  # False when `arguments` was not a JSON object (kept as {} then)
+
+
+def _arguments(raw: Any) -> tuple[dict[str, Any], bool]:
+    if isinstance(raw, dict):
+        return raw, True
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError:
+            return {}, False
+        return (value, True) if isinstance(value, dict) else ({}, False)
+    return {}, raw is None
+
+
+def parse_tool_calls(reply: dict) -> list[ToolCall]:
+    """The tool calls of a chat completion (or of one message), arguments parsed from string or object."""
+    message = reply["choices"][0]["message"] if "choices" in reply else reply
+    found = []
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") or {}
+        arguments, valid = _arguments(function.get("arguments"))
+        found.append(
+            ToolCall(
+                id=call.get("id"), name=str(function.get("name") or ""), arguments=arguments, arguments_valid=valid
+            )
+        )
+    return found
+
+
+def normalise(reply: dict) -> dict:
+    """Tool-call arguments sent as an object become the JSON string OpenAI's shape has."""
+    for choice in reply.get("choices") or []:
+        for call in (choice.get("message") or {}).get("tool_calls") or []:
+            function = call.get("function") or {}
+            if isinstance(function.get("arguments"), (dict, list)):
+                function["arguments"] = json.dumps(function["arguments"], sort_keys=True)
+    return reply
+
+
+class OpenAIChat:
+    """The ChatModel port over `POST {base_url}{path}`; `headers()` is read once per batch (fresh secrets)."""
+
+    def __init__(
+        self,
+        policy: RemotePolicy,
+        base_url: str,
+        model_id: str,
+        *,
+        path: str = CHAT_PATH,
+        headers: Callable[[], dict[str, str]] = dict,
+        concurrency: int = 8,
+        timeout: float = 120.0,
+        attempts: int = 4,
+    ) -> None:
+        policy.install_log_redaction()
+        self.policy = policy
+        self.base_url = base_url.rstrip("/")
+        self.path = path
+        self.model_id = model_id
+        self.headers = headers
+        self.concurrency = max(1, concurrency)
+        self.timeout = timeout
+        self.attempts = max(1, attempts)
+
+    def create(
+        self,
+        messages: list[dict],
+        max_tokens: int = 128,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        seed: int | None = None,
+        tools: list[dict] | None = None,
+        **extra: Any,
+    ) -> dict:
+        return self.create_batch([messages], max_tokens, temperature, stop, seed=seed, tools=[tools], **extra)[0]
+
+    def create_batch(
+        self,
+        conversations: list[list[dict]],
+        max_tokens: int = 128,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        batch_size: int = 16,
+        seed: int | None = None,
+        tools: list[list[dict] | None] | None = None,
+        **extra: Any,
+    ) -> list[dict]:
+        """Replies in input order; `batch_size` is accepted for interface parity (concurrency bounds the load)."""
+        stop = stop_strings(max_tokens, temperature, stop) or None
+        offered = per_conversation_tools(tools, len(conversations))
+        bodies = []
+        for index, messages in enumerate(conversations):
+            if not messages or any(not isinstance(m, dict) or "role" not in m for m in messages):
+                raise InvalidInputError("messages must be a non-empty list of {'role', 'content'} objects")
+            body = {
+                "model": self.model_id,
+                "messages": messages,
+                "max_tokens": max_tokens,
+                "temperature": temperature,
+                **extra,
+            }
+            if stop:
+                body["stop"] = list(stop)
+            if seed is not None:
+                body["seed"] = seed
+            if offered[index]:
+                body["tools"] = offered[index]
+            bodies.append(body)
+        if not bodies:
+            return []
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self._send_all(bodies))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # called from inside an event loop
+            return pool.submit(asyncio.run, self._send_all(bodies)).result()
+
+    async def _send_all(self, bodies: list[dict]) -> list[dict]:
+        limit = asyncio.Semaphore(self.concurrency)
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        async with httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=self.headers(),
+            limits=limits,
+            timeout=httpx.Timeout(self.timeout, connect=10.0),
+        ) as client:
+            tasks = [asyncio.create_task(self._send(client, limit, body, i)) for i, body in enumerate(bodies)]
+            if len(tasks) > 1:  # a batch, not one reply: the step's progress (Argo's N/M)
+
+                def count(_: asyncio.Task) -> None:
+                    progress.report(sum(t.done() for t in tasks), len(tasks), unit="replies")
+
+                for task in tasks:
+                    task.add_done_callback(count)
+            try:
+                return list(await asyncio.gather(*tasks))
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
+
+    async def _send(self, client: httpx.AsyncClient, limit: asyncio.Semaphore, body: dict, index: int) -> dict:
+        what = f"chat completion {index} for {self.model_id}"
+        log = self.policy.get_logger(__name__)
+        async with limit:
+            for attempt in range(1, self.attempts + 1):
+                try:
+                    response = await client.post(self.path, json=body)
+                    response.raise_for_status()
+                    return normalise(response.json())
+                except self.policy.api_errors as exc:
+                    if attempt == self.attempts or not calls.is_transient(self.policy, exc):
+                        where = f"{what} (POST {self.base_url}{self.path})"
+                        raise calls.platform_error(self.policy, exc, where) from None
+                    delay = calls.backoff(self.policy, attempt, exc)
+                    log.warning("%s: transient failure; retry %d/%d in %.1fs", what, attempt, self.attempts - 1, delay)
+                    await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
