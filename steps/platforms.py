@@ -1,9 +1,10 @@
 """The platform registry: the one place that builds a backend, by name, with its ports wired together.
 
-| name    | backend                                       | selected by                                  |
-|---------|-----------------------------------------------|----------------------------------------------|
-| `local` | `steps.local.platform.LocalPlatform` (default) | LLMOPS_PLATFORM (a run spec's `platform:` must |
-| `nemo`  | `steps.nemo.platform.NemoPlatform`            | agree with it; preflight and open-run check)  |
+| name            | backend                                        | selected by                                  |
+|-----------------|------------------------------------------------|----------------------------------------------|
+| `local`         | `steps.local.platform.LocalPlatform` (default) | LLMOPS_PLATFORM (a run spec's `platform:` must |
+| `nemo`          | `steps.nemo.platform.NemoPlatform` (v1 APIs)   | agree with it; preflight and open-run check)  |
+| `nemo-platform` | `steps.nmp.platform.NmpPlatform`               |                                              |
 
 A new backend is one package implementing every Protocol of `steps.contracts` plus a platform class
 like these, and one line in BACKENDS. Backends are imported only when built, so a step loads the
@@ -23,6 +24,7 @@ DEFAULT = "local"
 BACKENDS: dict[str, str] = {
     "local": "steps.local.platform:LocalPlatform",
     "nemo": "steps.nemo.platform:NemoPlatform",
+    "nemo-platform": "steps.nmp.platform:NmpPlatform",
 }
 
 

@@ -50,6 +50,19 @@ def platform_client(timeout: float = 60.0) -> Any:
     )
 
 
+_READY: set[tuple[str, str]] = set()
+
+
+def ready(client: Any) -> Any:
+    """`client`, once NMP_WORKSPACE exists (created on a process's first write there; building a port sends
+    no request, so a step only needs the Platform when it calls it)."""
+    key = (settings.base_url(), settings.workspace())
+    if key not in _READY:
+        ensure_workspace(client)
+        _READY.add(key)
+    return client
+
+
 def ensure_workspace(client: Any) -> bool:
     """Create NMP_WORKSPACE when missing; True when this call created it (409: someone else just did)."""
     name = settings.workspace()

@@ -29,6 +29,7 @@ from steps.nmp.client import (
     get_logger,
     platform_client,
     platform_error,
+    ready,
     status_of,
 )
 from steps.nmp.customization_jobs import (
@@ -121,6 +122,7 @@ class NmpCustomizer:
         key = job_key(base_model, dataset_uri, hyperparameters.model_dump(mode="json"))
         output = adapter_name(output_model, key)
         spec = job_spec(self.backend, base_model, training, hyperparameters, output)
+        ready(self.client)
         name, terminated = "", False
         with sigterm_raises():
             try:

@@ -22,7 +22,7 @@ from steps.contracts import DatasetRef, EntityRegistry
 from steps.errors import NotFoundError, StepFailedError
 from steps.logic.dataset_files import check_dataset_files, read_dataset_jsonl, revision_of
 from steps.nmp import datasets, settings
-from steps.nmp.client import API_ERRORS, call_idempotent, platform_error, status_of
+from steps.nmp.client import API_ERRORS, call_idempotent, platform_error, ready, status_of
 
 FILESETS = "/apis/files/v2/workspaces/{workspace}/filesets"
 
@@ -58,6 +58,7 @@ class NmpDatastore:
 
     # -- put ------------------------------------------------------------------------------------
     def put_dataset(self, namespace: str, name: str, files: dict[str, bytes]) -> DatasetRef:
+        ready(self.client)
         check_dataset_files(namespace, name, files)
         revision = revision_of(files)
         fileset = datasets.fileset_name(namespace, name, revision)

@@ -26,6 +26,7 @@ from steps.nmp.client import (
     get_logger,
     platform_client,
     platform_error,
+    ready,
     status_of,
 )
 from steps.nmp.customization_jobs import as_dict
@@ -139,6 +140,7 @@ class NmpDeployer:
 
     def ensure_base(self, base_model: str) -> Deployment:
         """The deployment serving `base_model` (and its adapters), READY."""
+        ready(self.client)
         name = slug(base_model)
         deployment = self._deployment(name) or self._create(name, base_model)
         deployment = self._wait_ready(deployment, name)
@@ -186,6 +188,7 @@ class NmpDeployer:
     def release_adapter(self, base_model: str, adapter_id: str) -> bool:
         """Serve `adapter_id` and record it as the release of `base_model` (the model entity's custom field
         `llmops_released_adapter`); False if it already was both."""
+        ready(self.client)
         served = self.serve_adapter(base_model, adapter_id)
         model = self._model(base_model)
         fields = dict(model.get("custom_fields") or {})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from steps.nmp import datasets, settings
-from steps.nmp.client import API_ERRORS, call_idempotent, platform_error, status_of
+from steps.nmp.client import API_ERRORS, call_idempotent, platform_error, ready, status_of
 
 DATASET_TYPE = "dataset"
 
@@ -26,6 +26,7 @@ class NmpEntityRegistry:
 
     def ensure_namespace(self, namespace: str) -> bool:
         """The namespace's project in the workspace; True when this call created it."""
+        ready(self.client)
         try:
             call_idempotent(
                 self.client.projects.retrieve, namespace, workspace=self.workspace, what=f"GET project {namespace}"

@@ -34,7 +34,7 @@ from steps.errors import InvalidInputError, StepFailedError
 from steps.logic.item_scores import ItemValue
 from steps.logic.metrics import MetricSpecBase, ScoreResult, score_names
 from steps.nmp import settings
-from steps.nmp.client import API_ERRORS, call_idempotent, create_once, get_logger, platform_error, status_of
+from steps.nmp.client import API_ERRORS, call_idempotent, create_once, get_logger, platform_error, ready, status_of
 from steps.nmp.policy import POLICY
 from steps.remote.waiting import Terminated, Watch, sigterm_raises
 
@@ -104,19 +104,12 @@ def _get(client: Any, name: str) -> dict[str, Any] | None:
         raise platform_error(exc, f"GET {jobs_path(name)}") from None
 
 
-def _file_errors() -> tuple[type[BaseException], ...]:
-    """What the files plugin raises besides the SDK's errors (its own HTTP client)."""
-    from nemo_platform_plugin.client.errors import NemoClientError  # type: ignore[import-untyped]
-
-    return (*API_ERRORS, NemoClientError)
-
-
 def _create(client: Any, name: str, key: str, specs: Sequence[MetricSpecBase], rows: Sequence[Mapping]) -> dict:
     workspace = settings.workspace()
     metrics = _bundles(specs)
     fileset = f"llmops-eval-{key}"
     content = "".join(json.dumps(dict(row), sort_keys=True) + "\n" for row in rows)
-    errors = _file_errors()
+    errors = API_ERRORS
     try:  # same name, same content: uploading again after a lost answer changes nothing
         call_idempotent(
             client.files.upload_content,
@@ -245,6 +238,7 @@ def score_with_evaluator(
     client: Any, specs: Sequence[MetricSpecBase], rows: Sequence[Mapping[str, Any]]
 ) -> dict[str, ScoreResult]:
     """Score `rows` (items with their `id` and `answer_fields`) with `specs` on the Platform."""
+    ready(client)
     if not specs or not rows:
         raise InvalidInputError("nothing to score: give at least one metric spec and one row")
     ids = [str(row.get("id", "")) for row in rows]

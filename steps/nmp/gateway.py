@@ -18,7 +18,7 @@ from typing import Any
 
 from steps.errors import InvalidInputError
 from steps.nmp import settings
-from steps.nmp.client import API_ERRORS, call_idempotent, platform_error
+from steps.nmp.client import API_ERRORS, call_idempotent, platform_error, ready
 from steps.nmp.policy import POLICY
 from steps.remote.waiting import Timing, Watch
 
@@ -46,6 +46,7 @@ def register_endpoint(
     Returns the model name the gateway's OpenAI route takes. A provider of the same name pointing elsewhere
     is an error (delete it, or use another entity name): the gateway would otherwise route to the old server.
     """
+    ready(client)
     workspace = settings.workspace()
     provider = f"{model_entity}-endpoint"
     what = f"register {url} ({served_name}) as {workspace}/{model_entity}"

@@ -18,7 +18,7 @@ from steps.contracts import GuardrailCheck, GuardrailConfigRef
 from steps.errors import InvalidInputError, StepFailedError
 from steps.logic.content_safety import SAFETY_MODEL, content_safety_config
 from steps.nmp import datasets, settings
-from steps.nmp.client import API_ERRORS, call_idempotent, platform_error, status_of
+from steps.nmp.client import API_ERRORS, call_idempotent, platform_error, ready, status_of
 
 KEY_MARK = "llmops key "
 CONFIGS = "/apis/guardrails/v2/workspaces/{workspace}/configs"
@@ -48,6 +48,7 @@ class NmpGuardrails:
         return f"{self.workspace}/{name}"
 
     def ensure_config(self, adapter_id: str) -> GuardrailConfigRef:
+        ready(self.client)
         name = config_name(adapter_id)
         data = content_safety_config(adapter_id, self.safety, engine=self.engine)
         key = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

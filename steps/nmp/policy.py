@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 from nemo_platform import APIConnectionError, NeMoPlatformError
+from nemo_platform_plugin.client.errors import NemoClientError, NemoTransportError  # type: ignore[import-untyped]
 
 from steps.remote.policy import RemotePolicy
 
@@ -14,7 +15,8 @@ POLICY = RemotePolicy(
     secret_vars=SECRET_VARS,
     time_scale_var="LLMOPS_NMP_TIME_SCALE",
     endpoints="NMP_URL",
-    connection_errors=(APIConnectionError, httpx.TransportError),
-    api_errors=(NeMoPlatformError, httpx.HTTPError, ConnectionError, TimeoutError),
+    # The files resources (fileset uploads and downloads) go through the SDK plugin's own HTTP client.
+    connection_errors=(APIConnectionError, httpx.TransportError, NemoTransportError),
+    api_errors=(NeMoPlatformError, NemoClientError, httpx.HTTPError, ConnectionError, TimeoutError),
     loggers=("nemo_platform", "nemo_platform._base_client", "httpx", "httpcore", "steps.nmp"),
 )

@@ -14,6 +14,7 @@ import pytest
 from steps import contracts, platforms
 from steps.local.chat_model import LocalChatModel
 from steps.nemo.inference import NimChatModel
+from steps.nmp.inference import NmpChatModel
 
 
 def _methods(protocol: type) -> list[str]:
@@ -56,7 +57,7 @@ def conformance(port: str, implementation: object) -> list[str]:
 def nemo_endpoints(monkeypatch, tmp_path):
     """Endpoints that are never called: building the ports sends no request."""
     monkeypatch.setenv("LLMOPS_WORKSPACE", str(tmp_path))
-    for var in ("NEMO_URL", "NDS_URL", "NIM_URL"):
+    for var in ("NEMO_URL", "NDS_URL", "NIM_URL", "NMP_URL"):
         monkeypatch.setenv(var, "http://127.0.0.1:9")
 
 
@@ -68,8 +69,8 @@ def test_every_backend_implements_every_port(backend, port, nemo_endpoints):
     assert conformance(port, getattr(platform, port)) == []
 
 
-@pytest.mark.parametrize("model", [LocalChatModel, NimChatModel])
-def test_both_chat_models_speak_the_chat_model_contract(model):
+@pytest.mark.parametrize("model", [LocalChatModel, NimChatModel, NmpChatModel])
+def test_every_chat_model_speaks_the_chat_model_contract(model):
     problems = [
         f"{method}: {p}"
         for method in _methods(contracts.ChatModel)
@@ -96,8 +97,8 @@ def test_a_backend_that_misses_a_method_or_a_parameter_fails():
 def test_an_unknown_platform_is_a_clear_error(monkeypatch):
     from steps.errors import PlatformNotAvailableError
 
-    monkeypatch.setenv("LLMOPS_PLATFORM", "nemo-platform")
-    with pytest.raises(PlatformNotAvailableError, match="use one of: local, nemo"):
+    monkeypatch.setenv("LLMOPS_PLATFORM", "nemo-v3")
+    with pytest.raises(PlatformNotAvailableError, match="use one of: local, nemo, nemo-platform"):
         platforms.build()
     with pytest.raises(PlatformNotAvailableError, match="'mars' is not known"):
         platforms.build("mars")

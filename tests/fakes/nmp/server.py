@@ -29,6 +29,7 @@ from tests.fakes.nemo_state import ApiError
 from . import openapi
 from .jobs import Jobs
 from .models import Models
+from .workspaces import Workspaces
 
 
 @dataclass
@@ -51,8 +52,10 @@ class FakeNmp:
         self.router = Router()
         self.jobs = Jobs(self)
         self.models = Models(self)
+        self.workspaces = Workspaces(self)
         self.jobs.routes(self.router)
         self.models.routes(self.router)
+        self.workspaces.routes(self.router)
         self._server: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
