@@ -135,7 +135,7 @@ def test_bad_curation_parameters_are_refused_before_anything_is_read(ws, run_id,
 
     with pytest.raises(InvalidInputError, match="dataset_curation: max_per_intent: Input should be greater"):
         prepare_data(_inputs(run_id, tmp_path / "missing.jsonl", "x", max_per_intent=0))
-    with pytest.raises(InvalidInputError, match="group_by is 'customer.id'.*leave dataset.group_by out"):
+    with pytest.raises(InvalidInputError, match=r"group_by is 'customer\.id'.*leave dataset\.group_by out"):
         prepare_data(
             _inputs(run_id, tmp_path / "missing.jsonl", "x").model_copy(update={"dataset_group_by": "customer.id"})
         )
