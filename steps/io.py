@@ -15,8 +15,9 @@ from pydantic import StringConstraints
 from steps.logic.gate_policy import Rule
 
 DatasetFormat = Literal[
-    "openai-chat", "prompt-completion", "bill-json", "bill-reason", "xlam", "xlam-tutorial"
-]  # dataset_formats.FORMATS
+    "openai-chat", "prompt-completion", "bill-json", "bill-reason", "xlam", "xlam-tutorial", "production-logs"
+]  # dataset_formats.ALL_FORMATS
+PRODUCTION_LOGS = "production-logs"  # the format that is curated (steps.curated_source), not converted row by row
 BENCHMARK_PATTERN = r"^[A-Za-z0-9][-._A-Za-z0-9]*$"
 Benchmark = Annotated[str, StringConstraints(pattern=BENCHMARK_PATTERN, max_length=120)]
 Platform = Literal["local", "nemo", "nemo-platform"]  # the backends of steps.platforms.BACKENDS

@@ -2,6 +2,8 @@
 
 Every row is validated before anything is written: a bad row fails the step with file, line and
 field, and nothing is uploaded or registered. The same input gives the same dataset revision.
+Production logs (format production-logs) are curated instead (`steps.curated_source`), and the
+curation report is logged with the dataset.
 """
 
 import json
@@ -11,12 +13,13 @@ from typing import Annotated
 
 from hera.workflows import Output, Parameter
 
-from steps import platforms, settings
+from steps import curated_source, platforms, settings
 from steps.contracts import TESTING_FILE, TRAINING_FILE, VALIDATION_FILE
 from steps.errors import InvalidInputError, PlatformNotAvailableError
-from steps.io import DatasetFormat, TrackedInput, choices
+from steps.io import PRODUCTION_LOGS, DatasetFormat, TrackedInput, choices
 from steps.logic import anonymize, chat_records, dataset_formats, records, splits
 from steps.logic.chat_records import ChatRecord
+from steps.logic.curation import CurationReport, CurationSection
 
 
 class PrepareDataInput(TrackedInput):
@@ -46,6 +49,13 @@ class PrepareDataInput(TrackedInput):
         ),
     ]
     split_seed: Annotated[int, Parameter(description="Seed of the deterministic split")]
+    dataset_curation: Annotated[
+        str,
+        Parameter(
+            description="JSON curation rules of format production-logs (the run spec's dataset.curation); "
+            "empty: the defaults"
+        ),
+    ]
 
 
 class PrepareDataOutput(Output):
@@ -177,6 +187,11 @@ def build_splits(
 
 def evaluation_rows(source: str, fmt: str) -> list[dict]:
     """Every row of a dataset source as the evaluation reads it (converted, anonymised, with its id)."""
+    if fmt == PRODUCTION_LOGS:
+        raise InvalidInputError(
+            f"{source}: production logs are curated before they are scored; score the curated rows instead "
+            "(the testing split prepare-data stored, or curated rows with a run spec of format openai-chat)"
+        )
     path = resolve_source(source)
     return [chat_records.evaluation_row(r) for r in _load(path, fmt, "", "the data needs at least 1 row").records]
 
@@ -193,18 +208,33 @@ def prepare_splits(
     test_fraction: float,
     seed: int,
     test_source: str = "",
-) -> tuple[dict[str, list[dict]], dict[str, int]]:
-    """The split files of a dataset and the PII replaced, from its sources; raises before anything is written.
+    curation: CurationSection | None = None,
+) -> tuple[dict[str, list[dict]], dict[str, int], CurationReport | None]:
+    """The split files of a dataset, the PII replaced and (production logs) the curation report, from its
+    sources; raises before anything is written.
 
     The one check of a dataset: prepare-data runs it, and `llmops run` runs it as a preflight.
     """
     test_path = resolve_source(test_source) if test_source else None
-    return build_splits(resolve_source(source), fmt, group_by, validation_fraction, test_fraction, seed, test_path)
+    if fmt == PRODUCTION_LOGS:
+        files, curated = curated_source.curated_splits(
+            resolve_source(source),
+            curation or CurationSection(),
+            validation_fraction,
+            test_fraction,
+            seed,
+            group_by,
+            test_path,
+        )
+        return files, curated.report.pii_replacements, curated.report
+    return *build_splits(
+        resolve_source(source), fmt, group_by, validation_fraction, test_fraction, seed, test_path
+    ), None
 
 
 def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
     platform = platforms.build()
-    files, pii = prepare_splits(
+    files, pii, report = prepare_splits(
         inputs.dataset_source,
         inputs.dataset_format,
         inputs.dataset_group_by,
@@ -212,6 +242,7 @@ def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
         inputs.test_fraction,
         inputs.split_seed,
         inputs.dataset_test_source,
+        curated_source.parse_section(inputs.dataset_curation) if inputs.dataset_format == PRODUCTION_LOGS else None,
     )
     counts = {name.split("/")[0]: len(rows) for name, rows in files.items()}
     with platform.tracker.step_run(inputs.mlflow_run_id, "prepare-data") as mlflow:
@@ -231,6 +262,8 @@ def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
         mlflow.log_metrics({f"pii_replaced_{k}": v for k, v in pii.items()})
         mlflow.set_tags({"dataset.uri": ref.uri, "dataset.revision": ref.revision})
         mlflow.log_dict(files[TESTING_FILE][:5], "samples/testing_head.json")
+        if report is not None:
+            curated_source.log_curation(mlflow, report)
     platform.tracker.set_parent_tags(
         inputs.mlflow_run_id, {"llmops.dataset_revision": ref.revision, "llmops.dataset_uri": ref.uri}
     )

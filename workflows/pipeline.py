@@ -119,6 +119,7 @@ with WorkflowTemplate(
                     "test_fraction",
                     "dataset_test_source",
                     "split_seed",
+                    "dataset_curation",
                 ),
             },
         )

@@ -57,8 +57,8 @@ def check(path: Path, spec: RunSpec) -> None:
     except PlatformNotAvailableError as exc:
         raise PlatformNotAvailableError(f"{path}: {exc}") from None
     d = spec.dataset
-    files, _ = prepare_splits(
-        d.source, d.format, d.group_by, d.split.validation, d.split.test, d.split.seed, d.test_source
+    files, _, _ = prepare_splits(
+        d.source, d.format, d.group_by, d.split.validation, d.split.test, d.split.seed, d.test_source, d.curation
     )
     _check_templates(path, spec, files[TESTING_FILE])
     _check_calibration(path, spec)

@@ -20,8 +20,9 @@ from typing import Annotated
 from pydantic import Field, ValidationError, model_validator
 
 from steps.errors import InvalidInputError
-from steps.io import DatasetFormat, Platform
+from steps.io import PRODUCTION_LOGS, DatasetFormat, Platform
 from steps.logic.candidates import Candidate, CandidateProblem, CandidatesSection, resolve
+from steps.logic.curation import CurationSection
 from steps.logic.field_paths import dotted
 from steps.logic.metrics import TYPES
 from workflows import benchmark_check, spec_files
@@ -37,6 +38,7 @@ UNHASHED_AT_DEFAULT = (
     "gate.confidence",
     "gate.min_gain_over_champion",
     "candidates",
+    "dataset.curation",
 )
 
 
@@ -67,7 +69,8 @@ class Dataset(Strict):
     format: Annotated[DatasetFormat, Param("dataset_format")] = Field(
         "openai-chat",
         description="Layout of the raw rows, converted to OpenAI chat records: openai-chat, prompt-completion, "
-        "or the billing example's bill-json / bill-reason",
+        "the billing example's bill-json / bill-reason, xlam / xlam-tutorial, or production-logs "
+        "(OpenAI chat-completion logs, curated by dataset.curation: docs/curation.md)",
     )
     group_by: Annotated[str, Param("dataset_group_by")] = Field(
         "",
@@ -82,6 +85,39 @@ class Dataset(Strict):
         pattern=NAME_PATTERN, description="Dataset name in the datastore", examples=["telecom-bills"]
     )
     split: Split = Split()
+    curation: Annotated[CurationSection | None, Param("dataset_curation")] = Field(
+        None,
+        description="Curation rules of format production-logs, as a JSON object (feedback kept, reference "
+        "disagreement, per-intent sampling, on_invalid; docs/curation.md); empty: the defaults",
+    )
+
+    @model_validator(mode="after")
+    def _curation(self) -> Dataset:
+        """Curation is production-logs' (its defaults written out, so they are hashed); its split is dataset.split."""
+        if self.format != PRODUCTION_LOGS:
+            if self.curation is not None:
+                raise conflict("curation", f"only used with format {PRODUCTION_LOGS}; remove it or change format")
+            return self
+        for name, value in (("test_source", self.test_source), ("group_by", self.group_by)):
+            if value:
+                raise conflict(
+                    name, f"not used with format {PRODUCTION_LOGS} (curation splits the logs by intent); remove it"
+                )
+        if self.curation is None:
+            self.curation = CurationSection()
+        try:
+            self.curation.rules(self.split.validation, self.split.test, self.split.seed)
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            if not first["loc"]:  # the fractions together
+                raise conflict(
+                    "split.validation",
+                    f"validation + test must be below 1 to leave training rows, "
+                    f"got {self.split.validation} + {self.split.test}",
+                ) from None
+            field = {"validation_fraction": "validation", "test_fraction": "test"}.get(str(first["loc"][0]), "seed")
+            raise conflict(f"split.{field}", first["msg"]) from None
+        return self
 
     @model_validator(mode="after")
     def _test_split(self) -> Dataset:

@@ -5,7 +5,9 @@ The run spec's `dataset.format` names the layout of its raw JSONL rows:
 - `prompt-completion`: `{"prompt", "completion", "system"?, "id"?, ...}` -> system?, user, assistant;
 - `bill-json` / `bill-reason`: the billing example's records (`steps/logic/billing_records.py`);
 - `xlam`: function-calling rows `{"query", "tools", "answers"}` (`steps/logic/xlam_records.py`);
-- `xlam-tutorial`: the same, with the selection of NVIDIA's tool-calling tutorial (`select_rows`).
+- `xlam-tutorial`: the same, with the selection of NVIDIA's tool-calling tutorial (`select_rows`);
+- `production-logs`: OpenAI chat-completion logs, curated as a batch rather than converted here
+  (`steps/logic/curation`, docs/curation.md).
 
 Every row is checked before anything is written; all problems are reported at once as
 `source:line: field: message`. Names to anonymise come from a row's `customer.name` when it has one.
@@ -26,6 +28,10 @@ from steps.logic.chat_records import ChatRecord
 from steps.logic.field_paths import dotted
 
 FORMATS = ("openai-chat", "prompt-completion", "bill-json", "bill-reason", "xlam", "xlam-tutorial")
+# With production-logs (steps.io.PRODUCTION_LOGS): records curated as a batch (steps/logic/curation:
+# deduplicated, selected, split by intent), not converted row by row; prepare-data reads them with
+# `steps.curated_source`.
+ALL_FORMATS = (*FORMATS, "production-logs")
 MAX_ERRORS_SHOWN = 20
 
 

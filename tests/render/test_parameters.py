@@ -82,6 +82,7 @@ def test_workflow_template_parameters_are_exactly_those_of_the_run_spec_schema(p
         "gate_confidence",
         "min_gain_over_champion",
         "candidates",
+        "dataset_curation",
     } and not left_out & set(empty)
     assert defaults["run_spec_hash"] == "" and empty.pop("run_spec_hash") == _empty_spec().spec_hash()
     # A run from the Argo UI form says manual; a run spec's Workflow says git (a flywheel's: schedule, new-data).
@@ -112,9 +113,10 @@ def test_a_run_passes_every_parameter_but_the_unset_optional_ones(pipeline):
         args = parameters.arguments(spec)
         assert set(args) <= set(declared), path.name
         # An unset platform is the template's empty default; the gate's rules and confidence, at their default in
-        # every committed spec, are the template's defaults.
+        # every committed spec, are the template's defaults; so is an empty curation (formats but production-logs).
         unset = _left_out_at_default() - ({"platform"} if spec.platform else set())
         unset -= {"candidates"} if spec.candidates else set()
+        unset -= {"dataset_curation"} if spec.dataset.curation else set()  # a production-logs spec hashes its rules
         assert set(declared) - set(args) == unset, path.name
         named |= {path.name} if spec.platform else set()
     assert named == {"bill-explainer-nim.yaml"}  # written for NeMo; the local examples run wherever configured

@@ -49,7 +49,18 @@ def test_every_workflow_parameter_has_a_description(pipeline):
     "name, values",
     [
         ("require_approval", {"true", "false"}),
-        ("dataset_format", {"openai-chat", "prompt-completion", "bill-json", "bill-reason", "xlam", "xlam-tutorial"}),
+        (
+            "dataset_format",
+            {
+                "openai-chat",
+                "prompt-completion",
+                "bill-json",
+                "bill-reason",
+                "xlam",
+                "xlam-tutorial",
+                "production-logs",
+            },
+        ),
         ("platform", {"", "local", "nemo", "nemo-platform"}),
     ],
 )

@@ -119,9 +119,9 @@ def test_closed_sets_of_the_schema_are_those_of_the_step_library():
 
     from steps import platforms
     from steps.io import DatasetFormat, Platform
-    from steps.logic.dataset_formats import FORMATS
+    from steps.logic.dataset_formats import ALL_FORMATS
 
-    assert get_args(DatasetFormat) == FORMATS and get_args(Platform) == tuple(platforms.BACKENDS)
+    assert get_args(DatasetFormat) == ALL_FORMATS and get_args(Platform) == tuple(platforms.BACKENDS)
 
 
 def test_preflight_refuses_a_run_spec_for_another_platform(tmp_path, monkeypatch, capsys):

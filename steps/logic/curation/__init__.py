@@ -7,6 +7,6 @@ Pure logic: text lines in, rows and a report out; the step that reads and writes
 
 from steps.logic.curation.curate import Curated, curate
 from steps.logic.curation.report import CurationReport
-from steps.logic.curation.rules import CurationRules
+from steps.logic.curation.rules import CurationRules, CurationSection, CurationSelection
 
-__all__ = ["Curated", "CurationReport", "CurationRules", "curate"]
+__all__ = ["Curated", "CurationReport", "CurationRules", "CurationSection", "CurationSelection", "curate"]

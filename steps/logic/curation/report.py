@@ -54,3 +54,49 @@ class CurationReport(BaseModel):
         flat |= {f"dropped_{reason}": count for reason, count in self.dropped_by_rule.items()}
         flat |= {f"rows_{split}": count for split, count in self.splits.items()}
         return flat
+
+    def markdown(self) -> str:
+        """A short account for people: the source, the time window, each stage's counts, the splits."""
+        window = (
+            f"{self.first_timestamp.isoformat()} to {self.last_timestamp.isoformat()}"
+            if self.first_timestamp and self.last_timestamp
+            else "unknown (no timestamps)"
+        )
+        dropped = ", ".join(f"{reason} {n}" for reason, n in self.dropped_by_rule.items()) or "none"
+        pii = ", ".join(f"{kind} {n}" for kind, n in self.pii_replacements.items() if n) or "none"
+        rows = [
+            ("records read", str(self.read)),
+            (f"invalid (on_invalid: {self.on_invalid})", str(self.invalid)),
+            ("valid", str(self.valid)),
+            ("records with PII", f"{self.records_with_pii} ({pii})"),
+            ("exact duplicates", str(self.exact_duplicates)),
+            ("conflicting answers", f"{self.conflicting_answers} ({self.prompts_with_conflicts} prompts)"),
+            ("dropped by the rules", dropped),
+            ("kept", f"{self.kept} ({self.corrections_used} corrected, {self.synthetic} synthetic)"),
+            ("rows per split", ", ".join(f"{name} {n}" for name, n in self.splits.items())),
+        ]
+        lines = [
+            "# Curation report",
+            "",
+            f"Source: `{self.source}`; time window: {window}.",
+            "",
+            "| stage | count |",
+            "|---|---|",
+            *(f"| {stage} | {count} |" for stage, count in rows),
+            "",
+            "| intent | " + " | ".join(self.splits) + " |",
+            "|---|" + "---|" * len(self.splits),
+            *(
+                f"| {intent} | " + " | ".join(str(n) for n in counts.values()) + " |"
+                for intent, counts in self.intents.items()
+            ),
+        ]
+        if self.invalid_lines:
+            lines += [
+                "",
+                "Invalid lines (left out):",
+                *(f"- line {r.line}: {r.reason}" for r in self.invalid_lines[:20]),
+            ]
+            if len(self.invalid_lines) > 20:
+                lines.append(f"- ... and {len(self.invalid_lines) - 20} more (report.json lists them all)")
+        return "\n".join(lines) + "\n"
