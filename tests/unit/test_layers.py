@@ -1,10 +1,10 @@
 """The layers point one way; this test reads every module's imports (top level and inside functions).
 
 workflows → components → steps (one module per step) → steps.platforms (the registry) → one backend
-(steps.local | steps.nemo) → steps.contracts → pure logic (steps.logic). `steps.errors`,
-`steps.settings`, `steps.atomic_folder` and `steps.progress` import nothing of the project, so every layer may import
-them. The local base model's build package (steps.basemodel) is used by `llmops model build` only;
-serving never imports it.
+(steps.local | steps.nemo | steps.nmp, sharing steps.remote) → steps.contracts → pure logic (steps.logic).
+`steps.errors`, `steps.settings`, `steps.atomic_folder` and `steps.progress` import nothing of the project, so
+every layer may import them. The local base model's build package (steps.basemodel) is used by
+`llmops model build` only; serving never imports it.
 """
 
 from __future__ import annotations
@@ -49,8 +49,10 @@ RULES = [
     ),
     (("steps.logic",), ("steps",), "pure logic: only steps.logic and steps.errors"),
     (("steps.contracts",), ("steps",), "the contracts import only steps.errors / logic"),
-    (("steps.local",), ("steps.nemo", "steps.platforms", "steps.basemodel"), "a backend imports no other"),
-    (("steps.nemo",), ("steps.local", "steps.platforms", "steps.basemodel"), "a backend imports no other"),
+    (("steps.local",), ("steps.nemo", "steps.nmp", "steps.platforms", "steps.basemodel"), "a backend imports no other"),
+    (("steps.nemo",), ("steps.local", "steps.nmp", "steps.platforms", "steps.basemodel"), "a backend imports no other"),
+    (("steps.nmp",), ("steps.local", "steps.nemo", "steps.platforms", "steps.basemodel"), "a backend imports no other"),
+    (("steps.remote",), ("steps.local", "steps.nemo", "steps.nmp", "steps.platforms"), "shared by the remote backends"),
     (("steps.basemodel",), ("steps.platforms", "steps.nemo"), "the build package uses the local platform only"),
     (("steps",), ("components", "workflows"), "the step library is the image; it knows no manifests"),
     (("components",), ("workflows",), "components are composed by workflows, not the other way"),
@@ -80,7 +82,12 @@ def test_imports_point_one_way(owners, forbidden, why):
 
 def test_steps_reach_backends_only_through_the_registry():
     step_modules = [m for m in MODULES if m.count(".") == 1 and m.startswith("steps.")]
-    bad = [f"{m} imports {n}" for m in step_modules for n in MODULES[m] if _within(n, "steps.local", "steps.nemo")]
+    bad = [
+        f"{m} imports {n}"
+        for m in step_modules
+        for n in MODULES[m]
+        if _within(n, "steps.local", "steps.nemo", "steps.nmp")
+    ]
     assert bad == []
 
 
@@ -104,6 +111,7 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.tracking",  # `llmops compare` reads each run's gate record from MLflow
     "steps.logic.gate_policy",  # ... as the gate's own model (GateDecision)
     "steps.rollback",  # `llmops rollback`: moves registry aliases and re-points serving, no step involved
+    "steps.local.openai_server",  # `llmops serve`: the local models over an OpenAI-compatible HTTP API
 )
 
 

@@ -111,7 +111,7 @@ def test_an_unknown_platform_names_file_line_and_field(tmp_path):
     path.write_text(SPEC.format(dataset_extra="", split_extra="", business_extra="") + "platform: cloud\n")
     with pytest.raises(InvalidInputError) as info:
         runspec.load(path)
-    assert f"{path}:11: platform:" in str(info.value) and "'local' or 'nemo'" in str(info.value)
+    assert f"{path}:11: platform:" in str(info.value) and "'local', 'nemo' or 'nemo-platform'" in str(info.value)
 
 
 def test_closed_sets_of_the_schema_are_those_of_the_step_library():
