@@ -16,8 +16,9 @@ a failure of that score (left out of value and n), where the project's engine sc
 
 Jobs are content-addressed: the job name is `llmops-eval-<key>` (key: rows and specs) and the key is in
 its custom fields. A completed job with that name is read, not run again; an active one is followed
-(stall and cap from settings.EVALUATION; SIGTERM cancels it); a create is never retried blindly
-(`create_once`). Metrics of the same type go to separate jobs (row scores are keyed by type).
+(stall and cap from settings.EVALUATION; SIGTERM cancels it); a failed one leaves its name to the next
+attempt (`-2`, `-3`, ... up to MAX_ATTEMPTS); a create is never retried blindly (`create_once`).
+Metrics of the same type go to separate jobs (row scores are keyed by type).
 """
 
 from __future__ import annotations
@@ -154,8 +155,8 @@ def follow(client: Any, name: str, sleep: Callable[[float], None] | None = None)
                 if status in ENDED:
                     details = job.get("error_details") or (job.get("status_details") or {}).get("message")
                     raise StepFailedError(
-                        f"evaluation job {name} ended {status}: {details}; see `GET {jobs_path(name)}/logs`. "
-                        f"To run it again, delete the job (DELETE {jobs_path(name)}) and re-run the step"
+                        f"evaluation job {name} ended {status}: {details}; see `GET {jobs_path(name)}/logs`; "
+                        "re-running the step runs it again under the next name"
                     )
                 watch.advance(status)
                 watch.check(hint=f"logs: GET {jobs_path(name)}/logs")
@@ -234,6 +235,30 @@ def answer_fields(output_text: str, tool_calls: Sequence[Mapping[str, Any]] | No
     return {"output": output_text, "response": {"choices": [{"index": 0, "message": message}]}}
 
 
+MAX_ATTEMPTS = 5
+
+
+def _usable_job(client: Any, key: str, specs: Sequence[MetricSpecBase], rows: Sequence[Mapping[str, Any]]) -> str:
+    """The job to read for this content: `llmops-eval-<key>`, or after failed attempts `-2`, `-3`, ...: a
+    completed or active one is used, an ended one skipped, and the first free name is created."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        name = f"llmops-eval-{key}" + (f"-{attempt}" if attempt > 1 else "")
+        job = _get(client, name)
+        if job is None:
+            _create(client, name, key, specs, rows)
+            return name
+        status = str(job.get("status") or "unknown")
+        if status not in ENDED or status == "completed":
+            log.info("evaluation job %s exists (%s); using it", name, status)
+            return name
+        log.warning("evaluation job %s ended %s; trying again under the next name", name, status)
+    raise StepFailedError(
+        f"evaluation of this content failed {MAX_ATTEMPTS} times (jobs llmops-eval-{key} to "
+        f"llmops-eval-{key}-{MAX_ATTEMPTS}); read their logs (GET {jobs_path()}/<name>/logs), fix the cause, "
+        "delete them and run the step again"
+    )
+
+
 def score_with_evaluator(
     client: Any, specs: Sequence[MetricSpecBase], rows: Sequence[Mapping[str, Any]]
 ) -> dict[str, ScoreResult]:
@@ -249,14 +274,7 @@ def score_with_evaluator(
     results: dict[str, ScoreResult] = {}
     for group in rounds(specs):
         key = content_key(group, rows)
-        name = f"llmops-eval-{key}"
-        job = _get(client, name)
-        if job is None:
-            _create(client, name, key, group, rows)
-        elif job.get("status") != "completed":
-            log.info("evaluation job %s exists (%s); following it", name, job.get("status"))
-        else:
-            log.info("evaluation job %s already completed; reading its results", name)
+        name = _usable_job(client, key, group, rows)
         follow(client, name)
         results.update(read_scores(client, name, group))
     return {full: results[full] for spec in specs for full in score_names(spec)}
