@@ -19,7 +19,7 @@ def jobs(monkeypatch):
 
 
 def test_a_new_content_key_creates_its_first_job(jobs):
-    found, created = jobs
+    _, created = jobs
     assert eval_jobs._usable_job(None, "k1", [], []) == "llmops-eval-k1"
     assert created == ["llmops-eval-k1"]
 
