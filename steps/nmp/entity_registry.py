@@ -56,18 +56,7 @@ class NmpEntityRegistry:
         entity = datasets.entity_name("ds", namespace, name)
         data = {"namespace": namespace, "name": name, "files_url": files_url, "description": description}
         path = f"/apis/entities/v2/workspaces/{self.workspace}/entities/{DATASET_TYPE}"
-        try:
-            found = call_idempotent(
-                self.client.entities.get_entity_by_name,
-                entity,
-                workspace=self.workspace,
-                entity_type=DATASET_TYPE,
-                what=f"GET dataset entity {entity}",
-            )
-        except API_ERRORS as exc:
-            if status_of(exc) != 404:
-                raise platform_error(exc, f"GET {path}/{entity}") from None
-            found = None
+        found = self.dataset(namespace, name)
         if found is None:
             try:
                 call_idempotent(
@@ -81,10 +70,10 @@ class NmpEntityRegistry:
                 )
                 return True
             except API_ERRORS as exc:
-                if status_of(exc) != 409:  # 409: a concurrent put registered it; fall through to compare
+                if status_of(exc) != 409:  # 409: a concurrent put registered it first; compare with that
                     raise platform_error(exc, f"POST {path} ({entity})") from None
-                return self.ensure_dataset(namespace, name, files_url, description)
-        if dict(found.data or {}) == data:
+            found = self.dataset(namespace, name)
+        if found == data:
             return False
         try:
             call_idempotent(
@@ -102,6 +91,7 @@ class NmpEntityRegistry:
     def dataset(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The dataset entity's data (None when none is registered)."""
         entity = datasets.entity_name("ds", namespace, name)
+        path = f"/apis/entities/v2/workspaces/{self.workspace}/entities/{DATASET_TYPE}/{entity}"
         try:
             found = call_idempotent(
                 self.client.entities.get_entity_by_name,
@@ -113,7 +103,7 @@ class NmpEntityRegistry:
         except API_ERRORS as exc:
             if status_of(exc) == 404:
                 return None
-            raise platform_error(exc, f"GET dataset entity {entity}") from None
+            raise platform_error(exc, f"GET {path}") from None
         return dict(found.data or {})
 
     def get_model(self, model_id: str) -> Any | None:

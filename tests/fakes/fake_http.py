@@ -221,3 +221,48 @@ class FakeHTTPServer(ThreadingHTTPServer):
     def live_threads(self) -> list[threading.Thread]:
         with self._track_lock:
             return [t for t in self._conn_threads if t.is_alive()]
+
+
+class ServedApp:
+    """A fake whose `app(request) -> Response` is served on 127.0.0.1 in a daemon thread (start/stop, or `with`).
+
+    `stop()` shuts the server down and closes every connection, so no thread is left behind.
+    """
+
+    thread_name = "fake-http"
+    _server: FakeHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    def app(self, req: Request) -> Response:  # pragma: no cover - every fake defines its own
+        raise NotImplementedError
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError(f"{type(self).__name__} is not started; call start() first")
+        return int(self._server.server_address[1])
+
+    def start(self):
+        if self._server is None:
+            self._server = FakeHTTPServer(self.app)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=self.thread_name, daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.close_everything()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

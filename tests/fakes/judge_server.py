@@ -19,7 +19,7 @@ import json
 import re
 import threading
 
-from tests.fakes.fake_http import FakeHTTPServer, Request, RequestRecord, Response, json_response
+from tests.fakes.fake_http import Request, RequestRecord, Response, ServedApp, json_response
 
 _TAG = re.compile(r"<(reference_answer|assistant_answer)>\n(.*?)\n</\1>", re.DOTALL)
 _SCALE = re.compile(r"an integer from (\d+) to (\d+)")
@@ -47,7 +47,9 @@ def _error(status: int, message: str) -> Response:
     return json_response({"error": {"message": message, "type": "invalid_request_error", "code": status}}, status)
 
 
-class FakeJudge:
+class FakeJudge(ServedApp):
+    thread_name = "fake-judge"
+
     def __init__(
         self,
         *,
@@ -66,37 +68,10 @@ class FakeJudge:
         self.api_key, self.model = api_key, model
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
-        self._server: FakeHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start() the fake judge first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def start(self) -> FakeJudge:
-        self._server = FakeHTTPServer(self.app)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-judge", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.close_everything()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeJudge:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return f"http://127.0.0.1:{self.port}/v1"
 
     def app(self, req: Request) -> Response:
         with self._lock:

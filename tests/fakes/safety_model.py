@@ -12,48 +12,23 @@ import json
 import re
 import threading
 
-from tests.fakes.fake_http import FakeHTTPServer, Request, RequestRecord, Response, json_response
+from tests.fakes.fake_http import Request, RequestRecord, Response, ServedApp, json_response
 
 _USER = re.compile(r"user: (.*?)(?:\n\nresponse: agent: |\n\nAnswer in JSON|$)", re.DOTALL)
 _AGENT = re.compile(r"response: agent: (.*?)\n\nAnswer in JSON", re.DOTALL)
 
 
-class FakeSafetyModel:
+class FakeSafetyModel(ServedApp):
+    thread_name = "fake-safety"
+
     def __init__(self, unsafe_words: tuple[str, ...] = ("explosive", "weapon")) -> None:
         self.unsafe_words = tuple(w.lower() for w in unsafe_words)
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
-        self._server: FakeHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start() the fake safety model first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def start(self) -> FakeSafetyModel:
-        self._server = FakeHTTPServer(self.app)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-safety", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.close_everything()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeSafetyModel:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return f"http://127.0.0.1:{self.port}/v1"
 
     def _safe(self, text: str) -> str:
         return "unsafe" if any(word in text.lower() for word in self.unsafe_words) else "safe"
