@@ -41,7 +41,7 @@ run: $(STAMP)
 TEST_WORKERS ?= auto
 test: $(STAMP) $(NMP_STAMP)
 	LLMOPS_NMP_SERVICES=$(CURDIR)/$(NMP_VENV) LLMOPS_REQUIRE_NMP_SERVICES=1 \
-	  $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	  $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 render: $(STAMP)
 	$(BIN)/llmops render
