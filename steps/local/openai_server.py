@@ -134,6 +134,7 @@ class OpenAIServer:
 def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # keep-alive answers leave at once, not after the client's delayed ACK
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: no line per request
             pass

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -154,10 +155,14 @@ class OpenAIChat:
     async def _send_all(self, bodies: list[dict]) -> list[dict]:
         limit = asyncio.Semaphore(self.concurrency)
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        # TCP_NODELAY: a request's headers and body leave at once (no Nagle wait for the server's delayed ACK).
+        transport = httpx.AsyncHTTPTransport(
+            limits=limits, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+        )
         async with httpx.AsyncClient(
             base_url=self.base_url,
             headers=self.headers(),
-            limits=limits,
+            transport=transport,
             timeout=httpx.Timeout(self.timeout, connect=10.0),
         ) as client:
             tasks = [asyncio.create_task(self._send(client, limit, body, i)) for i, body in enumerate(bodies)]

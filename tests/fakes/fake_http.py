@@ -108,6 +108,7 @@ def parse_request(method: str, raw_path: str, headers: dict[str, str], body: byt
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # keep-alive answers leave at once, not after the client's delayed ACK
     server_version = "FakeNeMo/1.0"
     timeout = 120  # idle keep-alive connections give up eventually even without stop()
 

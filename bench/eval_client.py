@@ -1,0 +1,154 @@
+"""Evaluation client throughput against an OpenAI-compatible server that answers after a fixed latency.
+
+The server (127.0.0.1, threads, `time.sleep(latency)` per request) stands for a model whose answers take
+`latency` seconds; nothing else limits it below the concurrencies measured. At each concurrency the project's
+client (`steps.remote.openai_chat.OpenAIChat.create_batch`, what the NeMo backends' evaluations use) and
+lm-evaluation-harness's `local-chat-completions` client (`LocalChatCompletion.generate_until`) send the same
+requests to the same server, one after the other, in this one process. Printed per concurrency: requests/s of
+each, the project's as a share of the ideal (concurrency / latency), and its ratio to lm-eval's.
+
+Usage: python bench/eval_client.py [--latency 0.05] [--requests 256] [--concurrency 1 8 32] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_OF_IDEAL, TARGET_OF_LM_EVAL = 0.9, 1.0
+
+
+class _Fixed(BaseHTTPRequestHandler):
+    latency = 0.05
+    protocol_version = "HTTP/1.1"  # keep-alive, as model servers answer
+    disable_nagle_algorithm = True  # TCP_NODELAY, as model servers (uvicorn) set: no delayed-ACK stalls
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        time.sleep(self.latency)
+        answer = json.dumps(
+            {
+                "id": "chatcmpl-bench",
+                "object": "chat.completion",
+                "model": body.get("model"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "42"}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+
+def serve(latency: float) -> ThreadingHTTPServer:
+    handler = type("Fixed", (_Fixed,), {"latency": latency})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    server.request_queue_size = 256
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def conversations(n: int) -> list[list[dict]]:
+    return [[{"role": "user", "content": f"What is {i} + {i}?"}] for i in range(n)]
+
+
+def ours(url: str, concurrency: int, n: int) -> float:
+    from steps.nmp.policy import POLICY
+    from steps.remote.openai_chat import OpenAIChat
+
+    model = OpenAIChat(POLICY, url, "bench", concurrency=concurrency)
+    started = time.perf_counter()
+    replies = model.create_batch(conversations(n), max_tokens=8)
+    elapsed = time.perf_counter() - started
+    assert len(replies) == n
+    return n / elapsed
+
+
+def lm_eval(url: str, concurrency: int, n: int) -> float:
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.api_models import JsonChatStr
+    from lm_eval.models.openai_completions import LocalChatCompletion
+
+    lm = LocalChatCompletion(
+        base_url=f"{url}/v1/chat/completions", model="bench", num_concurrent=concurrency, max_retries=1, timeout=120
+    )
+    requests = [
+        Instance(
+            request_type="generate_until",
+            doc={},
+            arguments=(JsonChatStr(json.dumps(messages)), {"until": [], "max_gen_toks": 8}),
+            idx=i,
+        )
+        for i, messages in enumerate(conversations(n))
+    ]
+    started = time.perf_counter()
+    answers = lm.generate_until(requests, disable_tqdm=True)
+    elapsed = time.perf_counter() - started
+    assert len(answers) == n
+    return n / elapsed
+
+
+def measure(latency: float, n: int, levels: list[int]) -> list[dict]:
+    server = serve(latency)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    rows = []
+    try:
+        for concurrency in levels:
+            count = max(n if concurrency > 1 else n // 8, concurrency * 4)
+            mine, theirs = ours(url, concurrency, count), lm_eval(url, concurrency, count)
+            ideal = concurrency / latency
+            rows.append(
+                {
+                    "concurrency": concurrency,
+                    "requests": count,
+                    "ours_rps": mine,
+                    "lm_eval_rps": theirs,
+                    "of_ideal": mine / ideal,
+                    "vs_lm_eval": mine / theirs,
+                    "met": mine / ideal >= TARGET_OF_IDEAL and mine / theirs >= TARGET_OF_LM_EVAL,
+                }
+            )
+    finally:
+        server.shutdown()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--requests", type=int, default=256)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--json", type=Path, help="also write the rows here")
+    args = parser.parse_args(argv)
+    rows = measure(args.latency, args.requests, args.concurrency)
+    print(f"evaluation client, server latency {args.latency * 1000:.0f} ms")
+    header = f"{'conc':>4} {'reqs':>5} {'ours req/s':>10} {'lm-eval req/s':>13} {'of ideal':>8} {'vs lm-eval':>10}"
+    print(header + "  target")
+    for r in rows:
+        print(
+            f"{r['concurrency']:>4} {r['requests']:>5} {r['ours_rps']:>10.1f} {r['lm_eval_rps']:>13.1f} "
+            f"{r['of_ideal']:>8.2f} {r['vs_lm_eval']:>10.2f}  {'met' if r['met'] else 'NOT met'} "
+            f"(>= {TARGET_OF_IDEAL} of ideal, >= {TARGET_OF_LM_EVAL} x lm-eval)"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
