@@ -72,6 +72,7 @@ mlflow-ui: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_overhead.py
+	$(BIN)/python bench/eval_client.py
 
 # The step images (docker/Dockerfile, targets steps and steps-ml), tagged from the package version:
 # components/images.py prints "<target> <image>" per line. Needs a Docker engine with BuildKit.
