@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from steps.nmp.client import ensure_workspace
 from steps.nmp.gateway import model_entity_name, register_endpoint, wait_for_model
 
 
@@ -47,6 +48,7 @@ class Controllers:
     def seed_base_model(self, base_model: str) -> None:
         """The base model's entity (`workspace/name`), as an installation has it before any pipeline runs."""
         workspace, _, name = base_model.rpartition("/")
+        ensure_workspace(self.client)
         self.client.models.create(name=name, workspace=workspace or self.workspace, exist_ok=True)
 
     def deployment_ready(self, deployment: dict[str, Any]) -> None:
