@@ -2,7 +2,8 @@
 {automodel|unsloth}/jobs`): create, list (paged), get, status, cancel, results.
 
 Lifecycle, one step per status read: created -> pending -> active (one training step per read, a
-train_loss point each, a val_loss point every other step) -> completed. Lifecycle faults of the plan
+train_loss point each, a val_loss point every other step) -> completed (emits `customization_job_completed`
+before the status read that shows it is answered). Lifecycle faults of the plan
 (tests/fakes/faults.py) attach at creation: `job_fails` (status `error` at `at_fraction`, with `detail`),
 `job_stalls` (stays `active` without progress from `at_fraction` on).
 """
@@ -189,7 +190,10 @@ class Jobs:
 
     def status(self, req: Any, m: dict[str, str]) -> dict[str, Any]:
         job = self._job(m)
+        before = job.status
         job.advance()
+        if job.status == "completed" != before:
+            self.platform.emit("customization_job_completed", job.resource())
         return job.status_response()
 
     def cancel(self, req: Any, m: dict[str, str]) -> dict[str, Any]:

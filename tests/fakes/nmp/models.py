@@ -1,9 +1,10 @@
 """Models, adapters, deployment configs and deployments of the schema-checked NeMo Platform fake
 (`/apis/models/v2/workspaces/{ws}/...`).
 
-A deployment goes CREATED -> PENDING -> READY, one step per read; the `deployment_fails` fault of the plan
-(tests/fakes/faults.py) attaches at creation and turns it to ERROR with its `detail` instead of READY.
-PATCH merges the fields sent (as the Platform does); a create of an existing name answers 409.
+A deployment goes CREATED -> PENDING -> READY, one step per read (READY emits `deployment_ready`, with its
+`deployment_config`); the `deployment_fails` fault of the plan (tests/fakes/faults.py) attaches at creation
+and turns it to ERROR with its `detail` instead of READY. PATCH merges the fields sent (as the Platform does);
+a create of an existing name answers 409.
 """
 
 from __future__ import annotations
@@ -140,4 +141,7 @@ class Models:
             deployment["status_history"].append(
                 {"timestamp": now(), "status": after, "status_message": deployment["status_message"]}
             )
+            if after == "READY":  # what serves it now; a test's listener routes the gateway to it
+                config = self.configs.get((m["ws"], deployment["config"]))
+                self.platform.emit("deployment_ready", {**deployment, "deployment_config": config})
         return deployment

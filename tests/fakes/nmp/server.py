@@ -7,6 +7,8 @@ Platform's OpenAPI documents (tests/fakes/nmp/openapi.py).
         fake.requests             # every RequestRecord, in arrival order
         fake.creations("customization_job")
         fake.violations           # schema violations seen (a test asserts it is empty)
+        fake.on("deployment_ready", fn)   # fn(deployment) when a deployment turns READY (also
+                                          # customization_job_completed): a test plays the controllers
 
 A request that breaks the schema is answered 422 (as FastAPI would) and recorded in `violations`; an
 answer of the fake that breaks it is recorded too (and still sent). Faults (tests/fakes/faults.py):
@@ -19,6 +21,7 @@ from __future__ import annotations
 import json
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +51,7 @@ class FakeNmp:
         self.violations: list[str] = []
         self.cancelled: list[str] = []
         self._creations: list[Creation] = []
+        self.listeners: dict[str, list[Callable[[dict[str, Any]], None]]] = {}
         self.lock = threading.RLock()
         self.router = Router()
         self.jobs = Jobs(self)
@@ -96,6 +100,15 @@ class FakeNmp:
 
     def created(self, kind: str, key: str, body: Any) -> None:
         self._creations.append(Creation(kind, key, body))
+
+    def on(self, event: str, listener: Callable[[dict[str, Any]], None]) -> None:
+        """Call `listener(obj)` on `event` (`deployment_ready`, `customization_job_completed`), before the
+        request that caused it is answered: what the Platform's controllers would do at that moment."""
+        self.listeners.setdefault(event, []).append(listener)
+
+    def emit(self, event: str, obj: dict[str, Any]) -> None:
+        for listener in self.listeners.get(event, []):
+            listener(obj)
 
     def creations(self, kind: str | None = None) -> list[Creation]:
         with self.lock:
