@@ -298,3 +298,7 @@ class Platform(Protocol):
     evaluator: Evaluator
     guardrails: Guardrails
     tracker: Tracker
+
+    def version_tags(self) -> dict[str, str]:
+        """MLflow tags naming the versions of the SDK and the services this backend talks to (open-run sets them)."""
+        ...

@@ -102,6 +102,7 @@ def open_run(inputs: OpenRunInput) -> OpenRunOutput:
         "llmops.base_model": inputs.base_model,
         PLATFORM_TAG: name,
         tracking.WORKFLOW_NAME_TAG: inputs.workflow_name,
+        **platform.version_tags(),
     }
     run_id = platform.tracker.open_parent(inputs.experiment, inputs.workflow_name, inputs.workflow_uid, tags)
     settings = inputs.model_dump(include={"base_model", *SETTINGS, *(("candidates",) if inputs.candidates else ())})

@@ -26,6 +26,10 @@ class LocalPlatform:
         self.workspace = workspace
         self.tracker = tracker
 
+    def version_tags(self) -> dict[str, str]:
+        """None: everything runs in this process, at the project's own version."""
+        return {}
+
     @cached_property
     def entity_registry(self) -> LocalEntityRegistry:
         return LocalEntityRegistry(self.workspace)

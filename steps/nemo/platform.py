@@ -33,6 +33,12 @@ class NemoPlatform:
         self.workspace = workspace  # the Data Store download cache lives here
         self.tracker = tracker
 
+    def version_tags(self) -> dict[str, str]:
+        """The v1 SDK's version (the services report none of their own)."""
+        from importlib.metadata import version
+
+        return {"llmops.nemo.sdk": version("nemo-microservices")}
+
     @cached_property
     def client(self) -> Any:
         return nemo_client()

@@ -79,3 +79,22 @@ def ensure_workspace(client: Any) -> bool:
         if status_of(exc) == 409:
             return False
         raise platform_error(exc, f"POST /apis/entities/v2/workspaces ({name})") from None
+
+
+VERSION_ERRORS: tuple[type[BaseException], ...] = (*API_ERRORS, ValueError, AttributeError)
+
+
+def server_version(timeout: float = 10.0) -> str:
+    """The Platform's version as its OpenAPI document states it (`GET /openapi.json`, `info.version`);
+    `unknown` when it cannot be read (the run goes on; the next call that needs the Platform says why)."""
+    url = f"{settings.base_url()}/openapi.json"
+    try:
+        key = settings.api_key()
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        response = call_idempotent(httpx.get, url, headers=headers, timeout=timeout, what=f"GET {url}", attempts=2)
+        response.raise_for_status()
+        info = response.json().get("info") or {}
+    except VERSION_ERRORS as exc:
+        get_logger(__name__).warning("could not read the Platform's version from %s: %s", url, describe(exc))
+        return "unknown"
+    return str(info.get("version") or "unknown")

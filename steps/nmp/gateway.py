@@ -33,6 +33,11 @@ def model_entity_name(model_id: str) -> str:
     return name[:63].strip("-")
 
 
+def routed_name(model_id: str) -> str:
+    """What the gateway's OpenAI route calls a model id (`<workspace>/<entity>`), for inference and guardrails."""
+    return f"{settings.workspace()}/{model_entity_name(model_id)}"
+
+
 def openai_base_url(workspace: str | None = None) -> str:
     """The gateway's OpenAI route of a workspace (an OpenAI client's `base_url` with `/v1` appended)."""
     return f"{settings.base_url()}/apis/inference-gateway/v2/workspaces/{workspace or settings.workspace()}/openai/-"

@@ -1,8 +1,9 @@
 """The guardrails port on NeMo Platform's Guardrails service (`/apis/guardrails/v2/workspaces/{ws}/...`).
 
 `ensure_config` keeps one config per released adapter, `<adapter>-rails`, holding the content-safety rails
-of `steps.logic.content_safety` with models named as the Inference Gateway serves them; a content key in
-the config's description says whether it is current (created / updated / unchanged). `check` runs the
+of `steps.logic.content_safety` with models named as the Inference Gateway routes them
+(`gateway.routed_name`); a content key in the config's description says whether it is current (created /
+updated / unchanged). `check` runs the
 config's rails over a conversation (`POST .../checks`); `guard` does both. The safety model is
 LLMOPS_NMP_SAFETY_MODEL (default NemoGuard content safety), a model the gateway routes.
 """
@@ -17,7 +18,7 @@ from typing import Any
 from steps.contracts import GuardrailCheck, GuardrailConfigRef
 from steps.errors import InvalidInputError, StepFailedError
 from steps.logic.content_safety import SAFETY_MODEL, content_safety_config
-from steps.nmp import datasets, settings
+from steps.nmp import datasets, gateway, settings
 from steps.nmp.client import API_ERRORS, call_idempotent, platform_error, ready, status_of
 
 KEY_MARK = "llmops key "
@@ -50,7 +51,7 @@ class NmpGuardrails:
     def ensure_config(self, adapter_id: str) -> GuardrailConfigRef:
         ready(self.client)
         name = config_name(adapter_id)
-        data = content_safety_config(adapter_id, self.safety, engine=self.engine)
+        data = content_safety_config(gateway.routed_name(adapter_id), self.safety, engine=self.engine)
         key = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
         description = f"content safety for {adapter_id} ({KEY_MARK}{key})"
         ref = {"config_id": self._config_id(name), "namespace": self.workspace, "name": name, "model": adapter_id}
@@ -108,7 +109,7 @@ class NmpGuardrails:
             response = call_idempotent(
                 self.client.guardrail.check,
                 workspace=self.workspace,
-                model=adapter_id,
+                model=gateway.routed_name(adapter_id),
                 messages=messages,
                 guardrails={"config_id": config_id},
                 temperature=0.0,

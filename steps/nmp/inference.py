@@ -42,7 +42,7 @@ class NmpInference:
 
     def model_name(self, base_model: str, adapter_id: str = "") -> str:
         """What the gateway's OpenAI route calls the base model or the adapter."""
-        return f"{settings.workspace()}/{gateway.model_entity_name(adapter_id or base_model)}"
+        return gateway.routed_name(adapter_id or base_model)
 
     def chat_model(self, base_model: str, adapter_id: str = "") -> NmpChatModel:
         model = self.model_name(base_model, adapter_id)

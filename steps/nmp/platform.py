@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from steps.nmp.client import platform_client
+from steps.nmp.client import platform_client, server_version
 from steps.nmp.customizer import NmpCustomizer
 from steps.nmp.datastore import NmpDatastore
 from steps.nmp.deployer import NmpDeployer
@@ -28,6 +28,12 @@ class NmpPlatform:
     def __init__(self, workspace: Path, tracker: ModuleType) -> None:
         self.workspace = workspace  # the download cache of dataset revisions lives here
         self.tracker = tracker
+
+    def version_tags(self) -> dict[str, str]:
+        """The SDK's version and the Platform's (its OpenAPI document's `info.version`)."""
+        from importlib.metadata import version
+
+        return {"llmops.nemo_platform.sdk": version("nemo-platform"), "llmops.nemo_platform.server": server_version()}
 
     @cached_property
     def client(self) -> Any:

@@ -184,6 +184,9 @@ def test_pipeline_completes_on_nemo_platform(nmp_run, tmp_path, capsys, workspac
     parent = parent_run("nmp-ok")
     assert parent.info.status == "FINISHED"
     assert parent.data.tags["llmops.gate.decision"] == "pass"
+    assert parent.data.tags["llmops.platform"] == "nemo-platform"
+    assert parent.data.tags["llmops.nemo_platform.sdk"] == "0.3.0"
+    assert parent.data.tags["llmops.nemo_platform.server"] not in ("", "unknown")
     assert parent.data.tags["llmops.dataset_uri"].startswith(f"nmp://{WORKSPACE}/datasets/llmops/telecom-bills@")
     children = {c.info.run_name: c for c in tracking.children(parent.info.run_id)}
     assert {

@@ -12,7 +12,7 @@ import pytest
 from steps.errors import InvalidInputError
 from steps.nmp import settings
 from steps.nmp.client import ensure_workspace, platform_client
-from steps.nmp.gateway import register_endpoint, wait_for_model
+from steps.nmp.gateway import model_entity_name, register_endpoint, routed_name, wait_for_model
 from steps.nmp.guardrails import NmpGuardrails, config_name
 from tests.fakes.safety_model import FakeSafetyModel
 
@@ -23,9 +23,11 @@ def rails(nmp_env, monkeypatch):
     client = platform_client()
     ensure_workspace(client)
     with FakeSafetyModel() as model:
-        adapter = register_endpoint(client, "bill-lora", model.base_url, "safety")
+        adapter = "llmops/bill-lora@cust-1"  # routed as the inference port routes it
+        routed = register_endpoint(client, model_entity_name(adapter), model.base_url, "safety")
+        assert routed == routed_name(adapter)
         safety = register_endpoint(client, "content-safety", model.base_url, "safety")
-        wait_for_model(client, adapter)
+        wait_for_model(client, routed)
         wait_for_model(client, safety)
         yield NmpGuardrails(client, safety=safety), adapter, model
 
@@ -39,7 +41,7 @@ def test_a_config_is_created_once_and_updated_when_its_content_changes(rails):
         f"{settings.workspace()}/{config_name(adapter)}",
     )
     assert guardrails.ensure_config(adapter).action == "unchanged"
-    other = NmpGuardrails(guardrails.client, safety=f"{settings.workspace()}/bill-lora")
+    other = NmpGuardrails(guardrails.client, safety=routed_name(adapter))
     assert other.ensure_config(adapter).action == "updated"
 
 

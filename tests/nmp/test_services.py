@@ -40,3 +40,21 @@ def test_settings_refuse_what_cannot_work(monkeypatch, var, value, message):
     with pytest.raises(PlatformNotAvailableError, match=message):
         settings.base_url()
         settings.workspace()
+
+
+def test_the_run_records_the_sdk_and_server_versions(nmp_env):
+    from importlib.metadata import version
+
+    from steps import platforms
+
+    tags = platforms.build("nemo-platform").version_tags()
+    assert tags["llmops.nemo_platform.sdk"] == version("nemo-platform") == "0.3.0"
+    assert tags["llmops.nemo_platform.server"] not in ("", "unknown")
+
+
+def test_an_unreachable_platform_has_an_unknown_version(monkeypatch):
+    from steps.nmp.client import server_version
+
+    monkeypatch.setenv("NMP_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("LLMOPS_NMP_TIME_SCALE", "0.01")
+    assert server_version(timeout=1.0) == "unknown"
