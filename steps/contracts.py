@@ -1,11 +1,9 @@
 """Port contracts: one `typing.Protocol` per port, the value types the ports exchange, the dataset layout.
 
-Steps reach the outside only through these ports; every backend (`steps/local/`, `steps/nemo/`) implements
-each of them, imports from here (never from another backend) and is assembled by the registry in
-`steps/platforms.py`; `tests/unit/test_port_contracts.py` checks every backend against every Protocol.
+Steps reach the outside only through these ports; every backend (`steps/local/`, `steps/nemo/`, `steps/nmp/`)
+implements each of them, imports from here (never from another backend) and is assembled by the registry in
+`steps/platforms.py`; `tests/unit/test_port_contracts.py` checks every backend against every Protocol:
 
-| port            | what it does                                                          |
-|-----------------|-----------------------------------------------------------------------|
 | datastore       | stores a dataset as an immutable, content-addressed revision          |
 | entity registry | records datasets and models under a namespace                         |
 | customizer      | trains (or finds) a LoRA adapter for a base model and a dataset       |
@@ -287,7 +285,7 @@ PORTS: dict[str, type] = {
 
 
 class Platform(Protocol):
-    """A backend: every port, each built on first use with its dependencies injected."""
+    """A backend: every port (built on first use, dependencies injected); the versions it talks to, as tags."""
 
     name: str
     datastore: Datastore
@@ -299,6 +297,4 @@ class Platform(Protocol):
     guardrails: Guardrails
     tracker: Tracker
 
-    def version_tags(self) -> dict[str, str]:
-        """MLflow tags naming the versions of the SDK and the services this backend talks to (open-run sets them)."""
-        ...
+    def version_tags(self) -> dict[str, str]: ...
