@@ -14,10 +14,10 @@ setup: $(STAMP)
 
 # Pinned, CPU-only dependencies (torch 2.13.0 CPU wheel); the project itself is installed editable. The lock is
 # complete, so it installs without resolving (--no-deps): nemo-platform's declared requirements are its servers'
-# (pyproject.toml says why they are left out).
+# (pyproject.toml says why they are left out). --no-compile: Python compiles what it imports, when it first does.
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-compile -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
