@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fakes.fake_http import FakeHTTPServer, RequestRecord, Response, Router, json_response
+from tests.fakes.fake_http import RequestRecord, Response, Router, ServedApp, json_response
 from tests.fakes.faults import Fault, FaultPlan
 from tests.fakes.nemo_state import ApiError
 
@@ -42,7 +42,9 @@ class Creation:
     body: Any
 
 
-class FakeNmp:
+class FakeNmp(ServedApp):
+    thread_name = "fake-nmp"
+
     def __init__(self, faults: FaultPlan | list[Fault] | None = None, job_steps: int = 6) -> None:
         self.schema = openapi.load()
         self.faults = faults if isinstance(faults, FaultPlan) else FaultPlan(faults or [])
@@ -60,41 +62,10 @@ class FakeNmp:
         self.jobs.routes(self.router)
         self.models.routes(self.router)
         self.workspaces.routes(self.router)
-        self._server: FakeHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- server ---------------------------------------------------------------------------------------
-
-    def start(self) -> FakeNmp:
-        if self._server is None:
-            self._server = FakeHTTPServer(self.app)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-nmp", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.close_everything()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-
-    def __enter__(self) -> FakeNmp:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the fake is not started; call start() first")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     # -- inspection -----------------------------------------------------------------------------------
 
