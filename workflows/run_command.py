@@ -27,6 +27,7 @@ def workspace(args: argparse.Namespace) -> Path:
 
 
 def make_runner(workspace: Path, parallelism: int = 2, auto_approve: bool = False, on_event: Any = None):
+    from steps.libraries import STEP_LIBRARIES
     from workflows import render
     from workflows.local_runner import LocalRunner
 
@@ -39,6 +40,7 @@ def make_runner(workspace: Path, parallelism: int = 2, auto_approve: bool = Fals
         python=sys.executable,
         cwd=Path.cwd(),
         on_event=on_event,
+        warm_preload=STEP_LIBRARIES,
     )
 
 

@@ -22,6 +22,7 @@ from typing import IO
 
 from workflows.local_runner.scripts import OutputSpec, RetryPlan
 from workflows.local_runner.state import PROGRESS_FILE
+from workflows.local_runner.warm_start import StepProcess, start_fresh
 
 MAX_RESULT_CHARS = 256 * 1024
 KILL_GRACE_S = 3.0
@@ -53,6 +54,7 @@ class ScriptJob:
     work_dir: Callable[[int], Path]
     python: str
     cwd: Path
+    start: Callable[[list[str], Path, dict[str, str]], StepProcess] = start_fresh  # fresh or forked warm
 
 
 @dataclass
@@ -119,9 +121,7 @@ def _attempt(
     _log_line(job, f"=== attempt {attempt}: {' '.join(command[1:5])} ===\n")
     start = time.monotonic()
     try:
-        proc = subprocess.Popen(
-            command, cwd=job.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-        )
+        proc = job.start(command, job.cwd, env)
     except OSError as err:
         _log_line(job, f"failed to start: {err}\n")
         return "Error", f"failed to start the step process: {err}", {}, None, None
@@ -173,7 +173,7 @@ def _pump(
     stream.close()
 
 
-def _wait(proc: subprocess.Popen[bytes], start: float, deadline_s: float | None, cancel: Cancel) -> str | None:
+def _wait(proc: StepProcess, start: float, deadline_s: float | None, cancel: Cancel) -> str | None:
     """Wait for exit; kill the process group on deadline or cancel and return why, else None."""
     done = threading.Event()
 
@@ -194,7 +194,7 @@ def _wait(proc: subprocess.Popen[bytes], start: float, deadline_s: float | None,
     return None
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
+def _kill(proc: StepProcess) -> None:
     for sig, grace in ((signal.SIGTERM, KILL_GRACE_S), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(proc.pid, sig)

@@ -32,6 +32,7 @@ from workflows.local_runner.scripts import (
 from workflows.local_runner.state import RunState, RunStore
 from workflows.local_runner.substitution import RuntimeScope
 from workflows.local_runner.validate import validate_run
+from workflows.local_runner.warm_start import WarmStarter
 
 EventCallback = Callable[[str, str, str], None]
 WORKFLOW_DEADLINE = "activeDeadlineSeconds exceeded (workflow)"
@@ -48,6 +49,7 @@ class LocalRunner:
         python: str = sys.executable,
         cwd: Path | None = None,
         on_event: EventCallback | None = None,
+        warm_preload: tuple[str, ...] = ("hera.workflows",),
     ) -> None:
         if parallelism < 1:
             raise RunnerError(f"parallelism must be at least 1, got {parallelism}")
@@ -60,6 +62,7 @@ class LocalRunner:
         self.python = python
         self.cwd = Path(cwd) if cwd is not None else Path.cwd()
         self.on_event = on_event
+        self.warm_preload = warm_preload  # what the warm-start server imports before forking steps
         self.memo = MemoCache(self.state_dir / "memo")
 
     # ------------------------------------------------------------------------------------ public
@@ -133,6 +136,7 @@ class LocalRunner:
         exit_name = f"{state.workflow_name}.onExit"
         root = state.nodes[state.workflow_name]
         executor = ThreadPoolExecutor(max_workers=state.parallelism, thread_name_prefix="step")
+        starter = WarmStarter(self.python, store.directory / "warm-server.log", self.warm_preload)
 
         def flush() -> None:
             state.global_outputs = engine.wf.outputs
@@ -159,6 +163,7 @@ class LocalRunner:
                         continue
                     engine.mark_running(name)
                     running.add(name)
+                    job.start = starter.start
                     executor.submit(run_and_report, job, cancel, done)
                 flush()
                 if launched_sync:
@@ -193,10 +198,12 @@ class LocalRunner:
         except BaseException:
             cancel.set("interrupted")
             executor.shutdown(wait=True)
+            starter.close()
             state.phase, state.message = "Error", "interrupted"
             store.save(state)
             raise
         executor.shutdown(wait=True)
+        starter.close()
         state.active_elapsed_s += time.monotonic() - start
         self._conclude(state, engine, root, exit_name)
         flush()
