@@ -112,6 +112,7 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.logic.gate_policy",  # ... as the gate's own model (GateDecision)
     "steps.rollback",  # `llmops rollback`: moves registry aliases and re-points serving, no step involved
     "steps.local.openai_server",  # `llmops serve`: the local models over an OpenAI-compatible HTTP API
+    "steps.libraries",  # the libraries the local runner's warm-start server imports before forking steps
 )
 
 
