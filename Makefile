@@ -75,9 +75,9 @@ lint: $(STAMP)
 mlflow-ui: $(STAMP)
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/.llmops/mlflow.db --workers 1 --port 5000
 
+# Every speed figure with its target, measured side by side in one run, printed as one table (about 10 minutes).
 bench: $(STAMP)
-	$(BIN)/python bench/run_overhead.py
-	$(BIN)/python bench/eval_client.py
+	$(BIN)/python -m bench.suite
 
 # The step images (docker/Dockerfile, targets steps and steps-ml), tagged from the package version:
 # components/images.py prints "<target> <image>" per line. Needs a Docker engine with BuildKit.

@@ -128,6 +128,22 @@ def measure(latency: float, n: int, levels: list[int]) -> list[dict]:
     return rows
 
 
+def figures(latency: float = 0.05, n: int = 256, levels: tuple[int, ...] = (1, 8, 32)) -> list:
+    from bench.table import at_least
+
+    out = []
+    for r in measure(latency, n, list(levels)):
+        c = r["concurrency"]
+        how = f"ours {r['ours_rps']:.1f} req/s, lm-eval {r['lm_eval_rps']:.1f} req/s, ideal {c / latency:.0f} req/s"
+        out.append(
+            at_least("eval client", f"concurrency {c}: share of ideal", r["of_ideal"], "share", TARGET_OF_IDEAL, how)
+        )
+        out.append(
+            at_least("eval client", f"concurrency {c}: vs lm-eval's client", r["vs_lm_eval"], "x", TARGET_OF_LM_EVAL)
+        )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.05)
