@@ -7,15 +7,15 @@ lm-evaluation-harness's `local-chat-completions` client (`LocalChatCompletion.ge
 requests to the same server, one after the other, in this one process. Printed per concurrency: requests/s of
 each, the project's as a share of the ideal (concurrency / latency), and its ratio to lm-eval's.
 
-Usage: python bench/eval_client.py [--latency 0.05] [--requests 256] [--concurrency 1 8 32] [--json FILE]
+Usage: python -m bench.eval_client [--latency 0.05] [--requests 256] [--concurrency 1 8 32] (also in `make bench`)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -54,13 +54,26 @@ class _Fixed(BaseHTTPRequestHandler):
         self.wfile.write(answer)
 
 
-def serve(latency: float) -> ThreadingHTTPServer:
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the listen backlog, set before listen(): 32 clients connecting at once all get in
+
+
+def serve_forever(latency: float) -> None:
+    """In the server's own process (no GIL shared with the clients measured): print the port, then serve."""
     handler = type("Fixed", (_Fixed,), {"latency": latency})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    server.request_queue_size = 256
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    server = _Server(("127.0.0.1", 0), handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+def serve(latency: float) -> tuple[subprocess.Popen, str]:
+    """The fixed-latency server in a process of its own, and its base URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.eval_client", "--serve", str(latency)], cwd=ROOT, stdout=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    return proc, f"http://127.0.0.1:{int(proc.stdout.readline())}"
 
 
 def conversations(n: int) -> list[list[dict]]:
@@ -104,8 +117,7 @@ def lm_eval(url: str, concurrency: int, n: int) -> float:
 
 
 def measure(latency: float, n: int, levels: list[int]) -> list[dict]:
-    server = serve(latency)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
+    server, url = serve(latency)
     rows = []
     try:
         for concurrency in levels:
@@ -124,7 +136,8 @@ def measure(latency: float, n: int, levels: list[int]) -> list[dict]:
                 }
             )
     finally:
-        server.shutdown()
+        server.kill()
+        server.wait()
     return rows
 
 
@@ -149,20 +162,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--requests", type=int, default=256)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--serve", type=float, metavar="LATENCY", help=argparse.SUPPRESS)  # the server process
     args = parser.parse_args(argv)
-    rows = measure(args.latency, args.requests, args.concurrency)
-    print(f"evaluation client, server latency {args.latency * 1000:.0f} ms")
-    header = f"{'conc':>4} {'reqs':>5} {'ours req/s':>10} {'lm-eval req/s':>13} {'of ideal':>8} {'vs lm-eval':>10}"
-    print(header + "  target")
-    for r in rows:
-        print(
-            f"{r['concurrency']:>4} {r['requests']:>5} {r['ours_rps']:>10.1f} {r['lm_eval_rps']:>13.1f} "
-            f"{r['of_ideal']:>8.2f} {r['vs_lm_eval']:>10.2f}  {'met' if r['met'] else 'NOT met'} "
-            f"(>= {TARGET_OF_IDEAL} of ideal, >= {TARGET_OF_LM_EVAL} x lm-eval)"
-        )
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
+    if args.serve is not None:
+        serve_forever(args.serve)
+        return 0
+    from bench.table import render
+
+    print(render(figures(args.latency, args.requests, tuple(args.concurrency))))
     return 0
 
 

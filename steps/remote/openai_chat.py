@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -153,23 +152,24 @@ class OpenAIChat:
             return pool.submit(asyncio.run, self._send_all(bodies)).result()
 
     async def _send_all(self, bodies: list[dict]) -> list[dict]:
+        import aiohttp
+
+        # aiohttp rather than httpx here: httpcore's pool scans every connection for every request, so at 32
+        # requests in flight the client, not the server, bounded the throughput (bench/eval_client.py).
+        # aiohttp sets TCP_NODELAY on its connections (no Nagle wait for the server's delayed ACK).
         limit = asyncio.Semaphore(self.concurrency)
-        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-        # TCP_NODELAY: a request's headers and body leave at once (no Nagle wait for the server's delayed ACK).
-        transport = httpx.AsyncHTTPTransport(
-            limits=limits, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-        )
-        async with httpx.AsyncClient(
-            base_url=self.base_url,
-            headers=self.headers(),
-            transport=transport,
-            timeout=httpx.Timeout(self.timeout, connect=10.0),
-        ) as client:
-            tasks = [asyncio.create_task(self._send(client, limit, body, i)) for i, body in enumerate(bodies)]
+        connector = aiohttp.TCPConnector(limit=self.concurrency)
+        timeout = aiohttp.ClientTimeout(total=self.timeout, connect=10.0)
+        async with aiohttp.ClientSession(
+            connector=connector, timeout=timeout, headers=self.headers(), trust_env=True
+        ) as session:
+            tasks = [asyncio.create_task(self._send(session, limit, body, i)) for i, body in enumerate(bodies)]
             if len(tasks) > 1:  # a batch, not one reply: the step's progress (Argo's N/M)
+                done = [0]
 
                 def count(_: asyncio.Task) -> None:
-                    progress.report(sum(t.done() for t in tasks), len(tasks), unit="replies")
+                    done[0] += 1
+                    progress.report(done[0], len(tasks), unit="replies")
 
                 for task in tasks:
                     task.add_done_callback(count)
@@ -181,20 +181,44 @@ class OpenAIChat:
                 await asyncio.gather(*tasks, return_exceptions=True)
                 raise
 
-    async def _send(self, client: httpx.AsyncClient, limit: asyncio.Semaphore, body: dict, index: int) -> dict:
+    async def _send(self, session: Any, limit: asyncio.Semaphore, body: dict, index: int) -> dict:
         what = f"chat completion {index} for {self.model_id}"
         log = self.policy.get_logger(__name__)
+        url = f"{self.base_url}{self.path}"
         async with limit:
             for attempt in range(1, self.attempts + 1):
                 try:
-                    response = await client.post(self.path, json=body)
-                    response.raise_for_status()
-                    return normalise(response.json())
+                    return normalise(await _post(session, url, body))
                 except self.policy.api_errors as exc:
                     if attempt == self.attempts or not calls.is_transient(self.policy, exc):
-                        where = f"{what} (POST {self.base_url}{self.path})"
+                        where = f"{what} (POST {url})"
                         raise calls.platform_error(self.policy, exc, where) from None
                     delay = calls.backoff(self.policy, attempt, exc)
                     log.warning("%s: transient failure; retry %d/%d in %.1fs", what, attempt, self.attempts - 1, delay)
                     await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _post(session: Any, url: str, body: dict) -> dict:
+    """POST one request; an HTTP error status is raised as httpx's HTTPStatusError (status, headers and body
+    kept, so the remote policy reads a 429's Retry-After as for the SDKs' errors), a failed connection as
+    ConnectionError, a timeout as TimeoutError."""
+    import aiohttp
+
+    try:
+        async with session.post(url, json=body) as response:
+            content = await response.read()
+            if response.status >= 400:
+                request = httpx.Request("POST", url)
+                answer = httpx.Response(
+                    response.status, headers=list(response.headers.items()), content=content, request=request
+                )
+                kind = "Client" if response.status < 500 else "Server"
+                raise httpx.HTTPStatusError(
+                    f"{kind} error '{response.status} {response.reason}' for url '{url}'",
+                    request=request,
+                    response=answer,
+                )
+            return json.loads(content)
+    except aiohttp.ClientError as exc:  # refused, reset, closed mid-answer
+        raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
