@@ -65,7 +65,7 @@ def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2, inter
     preflight.check(path, spec)  # a bad dataset or evaluation fails here, before any run, upload or registration
     workspace = settings.workspace()
     workflow = render.run_workflow(spec, git_commit=_git_commit())
-    name = workflow["metadata"]["name"] = summary.unused_name(workspace / "runs", workflow["metadata"]["name"])
+    name = workflow["metadata"]["name"] = summary.claim_name(workspace / "runs", workflow["metadata"]["name"])
     print(
         f"running {name} (run spec {path}) on the {platforms.configured()} platform with the local runner", flush=True
     )

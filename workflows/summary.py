@@ -9,14 +9,18 @@ from steps import settings
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
-def unused_name(runs_dir: Path, name: str) -> str:
-    """Local re-runs of an unchanged spec get `-2`, `-3`, ... so earlier runs stay inspectable."""
-    if not (runs_dir / name).exists():
-        return name
-    n = 2
-    while (runs_dir / f"{name}-{n}").exists():
-        n += 1
-    return f"{name}-{n}"
+def claim_name(runs_dir: Path, name: str) -> str:
+    """A run name nobody has used in this workspace, its folder created here: local re-runs of an unchanged spec
+    get `-2`, `-3`, ... so earlier runs stay inspectable, and two runs started at once never share a folder."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    n = 1
+    while True:
+        candidate = name if n == 1 else f"{name}-{n}"
+        try:
+            (runs_dir / candidate).mkdir()
+            return candidate
+        except FileExistsError:
+            n += 1
 
 
 def _node(result, task: str):

@@ -6,9 +6,11 @@ a step finds the finished job and its adapter instead of training a second time.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from steps.contracts import (
     TRAINING_FILE,
@@ -22,6 +24,9 @@ from steps.contracts import (
 from steps.errors import NotFoundError
 from steps.local.deployer import LocalDeployer
 from steps.local.entity_registry import LocalEntityRegistry
+
+if TYPE_CHECKING:
+    from steps.local.lora_training import LoraTrainingConfig
 
 
 def replay_curves(result: dict, on_metrics: MetricsCallback) -> None:
@@ -77,7 +82,7 @@ class LocalCustomizer:
         on_metrics: MetricsCallback | None = None,
     ) -> CustomizationJob:
         """Train the adapter unless a completed job with the same content exists."""
-        from steps.local.lora_training import LoraTrainingConfig, train_lora
+        from steps.local.lora_training import LoraTrainingConfig
 
         hp = LoraTrainingConfig(**hyperparameters.model_dump())
         base_dir = self.deployer.model_dir(base_model)
@@ -85,29 +90,39 @@ class LocalCustomizer:
         # effective hyperparameter, defaults included: a rebuilt base or new defaults train anew.
         key = job_key(base_dir.name, dataset_uri, hp.model_dump(mode="json"))
         job_id = f"cust-{key}"
-        existing = self.find_job(job_id)
-        if existing and existing.status == "completed" and (self.adapters / existing.adapter_id).exists():
-            self.registry.record_model(existing.adapter_id, base_model, self.adapter_uri(existing.adapter_id))
-            if on_metrics is not None:  # the curves the job recorded, so a run that reuses it shows them too
-                replay_curves(existing.result or {}, on_metrics)
-            return existing
-        adapter_id = f"{output_model}-{key}"
-        job = CustomizationJob(
-            job_id=job_id,
-            adapter_id=adapter_id,
-            status="running",
-            base_model=base_model,
-            dataset_uri=dataset_uri,
-            hyperparameters=hyperparameters.model_dump(mode="json"),
-        )
+        # One trainer per job: a run that asks for a job another run is training waits for it, then finds it.
+        self.jobs.mkdir(parents=True, exist_ok=True)
+        with open(self.jobs / f"{job_id}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            existing = self.find_job(job_id)
+            if existing and existing.status == "completed" and (self.adapters / existing.adapter_id).exists():
+                self.registry.record_model(existing.adapter_id, base_model, self.adapter_uri(existing.adapter_id))
+                if on_metrics is not None:  # the curves the job recorded, so a run that reuses it shows them too
+                    replay_curves(existing.result or {}, on_metrics)
+                return existing
+            job = CustomizationJob(
+                job_id=job_id,
+                adapter_id=f"{output_model}-{key}",
+                status="running",
+                base_model=base_model,
+                dataset_uri=dataset_uri,
+                hyperparameters=hyperparameters.model_dump(mode="json"),
+            )
+            return self._train(job, base_dir, hp, on_metrics)
+
+    def _train(
+        self, job: CustomizationJob, base_dir: Path, hp: LoraTrainingConfig, on_metrics: MetricsCallback | None
+    ) -> CustomizationJob:
+        from steps.local.lora_training import train_lora
+
         self._save(job)
         try:
             result = train_lora(
                 base_dir,
-                self.datastore.read_jsonl(dataset_uri, TRAINING_FILE),
-                self.datastore.read_jsonl(dataset_uri, VALIDATION_FILE),
+                self.datastore.read_jsonl(job.dataset_uri, TRAINING_FILE),
+                self.datastore.read_jsonl(job.dataset_uri, VALIDATION_FILE),
                 hp,
-                self.adapters / adapter_id,
+                self.adapters / job.adapter_id,
                 on_metrics=on_metrics,
             )
         except Exception as exc:
@@ -116,5 +131,5 @@ class LocalCustomizer:
             raise
         job.status, job.result = "completed", result.model_dump()
         self._save(job)
-        self.registry.record_model(adapter_id, base_model, self.adapter_uri(adapter_id))
+        self.registry.record_model(job.adapter_id, job.base_model, self.adapter_uri(job.adapter_id))
         return job
