@@ -9,6 +9,7 @@ Works the same against a tracking server (MLFLOW_TRACKING_URI) and the local SQL
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ TERMINAL_STATUS = {"Succeeded": "FINISHED", "Failed": "FAILED", "Error": "FAILED
 # someone chose in the UI stays.
 EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
 DESCRIPTION_TAG = "mlflow.note.content"  # the run's description on the MLflow run page
+SQLITE = "sqlite:///"
 
 
 def _mlflow():
@@ -39,6 +41,25 @@ def _mlflow():
 
 def client():
     return _mlflow().MlflowClient()
+
+
+def prepare_store() -> None:
+    """Create a new local (SQLite) tracking database once, under a lock, before any step opens it: processes
+    that open a new database at the same moment race through its schema migrations (two runs started at once
+    on a fresh workspace). A database that exists is left to MLflow."""
+    uri = settings.tracking_uri()
+    if not uri.startswith(SQLITE):
+        return
+    path = Path(uri[len(SQLITE) :])
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f"{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists() or path.stat().st_size == 0:
+            tracker = client()
+            tracker.search_experiments(max_results=1)  # creates and migrates the tracking tables
+            tracker.search_registered_models(max_results=1)  # ... and the model registry's
 
 
 def find_parent(workflow_uid: str) -> str | None:

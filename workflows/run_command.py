@@ -58,11 +58,12 @@ def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2, inter
 
     `interactive`: progress bars (True) or plain lines (False); default: whether stdout is a terminal.
     """
-    from steps import platforms, settings
+    from steps import platforms, settings, tracking
     from workflows import preflight, render, runspec, summary
 
     spec = runspec.load(path)
     preflight.check(path, spec)  # a bad dataset or evaluation fails here, before any run, upload or registration
+    tracking.prepare_store()  # a new local tracking database is created once, before any step opens it
     workspace = settings.workspace()
     workflow = render.run_workflow(spec, git_commit=_git_commit())
     name = workflow["metadata"]["name"] = summary.claim_name(workspace / "runs", workflow["metadata"]["name"])
