@@ -42,6 +42,12 @@ def _variant(spec: Path, folder: Path) -> Path:
     return path
 
 
+def _short(node: str) -> str:
+    """`<wf>.candidate(0:...long item...).evaluate.business-eval` -> `candidate.business-eval`."""
+    parts = node.split(".")
+    return f"{parts[1].split('(')[0]}.{parts[-1]}" if len(parts) > 2 else parts[-1]
+
+
 def measure(noop_start_s: float, spec: Path = SPEC) -> list[Figure]:
     workspace = Path(tempfile.mkdtemp(prefix="llmops-bench-"))
     os.environ.update({"LLMOPS_WORKSPACE": str(workspace), "LLMOPS_PROJECT_DIR": str(ROOT)})
@@ -61,7 +67,7 @@ def measure(noop_start_s: float, spec: Path = SPEC) -> list[Figure]:
             warm_s,
             "s",
             WARM_S,
-            "slowest steps: " + ", ".join(f"{k.split('.', 1)[-1]} {v.subprocess_s:.1f} s" for k, v in slowest),
+            "slowest steps: " + ", ".join(f"{_short(k)} {v.subprocess_s:.1f} s" for k, v in slowest),
         ),
         at_most(
             "end to end",

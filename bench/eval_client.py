@@ -1,11 +1,12 @@
 """Evaluation client throughput against an OpenAI-compatible server that answers after a fixed latency.
 
-The server (127.0.0.1, threads, `time.sleep(latency)` per request) stands for a model whose answers take
-`latency` seconds; nothing else limits it below the concurrencies measured. At each concurrency the project's
-client (`steps.remote.openai_chat.OpenAIChat.create_batch`, what the NeMo backends' evaluations use) and
+The server (127.0.0.1, a process of its own, a thread per connection, `time.sleep(latency)` per request) stands
+for a model whose answers take `latency` seconds. At each concurrency the project's client
+(`steps.remote.openai_chat.OpenAIChat.create_batch`, what the NeMo backends' evaluations use) and
 lm-evaluation-harness's `local-chat-completions` client (`LocalChatCompletion.generate_until`) send the same
-requests to the same server, one after the other, in this one process. Printed per concurrency: requests/s of
-each, the project's as a share of the ideal (concurrency / latency), and its ratio to lm-eval's.
+requests to the same server, in turns, from this process. Per concurrency: requests/s of each (the median of
+three alternating rounds), the project's as a share of the ideal (concurrency / latency) and its ratio to
+lm-eval's.
 
 Usage: python -m bench.eval_client [--latency 0.05] [--requests 256] [--concurrency 1 8 32] (also in `make bench`)
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TARGET_OF_IDEAL, TARGET_OF_LM_EVAL = 0.9, 1.0
+ROUNDS = 3
 
 
 class _Fixed(BaseHTTPRequestHandler):
@@ -121,8 +124,10 @@ def measure(latency: float, n: int, levels: list[int]) -> list[dict]:
     rows = []
     try:
         for concurrency in levels:
-            count = max(n if concurrency > 1 else n // 8, concurrency * 4)
-            mine, theirs = ours(url, concurrency, count), lm_eval(url, concurrency, count)
+            count = max(n if concurrency > 1 else n // 4, concurrency * 4)
+            # Alternating rounds, medians: one round each is at the mercy of a noisy machine.
+            rounds = [(ours(url, concurrency, count), lm_eval(url, concurrency, count)) for _ in range(ROUNDS)]
+            mine, theirs = (statistics.median(r[i] for r in rounds) for i in (0, 1))
             ideal = concurrency / latency
             rows.append(
                 {

@@ -40,8 +40,7 @@ def render(figures: list[Figure]) -> str:
     rows = [("area", "figure", "measured", "target", "met", "how")]
     for f in figures:
         verdict = "-" if f.met is None else ("yes" if f.met else "NO")
-        target = f.target + (" of the peer" if f.unit == "x" and f.target else "")
-        rows.append((f.area, f.name, _value(f), target, verdict, f.detail))
+        rows.append((f.area, f.name, _value(f), f.target, verdict, f.detail))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = []
     for i, row in enumerate(rows):

@@ -160,10 +160,9 @@ class OpenAIChat:
         limit = asyncio.Semaphore(self.concurrency)
         connector = aiohttp.TCPConnector(limit=self.concurrency)
         timeout = aiohttp.ClientTimeout(total=self.timeout, connect=10.0)
-        async with aiohttp.ClientSession(
-            connector=connector, timeout=timeout, headers=self.headers(), trust_env=True
-        ) as session:
-            tasks = [asyncio.create_task(self._send(session, limit, body, i)) for i, body in enumerate(bodies)]
+        proxy = env_proxy(self.base_url)  # read once per batch: aiohttp's trust_env reads it for every request
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout, headers=self.headers()) as session:
+            tasks = [asyncio.create_task(self._send(session, limit, body, i, proxy)) for i, body in enumerate(bodies)]
             if len(tasks) > 1:  # a batch, not one reply: the step's progress (Argo's N/M)
                 done = [0]
 
@@ -181,14 +180,14 @@ class OpenAIChat:
                 await asyncio.gather(*tasks, return_exceptions=True)
                 raise
 
-    async def _send(self, session: Any, limit: asyncio.Semaphore, body: dict, index: int) -> dict:
+    async def _send(self, session: Any, limit: asyncio.Semaphore, body: dict, index: int, proxy: str | None) -> dict:
         what = f"chat completion {index} for {self.model_id}"
         log = self.policy.get_logger(__name__)
         url = f"{self.base_url}{self.path}"
         async with limit:
             for attempt in range(1, self.attempts + 1):
                 try:
-                    return normalise(await _post(session, url, body))
+                    return normalise(await _post(session, url, body, proxy))
                 except self.policy.api_errors as exc:
                     if attempt == self.attempts or not calls.is_transient(self.policy, exc):
                         where = f"{what} (POST {url})"
@@ -199,14 +198,27 @@ class OpenAIChat:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _post(session: Any, url: str, body: dict) -> dict:
+def env_proxy(url: str) -> str | None:
+    """The proxy the environment names for this URL (HTTP_PROXY/HTTPS_PROXY, NO_PROXY honoured), as httpx and
+    the SDKs use it; None for none."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    if not proxies or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return proxies.get(parts.scheme) or proxies.get("all")
+
+
+async def _post(session: Any, url: str, body: dict, proxy: str | None) -> dict:
     """POST one request; an HTTP error status is raised as httpx's HTTPStatusError (status, headers and body
     kept, so the remote policy reads a 429's Retry-After as for the SDKs' errors), a failed connection as
     ConnectionError, a timeout as TimeoutError."""
     import aiohttp
 
     try:
-        async with session.post(url, json=body) as response:
+        async with session.post(url, json=body, proxy=proxy) as response:
             content = await response.read()
             if response.status >= 400:
                 request = httpx.Request("POST", url)
