@@ -17,15 +17,20 @@ def workspace(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("llmops-e2e")
 
 
-@pytest.fixture
-def llmops_env(workspace, monkeypatch) -> dict[str, str]:
-    env = {
+def workspace_env(workspace: Path) -> dict[str, str]:
+    """What `llmops run` needs to run in `workspace` offline."""
+    return {
         "LLMOPS_WORKSPACE": str(workspace),
         "LLMOPS_PROJECT_DIR": str(ROOT),
         "HF_HUB_OFFLINE": "1",
         "HF_DATASETS_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
     }
+
+
+@pytest.fixture
+def llmops_env(workspace, monkeypatch) -> dict[str, str]:
+    env = workspace_env(workspace)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from steps import tracking
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, workspace_env
 
 
 def _start(spec, env):
@@ -25,15 +25,8 @@ def _start(spec, env):
 
 def test_two_specs_and_the_same_spec_twice_run_at_once(tmp_path, make_spec, monkeypatch):
     workspace = tmp_path / "workspace"
-    env = {
-        **os.environ,
-        "LLMOPS_WORKSPACE": str(workspace),
-        "LLMOPS_PROJECT_DIR": str(ROOT),
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-        "TOKENIZERS_PARALLELISM": "false",
-    }
-    env.pop("MLFLOW_TRACKING_URI", None)
+    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID")}
+    env.update(workspace_env(workspace))
     first = make_spec("together-a")
     second = make_spec("together-b", customization={"learning_rate": 0.002})
     procs = [_start(first, env), _start(second, env), _start(first, env)]
