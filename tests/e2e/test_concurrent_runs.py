@@ -48,7 +48,9 @@ def test_two_specs_and_the_same_spec_twice_run_at_once(tmp_path, make_spec, monk
     assert len(jobs) == 2 and all(job["status"] == "completed" for job in jobs), jobs
     assert len(list(workspace.glob("customization/adapters/*"))) == 2  # one adapter per distinct job
 
-    monkeypatch.setenv("LLMOPS_WORKSPACE", str(workspace))
+    monkeypatch.setenv("LLMOPS_WORKSPACE", str(workspace))  # read the runs' own tracking database
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
     client = tracking.client()
     experiment = client.get_experiment_by_name("llmops").experiment_id
     for spec_name, count in (("together-a", 2), ("together-b", 1)):
