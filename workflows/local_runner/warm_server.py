@@ -45,18 +45,20 @@ def _send(conn: socket.socket, message: dict) -> None:
         conn.sendall(HEADER.pack(len(body)) + body)
 
 
+def read_frame(conn: socket.socket, received: bytes = b"") -> dict:
+    """One length-prefixed JSON message (both ends of the protocol), `received`: its bytes already read."""
+    data = received
+    while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack(data[: HEADER.size])[0]:
+        chunk = conn.recv(1 << 16)
+        if not chunk:
+            raise ValueError("the connection closed in the middle of a message")
+        data += chunk
+    return json.loads(data[HEADER.size :])
+
+
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
     data, fds, _flags, _addr = socket.recv_fds(conn, 1 << 16, MAX_FDS)
-    if len(data) < HEADER.size:
-        raise ValueError("short request")
-    (size,) = HEADER.unpack(data[: HEADER.size])
-    body = data[HEADER.size :]
-    while len(body) < size:
-        chunk = conn.recv(size - len(body))
-        if not chunk:
-            raise ValueError("truncated request")
-        body += chunk
-    return json.loads(body), fds
+    return read_frame(conn, data), fds
 
 
 def _become_step(request: dict, fds: list[int], keep_closed: list[int]) -> None:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import IO, Protocol
 
-from workflows.local_runner.warm_server import HEADER
+from workflows.local_runner.warm_server import HEADER, read_frame
 
 SERVER_SCRIPT = Path(__file__).with_name("warm_server.py")  # run by path: see its docstring
 # Read when called, never at import, by the modules the server preloads: these may differ between steps.
@@ -191,39 +191,20 @@ class WarmStarter:
             frame = HEADER.pack(len(body)) + body
             sent = socket.send_fds(conn, [frame], [out_w, err_w])
             conn.sendall(frame[sent:])
+            pid = int(_read_message(conn)["pid"])
         except BaseException:
             conn.close()
             for fd in (out_r, err_r):
                 os.close(fd)
             raise
         finally:
-            for fd in (out_w, err_w):
+            for fd in (out_w, err_w):  # the server holds its own copies (or never got them)
                 os.close(fd)
-        try:
-            reply = _read_message(conn)
-            pid = int(reply["pid"])
-        except BaseException:
-            conn.close()
-            for fd in (out_r, err_r):
-                os.close(fd)
-            raise
         return ForkedStep(conn, pid, os.fdopen(out_r, "rb"), os.fdopen(err_r, "rb"))
 
 
 def _read_message(conn: socket.socket) -> dict:
-    header = _read_exactly(conn, HEADER.size)
-    (size,) = HEADER.unpack(header)
-    message = json.loads(_read_exactly(conn, size))
+    message = read_frame(conn)
     if "error" in message:
         raise ValueError(f"the warm-start server refused the step: {message['error']}")
     return message
-
-
-def _read_exactly(conn: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = conn.recv(size - len(data))
-        if not chunk:
-            raise ValueError("the warm-start server closed the connection")
-        data += chunk
-    return data
