@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from steps import lineage
+from steps.mlflow_errors import already_exists
 
 CHAMPION, PREVIOUS, CHALLENGER = "champion", "previous", "challenger"
 ADAPTER_TAG = "adapter_id"
@@ -30,24 +31,25 @@ def alias_version(client: Any, name: str, alias: str) -> str | None:
 
 
 def find_version(client: Any, name: str, adapter_id: str) -> Any | None:
+    """The adapter's version: the first one registered, should two runs have registered it at once."""
     if not client.search_registered_models(f"name = '{name}'"):
         return None
-    for version in client.search_model_versions(f"name = '{name}'"):
-        if version.tags.get(ADAPTER_TAG) == adapter_id:
-            return version
-    return None
+    versions = [v for v in client.search_model_versions(f"name = '{name}'") if v.tags.get(ADAPTER_TAG) == adapter_id]
+    return min(versions, key=lambda v: int(v.version), default=None)
 
 
 def ensure_version(
     client: Any, name: str, parent_run_id: str, adapter_id: str, base_model: str, model: Any, uri: str, has_files: bool
 ) -> tuple[Any, bool]:
     """The registered version of `adapter_id` (created once, linked to the run and the LoggedModel);
-    True when it was created now."""
+    True when it was created now.
+
+    Two runs that register one adapter at once both find no version and both create one. Each then looks
+    again: the lower-numbered version wins, and the run that created the other deletes it."""
     version = find_version(client, name, adapter_id)
     created = version is None
     if version is None:
-        if not client.search_registered_models(f"name = '{name}'"):
-            client.create_registered_model(name, tags={"base_model": base_model})
+        _ensure_model(client, name, base_model)
         version = client.create_model_version(
             name,
             source=model.model_uri if has_files else uri,
@@ -55,9 +57,23 @@ def ensure_version(
             model_id=model.model_id,
             tags={ADAPTER_TAG: adapter_id, "base_model": base_model, "adapter_uri": uri},
         )
+        first = find_version(client, name, adapter_id)
+        if first is not None and str(first.version) != str(version.version):
+            client.delete_model_version(name, str(version.version))
+            version, created = first, False
     if version.run_id == parent_run_id:  # registered by this run: its LoggedModel is the version's
         lineage.link_version(client, model.model_id, name, str(version.version))
     return version, created
+
+
+def _ensure_model(client: Any, name: str, base_model: str) -> None:
+    if client.search_registered_models(f"name = '{name}'"):
+        return
+    try:
+        client.create_registered_model(name, tags={"base_model": base_model})
+    except Exception as error:
+        if not already_exists(error):
+            raise
 
 
 def set_tags(client: Any, name: str, version: str, tags: dict[str, str]) -> None:

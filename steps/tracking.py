@@ -17,6 +17,7 @@ from typing import Any
 
 from steps import lineage, settings
 from steps.contracts import DatasetRef
+from steps.mlflow_errors import already_exists
 
 WORKFLOW_UID_TAG = "argo.workflow.uid"
 WORKFLOW_NAME_TAG = "argo.workflow.name"
@@ -79,18 +80,29 @@ def open_parent(experiment: str, run_name: str, workflow_uid: str, tags: dict[st
     existing = find_parent(workflow_uid)
     if existing:
         return existing
+    run = client().create_run(
+        _experiment_id(experiment),
+        run_name=run_name,
+        tags={**tags, WORKFLOW_UID_TAG: workflow_uid, ROLE_TAG: "workflow"},
+    )
+    return run.info.run_id
+
+
+def _experiment_id(experiment: str) -> str:
+    """The experiment's id, created if needed. Two runs of one spec started at once both find no experiment
+    and both create it: the one that loses gets RESOURCE_ALREADY_EXISTS and reads the winner's."""
     mlflow = _mlflow()
     exp = mlflow.get_experiment_by_name(experiment)
     if exp is None:
-        experiment_id = mlflow.create_experiment(experiment, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND})
-    else:
-        experiment_id = exp.experiment_id
-        if EXPERIMENT_KIND_TAG not in exp.tags:
-            client().set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
-    run = client().create_run(
-        experiment_id, run_name=run_name, tags={**tags, WORKFLOW_UID_TAG: workflow_uid, ROLE_TAG: "workflow"}
-    )
-    return run.info.run_id
+        try:
+            return mlflow.create_experiment(experiment, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND})
+        except Exception as error:
+            exp = mlflow.get_experiment_by_name(experiment) if already_exists(error) else None
+            if exp is None:
+                raise
+    if EXPERIMENT_KIND_TAG not in exp.tags:
+        client().set_experiment_tag(exp.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
+    return exp.experiment_id
 
 
 @contextlib.contextmanager

@@ -1,14 +1,14 @@
 """Runs at once on one workspace: two run specs and the same run spec twice, started together as separate
 `llmops run` processes. All complete, each under its own name with its own MLflow parent run; the shared
 files (run states, memoization cache, customization jobs, entity index) stay readable; a customization job two
-runs ask for at once is trained once (the second waits for it, then finds it)."""
+runs ask for at once is trained once (the second waits for it, then finds it) and registered once."""
 
 import json
 import os
 import subprocess
 import sys
 
-from steps import tracking
+from steps import registry, tracking
 from tests.e2e.conftest import ROOT, workspace_env
 
 
@@ -61,3 +61,6 @@ def test_two_specs_and_the_same_spec_twice_run_at_once(tmp_path, make_spec, monk
             children = [run.info.run_name for run in tracking.children(parent.info.run_id)]
             twice = {name: children.count(name) for name in children if children.count(name) > 1}
             assert twice == {"deploy-base": 2}, twice  # the base-model branch and the candidate each deploy it
+    for model in client.search_registered_models():
+        adapters = [v.tags[registry.ADAPTER_TAG] for v in client.search_model_versions(f"name = '{model.name}'")]
+        assert adapters and len(adapters) == len(set(adapters)), (model.name, adapters)
