@@ -22,6 +22,7 @@ from steps.mlflow_errors import already_exists
 WORKFLOW_UID_TAG = "argo.workflow.uid"
 WORKFLOW_NAME_TAG = "argo.workflow.name"
 STEP_TAG = "llmops.step"
+NODE_TAG, NODE_ID_ENV = "argo.node.id", "ARGO_NODE_ID"  # the workflow node a step run belongs to
 ROLE_TAG = "llmops.role"  # "workflow" on the parent; children carry the workflow tags too
 TERMINAL_STATUS = {"Succeeded": "FINISHED", "Failed": "FAILED", "Error": "FAILED"}
 # The experiment opens on MLflow's model-training views ("Machine learning"), not the GenAI ones; a kind
@@ -107,13 +108,24 @@ def _experiment_id(experiment: str) -> str:
 
 @contextlib.contextmanager
 def step_run(parent_run_id: str, step: str, tags: dict[str, str] | None = None) -> Iterator[Any]:
-    """A nested run for one step; yields the `mlflow` module with that run active."""
+    """A nested run for one step; yields the `mlflow` module with that run active.
+
+    In a workflow (ARGO_NODE_ID set) the run is tagged with its node: a node that runs again (`argo retry`,
+    `llmops retry` after a failure or an interruption) continues its own run instead of adding another."""
     mlflow = _mlflow()
     parent = client().get_run(parent_run_id)
     child_tags = {STEP_TAG: step, ROLE_TAG: "step", **(tags or {})}
     for key in (WORKFLOW_UID_TAG, WORKFLOW_NAME_TAG):
         if key in parent.data.tags:
             child_tags[key] = parent.data.tags[key]
+    node = os.environ.get(NODE_ID_ENV, "")
+    if node:
+        child_tags[NODE_TAG] = node
+        earlier = _node_run(parent.info.experiment_id, parent_run_id, node, step)
+        if earlier is not None:
+            with mlflow.start_run(run_id=earlier, tags=child_tags):
+                yield mlflow
+            return
     with mlflow.start_run(
         experiment_id=parent.info.experiment_id,
         run_name=step,
@@ -121,6 +133,17 @@ def step_run(parent_run_id: str, step: str, tags: dict[str, str] | None = None) 
         tags=child_tags,
     ):
         yield mlflow
+
+
+def _node_run(experiment_id: str, parent_run_id: str, node: str, step: str) -> str | None:
+    runs = _mlflow().search_runs(
+        experiment_ids=[experiment_id],
+        filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}' and tags.`{NODE_TAG}` = '{node}' "
+        f"and attributes.run_name = '{step}'",
+        output_format="list",
+        max_results=1,
+    )
+    return runs[0].info.run_id if runs else None
 
 
 def set_parent_tags(parent_run_id: str, tags: dict[str, str]) -> None:

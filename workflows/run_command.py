@@ -1,4 +1,4 @@
-"""`llmops run`, `llmops approve` and `llmops reject`: drive a run with the local runner, showing its progress.
+"""`llmops run`, `approve`, `reject` and `retry`: drive a run with the local runner, showing its progress.
 
 While steps run, a terminal shows progress bars and other outputs plain lines (`workflows/progress_view.py`);
 each finished step prints one line; the run ends with the summary (`workflows/summary.py`).
@@ -70,12 +70,20 @@ def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2, inter
     print(
         f"running {name} (run spec {path}) on the {platforms.configured()} platform with the local runner", flush=True
     )
-    with _view(workspace, name, interactive) as view:
-        return make_runner(workspace, parallelism, auto_approve, view.on_event).run(workflow)
+    return _drive(workspace, name, interactive, lambda runner: runner.run(workflow), parallelism, auto_approve)
 
 
-def _view(workspace: Path, name: str, interactive: bool | None) -> ProgressView:
-    return ProgressView(workspace / "runs", name, sys.stdout.isatty() if interactive is None else interactive)
+def _drive(
+    workspace: Path, name: str, interactive: bool | None, call: Any, parallelism: int, auto_approve: bool = False
+) -> Any:
+    """Drive run `name` with `call(runner)`, showing its progress; an interrupted run says how to go on."""
+    view = ProgressView(workspace / "runs", name, sys.stdout.isatty() if interactive is None else interactive)
+    with view:
+        try:
+            return call(make_runner(workspace, parallelism, auto_approve, view.on_event))
+        except KeyboardInterrupt:
+            print(f"\n{name} interrupted; `llmops retry {name}` runs again what did not succeed", file=sys.stderr)
+            raise
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -101,10 +109,19 @@ def cmd_decide(args: argparse.Namespace) -> int:
     ws = workspace(args)
     name = run_records.find(ws, args.run).workflow_name
     approve = args.command == "approve"
-    with _view(ws, name, None) as view:
-        result = make_runner(ws, args.parallelism, on_event=view.on_event).resume(
-            name, approve=approve, parameters={"approve": "YES" if approve else "NO"}
-        )
+    parameters = {"approve": "YES" if approve else "NO"}
+    result = _drive(ws, name, None, lambda runner: runner.resume(name, approve, parameters), args.parallelism)
+    return summary.report(result, ws)
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    """Run again what did not succeed in a failed, errored or interrupted local run (like `argo retry`)."""
+    from workflows import run_records, summary
+
+    ws = workspace(args)
+    name = run_records.find(ws, args.run).workflow_name
+    print(f"retrying {name}: what succeeded is kept, the rest runs again", flush=True)
+    result = _drive(ws, name, None, lambda runner: runner.retry(name), args.parallelism, args.auto_approve)
     return summary.report(result, ws)
 
 
@@ -122,6 +139,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--auto-approve", action="store_true", help="approve the release without waiting")
     run.add_argument("--parallelism", type=int, default=2, help="steps running at once (default 2)")
     run.set_defaults(func=cmd_run)
+    retry = subcommand(
+        sub,
+        "retry",
+        "run again what did not succeed in a failed or interrupted local run (succeeded steps are kept)",
+        ["llmops retry bill-explainer-56ff741b", "llmops retry bill-explainer-56ff741b --auto-approve"],
+    )
+    retry.add_argument("run", help="the run's workflow name (`llmops runs` lists them)")
+    retry.add_argument("--auto-approve", action="store_true", help="approve the release without waiting")
+    retry.add_argument("--parallelism", type=int, default=2, help="steps running at once (default 2)")
+    retry.set_defaults(func=cmd_retry)
     for verb, summary in (
         ("approve", "release the candidate of a run waiting for approval"),
         ("reject", "stop the release of a run waiting for approval (the candidate is not rolled out)"),

@@ -118,3 +118,23 @@ def count(inputs: TallyInput) -> None:
     for i in range(1, inputs.n + 1):
         time.sleep(inputs.delay)
         progress.report(i, inputs.n, unit="items", note=f"item {i}")
+
+
+class WorkInput(Input):
+    path: str
+    text: str
+    seconds: float = 0.0
+    poison: str = ""
+
+
+def work(inputs: WorkInput) -> RecordOutput:
+    """Appends `start <text>`, works `seconds`, fails while the file `poison` exists, else appends `done <text>`
+    (to observe which steps ran, how often, and whether one was stopped half-way)."""
+    with open(inputs.path, "a") as handle:
+        handle.write(f"start {inputs.text} {os.getpid()}\n")
+    time.sleep(inputs.seconds)
+    if inputs.poison and Path(inputs.poison).exists():
+        raise RuntimeError(f"{inputs.text}: poisoned")
+    with open(inputs.path, "a") as handle:
+        handle.write(f"done {inputs.text}\n")
+    return RecordOutput(text=inputs.text)

@@ -73,6 +73,7 @@ def _fixture_cwt() -> dict[str, Any]:
             pod_security_context=POD_SECURITY,
             security_context=CONTAINER_SECURITY,
         )
+        script("work", steps.work)
     return cwt.to_dict()
 
 

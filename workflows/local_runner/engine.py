@@ -12,9 +12,9 @@ from typing import Any
 
 from workflows.argo.depends import Depends, task_depends
 from workflows.local_runner.dag_nodes import dag_ending, task_node, template_node
-from workflows.local_runner.errors import RunnerError, StateError
+from workflows.local_runner.errors import RunnerError
 from workflows.local_runner.fanout import aggregate, item_label, loop_items
-from workflows.local_runner.inputs import approval_values, dag_outputs, default_outputs, resolve_inputs, supplied_names
+from workflows.local_runner.inputs import approval_values, dag_outputs, default_outputs, resolve_inputs
 from workflows.local_runner.manifests import Template, TemplateIndex
 from workflows.local_runner.results import FAILED, NodeResult
 from workflows.local_runner.substitution import NO_ITEM, MissingOutput, RuntimeScope, WorkflowVars
@@ -91,28 +91,17 @@ class Engine:
     def suspended(self) -> list[NodeResult]:
         return [n for n in self.nodes.values() if n.phase == "Suspended"]
 
-    def resume(self, approve: bool, parameters: dict[str, str]) -> None:
-        """Complete every suspended node (like `argo resume` / `argo stop` for the approval node)."""
-        nodes = self.suspended()
-        if not nodes:
-            raise StateError(f"workflow {self.wf.name} has no suspended node to resume")
-        known = {name for n in nodes for name in supplied_names(self.template_of(n))}
-        unknown = sorted(set(parameters) - known)
-        if unknown:
-            raise RunnerError(
-                f"resume parameters {unknown} are not supplied outputs of the suspended nodes "
-                f"(they take: {sorted(known) or 'none'})"
-            )
-        plans: list[tuple[NodeResult, str, str, dict[str, str]]] = []
-        for node in nodes:
-            if not approve and not parameters:
-                plans.append((node, "Failed", "rejected", {}))
-                continue
-            template = self.template_of(node)
-            values = approval_values(template, node.inputs, parameters, approve, f"suspend node {node.display_name!r}")
-            plans.append((node, "Succeeded", "approved" if approve else "resumed with parameters", values))
-        for node, phase, message, values in plans:
-            self.finish(node.name, phase, message, values)
+    def refill(self) -> None:
+        """Create the missing items of running fan-out groups (after `retry` removed the ones that failed)."""
+        for group in [n for n in self.nodes.values() if n.type == "TaskGroup" and n.phase == "Running"]:
+            assert group.parent is not None and group.task is not None
+            dag = self.nodes[group.parent]
+            template = self.template_of(dag)
+            tasks = template.body["dag"].get("tasks") or []
+            index, task = next((i, t) for i, t in enumerate(tasks) if str(t["name"]) == group.task)
+            where = f"{template.path}.dag.tasks[{index}]"
+            items = loop_items(task, dag_scope(self.nodes, self.wf, dag), where) or []
+            self._instantiate_items(dag, task, where, items, {self.nodes[c].index for c in group.children})
 
     def terminate(self, message: str) -> None:
         """Stop scheduling; fail nodes that have not started. Running steps are finished by the runner."""
@@ -240,7 +229,15 @@ class Engine:
         self._add(task_node(task, target, name, display, dag.name, type="TaskGroup", phase="Running", started=utcnow()))
         if not items:
             self.finish(name, "Skipped", "Skipped, empty params")
+        self._instantiate_items(dag, task, where, items, set())
+
+    def _instantiate_items(self, dag: NodeResult, task: dict[str, Any], where: str, items: list, have: set) -> None:
+        """The fan-out's items, but for the indexes in `have`."""
+        name, display = f"{dag.name}.{task['name']}", str(task["name"])
+        target = self.index.resolve_task(self.template_of(dag).owner, task, where)
         for k, item in enumerate(items):
+            if k in have:
+                continue
             label = item_label(item)
             self._instantiate(
                 dag, task, where, target, f"{name}({k}:{label})", f"{display}({k}:{label})", item, name, k

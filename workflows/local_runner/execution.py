@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import threading
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from workflows.argo.node_id import attempt_node_name, node_id
+from workflows.local_runner.leftovers import record_process
 from workflows.local_runner.scripts import OutputSpec, RetryPlan
 from workflows.local_runner.state import PROGRESS_FILE
 from workflows.local_runner.warm_start import StepProcess, start_fresh
@@ -42,6 +45,7 @@ class Cancel:
 
 @dataclass
 class ScriptJob:
+    workflow_name: str
     node_name: str
     entrypoint: str  # module:function
     inputs: dict[str, str]
@@ -111,12 +115,20 @@ def _attempt(
     job: ScriptJob, attempt: int, cancel: Cancel
 ) -> tuple[str, str, dict[str, str], str | None, tuple[float, float] | None]:
     work = job.work_dir(attempt)
+    shutil.rmtree(work, ignore_errors=True)  # what an attempt of a run that was retried left here
     out_dir = work / "outputs"
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs_file = work / "inputs.json"
     inputs_file.write_text(json.dumps([{"name": k, "value": v} for k, v in job.inputs.items()]))
-    # As Argo's executor does, the step may write its progress (`N/M`) to ARGO_PROGRESS_FILE.
-    env = {**job.env, "hera__outputs_directory": str(out_dir), "ARGO_PROGRESS_FILE": str(work / PROGRESS_FILE)}
+    # As in an Argo pod: the step may write its progress (`N/M`) to ARGO_PROGRESS_FILE, and ARGO_NODE_ID names
+    # the node the attempt runs in (the same again when a retry runs the node again).
+    pod = attempt_node_name(job.node_name, attempt, job.retry is not None)
+    env = {
+        **job.env,
+        "hera__outputs_directory": str(out_dir),
+        "ARGO_PROGRESS_FILE": str(work / PROGRESS_FILE),
+        "ARGO_NODE_ID": node_id(job.workflow_name, pod),
+    }
     command = [job.python, "-m", "hera.workflows.runner", "-e", job.entrypoint, str(inputs_file)]
     _log_line(job, f"=== attempt {attempt}: {' '.join(command[1:5])} ===\n")
     start = time.monotonic()
@@ -125,6 +137,7 @@ def _attempt(
     except OSError as err:
         _log_line(job, f"failed to start: {err}\n")
         return "Error", f"failed to start the step process: {err}", {}, None, None
+    record_process(work, proc.pid)
     lock = threading.Lock()
     stdout: list[str] = []
     stderr_tail: deque[str] = deque(maxlen=50)

@@ -14,13 +14,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from workflows.local_runner.approval import resume_suspended
+from workflows.local_runner.endings import conclude, run_result
 from workflows.local_runner.engine import Engine
 from workflows.local_runner.errors import RunnerError, StateError
 from workflows.local_runner.execution import Cancel, JobOutcome, ScriptJob, run_and_report
 from workflows.local_runner.inputs import resolve_inputs
+from workflows.local_runner.leftovers import stop_leftovers
 from workflows.local_runner.manifests import TemplateIndex, generate_name, resolve_workflow
 from workflows.local_runner.memo import MemoCache
-from workflows.local_runner.results import RunResult, run_timings, workflow_failures
+from workflows.local_runner.results import RunResult, workflow_failures
+from workflows.local_runner.retry import retry_nodes
 from workflows.local_runner.scripts import (
     deadline_seconds,
     memo_settings,
@@ -93,33 +97,62 @@ class LocalRunner:
             annotations=resolved.annotations,
         )
         engine = Engine(index, state.workflow_vars(), state.nodes, self.auto_approve)
-        entry = index.template(resolved.owner, resolved.entrypoint, "Workflow spec.entrypoint")
-        store.save_manifests(workflow, self.templates)
-        engine.start(resolved.name, resolved.name, entry, self._root_inputs(entry, engine, "spec.entrypoint"))
-        return self._drive(store, state, engine)
+        with store.hold():
+            store.save_manifests(workflow, self.templates)
+            self._start_entry(engine, state)
+            return self._drive(store, state, engine)
 
     def resume(
         self, workflow_name: str, approve: bool = True, parameters: Mapping[str, str] | None = None
     ) -> RunResult:
         """Continue a suspended run: approve (supplied outputs from `parameters`, else "YES"/defaults) or reject."""
         store = RunStore(self.state_dir, workflow_name)
-        state = store.load()
-        if state.phase != "Suspended":
-            raise StateError(
-                f"workflow {workflow_name!r} is {state.phase}, not Suspended; only a suspended run can be resumed"
-            )
+        with store.hold():
+            state = store.load()
+            if state.phase != "Suspended":
+                raise StateError(
+                    f"workflow {workflow_name!r} is {state.phase}, not Suspended; only a suspended run can be resumed"
+                )
+            engine = self._reload(store, state)
+            if f"{workflow_name}.onExit" not in state.nodes:
+                engine.terminated = state.terminated
+            resume_suspended(engine, approve, {str(k): str(v) for k, v in (parameters or {}).items()})
+            state.phase = "Running"
+            return self._drive(store, state, engine)
+
+    def retry(self, workflow_name: str) -> RunResult:
+        """Run again what did not succeed in a failed, errored or interrupted run, as `argo retry` does
+        (`retry.py`); what the stopped run left running is stopped first."""
+        store = RunStore(self.state_dir, workflow_name)
+        with store.hold():
+            state = store.load()
+            if state.phase in ("Succeeded", "Suspended"):
+                what = "approve or reject it" if state.phase == "Suspended" else "there is nothing to retry"
+                raise StateError(f"workflow {workflow_name!r} is {state.phase}: {what}")
+            removed = retry_nodes(state.nodes, workflow_name)
+            stop_leftovers(store, removed)
+            state.phase, state.message, state.terminated, state.exit_status = "Running", "", None, None
+            state.active_elapsed_s = 0.0  # activeDeadlineSeconds counts from the retry
+            engine = self._reload(store, state)
+            if workflow_name not in state.nodes:
+                self._start_entry(engine, state)
+            engine.refill()
+            return self._drive(store, state, engine)
+
+    # ----------------------------------------------------------------------------------- driving
+    def _reload(self, store: RunStore, state: RunState) -> Engine:
         workflow, templates = store.load_manifests()
         index = TemplateIndex(templates)
         if state.owner.startswith("Workflow/"):
-            index.add({**workflow, "metadata": {**(workflow.get("metadata") or {}), "name": workflow_name}}, "Workflow")
-        engine = Engine(index, state.workflow_vars(), state.nodes, self.auto_approve)
-        if f"{workflow_name}.onExit" not in state.nodes:
-            engine.terminated = state.terminated
-        engine.resume(approve, {str(k): str(v) for k, v in (parameters or {}).items()})
-        state.phase = "Running"
-        return self._drive(store, state, engine)
+            name = state.workflow_name
+            index.add({**workflow, "metadata": {**(workflow.get("metadata") or {}), "name": name}}, "Workflow")
+        return Engine(index, state.workflow_vars(), state.nodes, self.auto_approve)
 
-    # ----------------------------------------------------------------------------------- driving
+    def _start_entry(self, engine: Engine, state: RunState) -> None:
+        entry = engine.index.template(state.owner, state.entrypoint, "Workflow spec.entrypoint")
+        name = state.workflow_name
+        engine.start(name, name, entry, self._root_inputs(entry, engine, "spec.entrypoint"))
+
     def _root_inputs(self, template: Any, engine: Engine, who: str) -> dict[str, str]:
         names = {str(p.get("name")) for p in template.input_parameters()}
         given = {k: v for k, v in engine.wf.parameters.items() if k in names}
@@ -205,9 +238,9 @@ class LocalRunner:
         executor.shutdown(wait=True)
         starter.close()
         state.active_elapsed_s += time.monotonic() - start
-        self._conclude(state, engine, root, exit_name)
+        conclude(state, engine, root, exit_name)
         flush()
-        return self._result(state, store, time.monotonic() - start, intervals)
+        return run_result(state, store, time.monotonic() - start, intervals)
 
     def _remaining(self, state: RunState, start: float, exit_name: str) -> float | None:
         if state.active_deadline_s is None or exit_name in state.nodes or state.terminated:
@@ -248,6 +281,7 @@ class LocalRunner:
             step_env, secret_values = resolve_env(template, scope, {**os.environ, **self.env})
             threads = str(max(1, (os.cpu_count() or 1) // limit))
             return ScriptJob(
+                workflow_name=engine.wf.name,
                 node_name=name,
                 entrypoint=script_entrypoint(template),
                 inputs=node.inputs,
@@ -264,35 +298,3 @@ class LocalRunner:
         except RunnerError as err:
             engine.finish(name, "Error", str(err))
             return None
-
-    def _conclude(self, state: RunState, engine: Engine, root: Any, exit_name: str) -> None:
-        if engine.suspended():
-            state.phase = "Suspended"
-            names = ", ".join(n.display_name for n in engine.suspended())
-            state.message = f"waiting for approval at {names}; resume with approve or reject"
-            return
-        if not root.complete:
-            state.phase, state.message = "Error", "the run stalled with no runnable node (this is a runner bug)"
-            return
-        state.phase = root.phase
-        state.message = state.terminated or root.message
-        exit_node = state.nodes.get(exit_name)
-        if exit_node is not None and exit_node.phase != "Succeeded":
-            state.message = f"{state.message}; exit handler {exit_node.phase}: {exit_node.message}".lstrip("; ")
-
-    def _result(
-        self, state: RunState, store: RunStore, total: float, intervals: list[tuple[float, float]]
-    ) -> RunResult:
-        exit_node = state.nodes.get(f"{state.workflow_name}.onExit")
-        return RunResult(
-            phase=state.phase,
-            workflow_name=state.workflow_name,
-            uid=state.uid,
-            message=state.message,
-            nodes=dict(state.nodes),
-            outputs=dict(state.global_outputs),
-            exit_handler=exit_node,
-            exit_outputs=dict(exit_node.outputs) if exit_node else {},
-            timings=run_timings(total, intervals, state.nodes),
-            state_dir=store.directory,
-        )

@@ -8,10 +8,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -88,11 +91,33 @@ class RunStore:
     def exists(self) -> bool:
         return self.state_path.exists()
 
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Held while a process drives the run: a second one is refused. The lock ends with its process,
+        however that ends, so a run whose runner was killed can be retried."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / "runner.lock", "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                raise StateError(
+                    f"run {self.directory.name!r} is being driven by another process ({lock.read().strip()}); "
+                    "wait for it to end, or stop it, then try again"
+                ) from None
+            lock.truncate(0)
+            lock.write(f"pid {os.getpid()}\n")
+            lock.flush()
+            yield
+
     def log_path(self, node_name: str) -> Path:
         return self.directory / "logs" / f"{safe_name(node_name)}.log"
 
+    def node_dir(self, node_name: str) -> Path:
+        return self.directory / "work" / safe_name(node_name)
+
     def work_dir(self, node_name: str, attempt: int) -> Path:
-        return self.directory / "work" / safe_name(node_name) / f"attempt-{attempt}"
+        return self.node_dir(node_name) / f"attempt-{attempt}"
 
     def progress_path(self, node_name: str) -> Path | None:
         """The progress file of the node's latest attempt; None before its first attempt (or for no step)."""
