@@ -28,6 +28,13 @@ class RunRecord:
         return self.state.workflow_name
 
     @property
+    def phase(self) -> str:
+        """The run's phase; "Stopped" for a run left Running by a runner that was killed (`llmops retry`)."""
+        if self.state.phase == "Running" and not RunStore(self.directory.parent, self.workflow_name).driven():
+            return "Stopped"
+        return self.state.phase
+
+    @property
     def run_spec(self) -> str:
         return self.state.labels.get(SPEC_LABEL) or self.state.parameters.get("run_spec_name", "")
 

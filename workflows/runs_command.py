@@ -22,7 +22,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     rows: list[tuple[str, ...]] = [("RUN", "RUN SPEC", "PHASE", "VERDICT", "STARTED (UTC)", "DURATION")]
     for r in records:
         started = r.started.strftime("%Y-%m-%d %H:%M")
-        rows.append((r.workflow_name, r.run_spec, r.state.phase, r.verdict, started, clock(r.duration_s)))
+        rows.append((r.workflow_name, r.run_spec, r.phase, r.verdict, started, clock(r.duration_s)))
     _table(rows)
     return 0
 
@@ -64,7 +64,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     record = find(workspace(args), args.run)
     state = record.state
     print(
-        f"{record.workflow_name}: {state.phase}, verdict {record.verdict} (run spec {record.run_spec}, "
+        f"{record.workflow_name}: {record.phase}, verdict {record.verdict} (run spec {record.run_spec}, "
         f"started {record.started:%Y-%m-%d %H:%M} UTC, ran {clock(record.duration_s)})"
     )
     if state.message:
@@ -74,6 +74,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if record.waiting_at:
         print(f"\nwaiting for approval at {', '.join(record.waiting_at)}:")
         print(f"  llmops approve {record.workflow_name}\n  llmops reject {record.workflow_name}")
+    if record.phase in ("Failed", "Error", "Stopped"):
+        print(f"\nto run again what did not succeed: llmops retry {record.workflow_name}")
     print(f"\nlogs: {record.directory / 'logs'}")
     return 0
 

@@ -63,4 +63,6 @@ def report(result, workspace: Path) -> int:
     report_dir = workspace / "reports" / result.workflow_name
     if (report_dir / "report.html").is_file():
         print(f"report: {report_dir / 'report.html'} (or `llmops report {result.workflow_name}`)")
+    if result.phase != "Succeeded":
+        print(f"to run again what did not succeed, once the cause is fixed: llmops retry {result.workflow_name}")
     return EXIT_OK if result.phase == "Succeeded" else EXIT_FAILED

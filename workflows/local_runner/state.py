@@ -91,6 +91,17 @@ class RunStore:
     def exists(self) -> bool:
         return self.state_path.exists()
 
+    def driven(self) -> bool:
+        """Whether a live process drives the run now (a run left Running by a killed runner is not)."""
+        try:
+            with open(self.directory / "runner.lock") as lock:
+                fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except FileNotFoundError:
+            return False
+        return False
+
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
         """Held while a process drives the run: a second one is refused. The lock ends with its process,
