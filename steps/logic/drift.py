@@ -30,6 +30,10 @@ WINDOW_PATTERN = r"^([1-9][0-9]*)([mhd])$"
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 
 
+def _default_labels() -> list[LabelKind]:
+    return ["corrected", "reference"]
+
+
 class DriftPolicy(BaseModel):
     """Where the recent labelled traffic comes from, what is watched, and when it has drifted."""
 
@@ -58,7 +62,7 @@ class DriftPolicy(BaseModel):
         description="Only records newer than this before the check (e.g. 90m, 24h, 7d); empty: no age limit",
     )
     labels: list[LabelKind] = Field(
-        default_factory=lambda: ["corrected", "reference"],
+        default_factory=_default_labels,
         min_length=1,
         description="What counts as a record's label, in order of preference: corrected (a user's corrected "
         "answer), reference (a reference model's answer), rated-up (the logged answer, rated up)",

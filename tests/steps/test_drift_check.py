@@ -124,3 +124,21 @@ def test_a_bad_policy_is_refused_naming_the_field(ws, tmp_path):
     with pytest.raises(InvalidInputError) as info:
         drift_check(_inputs(tmp_path / "x.jsonl", "uid-bad", min_records=0))
     assert "drift_policy: min_records:" in str(info.value)
+
+
+def test_the_cli_checks_a_flywheels_drift_and_exits_0(ws, capsys):
+    from workflows import cli
+
+    example = ROOT / "workflows" / "flywheels" / "bill-explainer.yaml"
+    assert cli.main(["flywheel", "check-drift", str(example), "--workspace", str(ws)]) == 0
+    out = capsys.readouterr().out
+    assert "no champion: 'bill-explainer'" in out and "tag llmops.drift.verdict=no-champion" in out
+
+
+def test_the_cli_refuses_a_flywheel_without_a_drift_section(ws, tmp_path, capsys):
+    from workflows import cli
+
+    spec = tmp_path / "plain.yaml"
+    spec.write_text("name: plain\nrun_spec: workflows/runs/bill-explainer.yaml\nschedule: {cron: '@daily'}\n")
+    assert cli.main(["flywheel", "check-drift", str(spec), "--workspace", str(ws)]) == 2
+    assert "has no drift section" in capsys.readouterr().err
