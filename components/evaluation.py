@@ -1,7 +1,8 @@
-"""Component llmops-evaluation: regression benchmarks and the business evaluation.
+"""Component llmops-evaluation: regression benchmarks, the business evaluation, and the drift check.
 
 Benchmark results are memoized on everything that determines them, so the base model's scores
-are computed once and reused by later runs.
+are computed once and reused by later runs. The drift check (`llmops-drift-check`, docs/flywheel.md) scores
+the released champion on recent production traffic with the business evaluation's code.
 """
 
 from hera.workflows import ClusterWorkflowTemplate, Script
@@ -10,6 +11,7 @@ from components.common import ANNOTATIONS, LABELS, LOCKED_DOWN, MEDIUM, STEP_ENV
 from components.images import ML_IMAGE
 from steps.benchmark import benchmark
 from steps.business_eval import business_eval
+from steps.drift_check import drift_check
 
 # Argo accepts only [-._a-zA-Z0-9] in cache keys: every part is such a name, not a free path.
 BENCHMARK_KEY = (
@@ -41,4 +43,15 @@ with ClusterWorkflowTemplate(name=cwt_name("evaluation"), labels=LABELS, annotat
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
         active_deadline_seconds=14400,
+    )
+    Script(
+        name="drift-check",
+        source=drift_check,
+        constructor="runner",
+        image=ML_IMAGE,
+        **LOCKED_DOWN,
+        env=STEP_ENV,
+        resources=MEDIUM,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=7200,
     )

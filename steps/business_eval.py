@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from hera.workflows import Output, Parameter
 
 from steps import judging, platforms
-from steps.contracts import TESTING_FILE
+from steps.contracts import TESTING_FILE, Inference
 from steps.errors import InvalidInputError
 from steps.io import Target, TrackedInput, choices
 from steps.logic import metrics as metric_engine
@@ -40,6 +40,38 @@ class BusinessEvalOutput(Output):
     ]
 
 
+def score_rows(
+    inference: Inference,
+    specs: list[metric_engine.MetricSpec],
+    rows: list[dict],
+    base_model: str,
+    adapter_id: str,
+    max_tokens: int,
+) -> tuple[metric_engine.EvaluationResult, judging.Judging]:
+    """The model's answers to the rows (through the inference port), scored by the metrics and the judge."""
+    model = inference.chat_model(base_model, adapter_id)
+    # Rows that offer tools send them with the request (OpenAI `tools`); the replies' tool calls reach the
+    # metrics as `sample.tool_calls`. Without tools the request is the same as before.
+    offered = [row.get("tools") for row in rows] if any(row.get("tools") for row in rows) else None
+    conversations = [row["messages"] for row in rows]
+    replies = model.create_batch(conversations, max_tokens=max_tokens, tools=offered)
+    samples = [metric_engine.Sample.model_validate(sample_of(reply)) for reply in replies]
+    graded = judging.judge(specs, rows, samples)  # the llm-judge metrics' grades (none without such a metric)
+    return metric_engine.evaluate(specs, rows, samples, scorers=graded.scorers()), graded
+
+
+def score_values(result: metric_engine.EvaluationResult) -> dict[str, float]:
+    """Every score's value and stderr, and its failures when there are some (MLflow metrics)."""
+    values: dict[str, float] = {}
+    for name, score in result.scores.items():
+        if score.value is not None and score.stderr is not None:
+            values[name] = score.value
+            values[f"{name}_stderr"] = score.stderr
+        if score.failures:
+            values[f"{name}_failures"] = len(score.failures)
+    return values
+
+
 def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
     platform = platforms.build()
     if inputs.target != "base" and not inputs.adapter_id:
@@ -56,22 +88,10 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
             f"business-eval: the test rows of {inputs.dataset_uri} lack fields the metrics read: "
             + "; ".join(f"{name}: {', '.join(fields)}" for name, fields in missing.items())
         )
-    model = platform.inference.chat_model(inputs.base_model, inputs.adapter_id)
-    # Rows that offer tools send them with the request (OpenAI `tools`); the replies' tool calls reach the
-    # metrics as `sample.tool_calls`. Without tools the request is the same as before.
-    offered = [row.get("tools") for row in rows] if any(row.get("tools") for row in rows) else None
-    conversations = [row["messages"] for row in rows]
-    replies = model.create_batch(conversations, max_tokens=inputs.business_max_tokens, tools=offered)
-    samples = [metric_engine.Sample.model_validate(sample_of(reply)) for reply in replies]
-    graded = judging.judge(specs, rows, samples)  # the llm-judge metrics' grades (none without such a metric)
-    result = metric_engine.evaluate(specs, rows, samples, scorers=graded.scorers())
-    values: dict[str, float] = {}
-    for name, score in result.scores.items():
-        if score.value is not None and score.stderr is not None:
-            values[name] = score.value
-            values[f"{name}_stderr"] = score.stderr
-        if score.failures:
-            values[f"{name}_failures"] = len(score.failures)
+    result, graded = score_rows(
+        platform.inference, specs, rows, inputs.base_model, inputs.adapter_id, inputs.business_max_tokens
+    )
+    values = score_values(result)
     top = result.scores[headline]
     if top.value is None:
         raise InvalidInputError(f"business-eval: no item could be scored on the headline {headline}")

@@ -18,6 +18,7 @@ from steps.errors import LlmopsError
 from workflows import (
     cluster_command,
     compare_command,
+    flywheel_command,
     rollback_command,
     run_command,
     runs_command,
@@ -124,6 +125,7 @@ def parser() -> argparse.ArgumentParser:
     serve_command.add_parser(sub)
     rollback_command.add_parser(sub)
     cluster_command.add_parser(sub)
+    flywheel_command.add_parser(sub)
     return p
 
 

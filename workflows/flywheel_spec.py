@@ -1,10 +1,11 @@
 """The flywheel spec: when a run spec runs again by itself (`workflows/flywheels/<name>.yaml`, docs/flywheel.md).
 
-A flywheel names a run spec of `workflows/runs` and its triggers: a schedule (rendered as a CronWorkflow) and
-new data (a WorkflowEventBinding: an event on the Argo Server's events endpoint names a new dataset source).
-The triggered runs are the run spec's Workflow with `trigger` set to `schedule` or `new-data`; a new-data run
-also takes its dataset source from the event. The fields follow Argo's CronWorkflow options, in snake case.
-Unknown fields are rejected; errors name the file, line and field.
+A flywheel names a run spec of `workflows/runs` and its triggers: a schedule (rendered as a CronWorkflow), new
+data (a WorkflowEventBinding: an event on the Argo Server's events endpoint names a new dataset source) and
+drift (a CronWorkflow that runs the drift check, `steps.logic.drift`, which submits the run when the champion
+has drifted). The triggered runs are the run spec's Workflow with `trigger` set to `schedule`, `new-data` or
+`drift`; a new-data run also takes its dataset source from the event. The schedule fields follow Argo's
+CronWorkflow options, in snake case. Unknown fields are rejected; errors name the file, line and field.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from steps.errors import InvalidInputError, LlmopsError
+from steps.logic.drift import DriftPolicy
+from steps.logic.metrics import score_names
 from workflows import runspec, spec_files
 from workflows.cron_schedule import schedule_problem, timezone_problem
 from workflows.runspec_fields import NAME_PATTERN, Strict, conflict
@@ -75,6 +78,18 @@ class OnNewData(Strict):
     )
 
 
+class Drift(DriftPolicy):
+    """The drift trigger: the check's policy (`steps.logic.drift.DriftPolicy`) and its own schedule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schedule: Schedule = Field(description="When the drift check runs (its own CronWorkflow, <name>-drift)")
+
+    def policy(self) -> DriftPolicy:
+        """The check's policy, without the schedule: what the drift-check step receives."""
+        return DriftPolicy.model_validate(self.model_dump(exclude={"schedule"}))
+
+
 class FlywheelSpec(Strict):
     name: str = Field(
         pattern=NAME_PATTERN,
@@ -88,12 +103,15 @@ class FlywheelSpec(Strict):
     )
     schedule: Schedule | None = None
     on_new_data: OnNewData | None = None
+    drift: Drift | None = None
 
     @model_validator(mode="after")
     def _some_trigger(self) -> FlywheelSpec:
-        if self.schedule is None and not (self.on_new_data and self.on_new_data.enabled):
+        if self.schedule is None and self.drift is None and not (self.on_new_data and self.on_new_data.enabled):
             raise conflict(
-                "schedule", "a flywheel needs a trigger: add a schedule, an enabled on_new_data section, or both"
+                "schedule",
+                "a flywheel needs a trigger: add a schedule, an enabled on_new_data section, a drift section, or "
+                "several",
             )
         return self
 
@@ -105,7 +123,7 @@ class FlywheelSpec(Strict):
 def load(path: Path, runs_dir: Path, root: Path) -> tuple[FlywheelSpec, runspec.RunSpec]:
     """A flywheel spec and its run spec (which must be a file of `runs_dir`; `run_spec` is relative to `root`)."""
     path = Path(path)
-    flywheel = spec_files.load(path, FlywheelSpec, "flywheel spec", "name, run_spec, schedule, on_new_data")
+    flywheel = spec_files.load(path, FlywheelSpec, "flywheel spec", "name, run_spec, schedule, on_new_data, drift")
     target = (root / flywheel.run_spec).resolve()
     if target.parent != runs_dir.resolve() or not target.is_file():
         raise InvalidInputError(
@@ -117,4 +135,11 @@ def load(path: Path, runs_dir: Path, root: Path) -> tuple[FlywheelSpec, runspec.
         spec = runspec.load(target)
     except LlmopsError as exc:
         raise InvalidInputError(f"{spec_files.where(path, ('run_spec',))}: its run spec is not valid: {exc}") from None
+    if flywheel.drift is not None and flywheel.drift.metric:
+        available = [name for metric in spec.business_eval.metrics for name in score_names(metric)]
+        if flywheel.drift.metric not in available:
+            raise InvalidInputError(
+                f"{spec_files.where(path, ('drift', 'metric'))}: {flywheel.drift.metric!r} is not a score of the run "
+                f"spec's business_eval metrics; choose one of: {', '.join(available)} (empty: the gate's headline)"
+            )
     return flywheel, spec

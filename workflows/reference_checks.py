@@ -1,5 +1,6 @@
 """Offline checks of Argo cross-references among rendered Workflows, WorkflowTemplates and ClusterWorkflowTemplates,
-and of the Workflows CronWorkflows and WorkflowEventBindings submit (`workflows.argo.events.submitted_workflow`).
+and of the Workflows CronWorkflows and WorkflowEventBindings submit (`workflows.argo.events.submitted_workflow`),
+the pipeline Workflow a drift check's CronWorkflow creates included (`embedded_workflow`).
 
 Every templateRef, argument, required input, output, `depends` and `{{...}}` reference must resolve. What a
 task invokes, what its `depends` names and what a tag refers to are read by `workflows.argo` (the parser the
@@ -14,7 +15,7 @@ from typing import Any
 
 from workflows.argo.depends import task_depends
 from workflows.argo.errors import ManifestError
-from workflows.argo.events import submitted_workflow
+from workflows.argo.events import embedded_workflow, submitted_workflow
 from workflows.argo.references import TASK_KINDS, Kind, has_tags, references_in, sole_reference
 from workflows.argo.templates import (
     MANIFEST_KINDS,
@@ -267,8 +268,8 @@ def reference_errors(docs: list[dict]) -> list[str]:
     for doc in checker.docs:
         checker.document(doc)
     for doc in docs:
-        submitted = submitted_workflow(doc)
-        if submitted is not None:
-            where, workflow = submitted
-            checker.document(workflow, where)
+        for created in (submitted_workflow(doc), embedded_workflow(doc)):
+            if created is not None:
+                where, workflow = created
+                checker.document(workflow, where)
     return list(dict.fromkeys(checker.errors))

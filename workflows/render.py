@@ -1,5 +1,5 @@
-"""Render every manifest: ClusterWorkflowTemplates, the WorkflowTemplate, one Workflow per run spec, and per
-flywheel spec its CronWorkflow and WorkflowEventBinding (`workflows.flywheel_render`).
+"""Render every manifest: ClusterWorkflowTemplates, the WorkflowTemplates (pipeline, drift check), one Workflow
+per run spec, and per flywheel spec its CronWorkflows and WorkflowEventBinding (`workflows.flywheel_render`).
 
 `make render` writes them into the repository (the rendered-manifests pattern); a test fails when the
 committed files are stale. The run Workflows can instead be rendered inside Argo CD: its Config Management
@@ -32,11 +32,12 @@ HEADER = "# Rendered by `make render` from Python sources; do not edit by hand.\
 
 
 def templates() -> list[dict]:
-    """ClusterWorkflowTemplates followed by the pipeline WorkflowTemplate, as dicts."""
+    """ClusterWorkflowTemplates followed by the WorkflowTemplates (the pipeline, the drift check), as dicts."""
     docs = [importlib.import_module(f"components.{name}").cwt.to_dict() for name in COMPONENT_MODULES]
+    from workflows.drift_template import wt as drift
     from workflows.pipeline import wt
 
-    return [*docs, wt.to_dict()]
+    return [*docs, wt.to_dict(), drift.to_dict()]
 
 
 def run_workflow(spec: runspec.RunSpec, git_commit: str = "") -> dict:
@@ -92,7 +93,7 @@ def run_documents(runs_dir: Path = RUNS_DIR) -> dict[Path, str]:
 
 
 def flywheel_documents(flywheels_dir: Path = FLYWHEELS_DIR, runs_dir: Path = RUNS_DIR) -> dict[Path, str]:
-    """The CronWorkflow and WorkflowEventBinding of every flywheel spec in `flywheels_dir`, one file each."""
+    """The CronWorkflows and WorkflowEventBinding of every flywheel spec in `flywheels_dir`, one file each."""
     out: dict[Path, str] = {}
     sources: dict[Path, Path] = {}
     for path in sorted(flywheels_dir.glob("*.yaml")):

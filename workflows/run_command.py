@@ -53,10 +53,13 @@ def _git_commit() -> str:
         return ""
 
 
-def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2, interactive: bool | None = None):
+def run_spec(
+    path: Path, auto_approve: bool = False, parallelism: int = 2, interactive: bool | None = None, trigger: str = "git"
+):
     """Validate a run spec, its platform and its dataset, then run its Workflow with the local runner.
 
     `interactive`: progress bars (True) or plain lines (False); default: whether stdout is a terminal.
+    `trigger`: why the run starts (the workflow parameter; `llmops flywheel check-drift --start` says drift).
     """
     from steps import platforms, settings, tracking
     from workflows import preflight, render, runspec, summary
@@ -66,6 +69,9 @@ def run_spec(path: Path, auto_approve: bool = False, parallelism: int = 2, inter
     tracking.prepare_store()  # a new local tracking database is created once, before any step opens it
     workspace = settings.workspace()
     workflow = render.run_workflow(spec, git_commit=_git_commit())
+    for parameter in workflow["spec"]["arguments"]["parameters"]:
+        if parameter["name"] == "trigger":
+            parameter["value"] = trigger
     name = workflow["metadata"]["name"] = summary.claim_name(workspace / "runs", workflow["metadata"]["name"])
     print(
         f"running {name} (run spec {path}) on the {platforms.configured()} platform with the local runner", flush=True

@@ -6,7 +6,8 @@
   ConfigMap key named like a secret with a value, or a Secret whose data holds a token;
 - `reference_mode_errors`: a Workflow the controller would refuse under `templateReferencing: Strict` (it must
   reference a WorkflowTemplate and set only the fields a referencing Workflow may override); the same of the
-  Workflow a CronWorkflow (`spec.workflowSpec`) or a WorkflowEventBinding (`spec.submit`) creates.
+  Workflow a CronWorkflow (`spec.workflowSpec`) or a WorkflowEventBinding (`spec.submit`) creates, and the one a
+  drift check's CronWorkflow holds as its `pipeline_workflow` argument.
 
 Every problem is one line: `<kind>/<name>: <json path>: <what is wrong and what to do>`.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from workflows.argo.events import embedded_workflow
 from workflows.argo.templates import manifest_label
 
 SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "CREDENTIALS")
@@ -124,9 +126,11 @@ def reference_mode_errors(doc: dict) -> list[str]:
         ]
     if kind == "WorkflowEventBinding":
         return []  # a submit holds only the reference, arguments and metadata (its schema says so)
+    embedded = embedded_workflow(doc)
+    inner = [f"{embedded[0]}: {error}" for error in reference_mode_errors(embedded[1])] if embedded else []
     return [
         f"{label}: {path}.{field}: not allowed on a Workflow that references a template under "
         f"templateReferencing: Strict; set it on the WorkflowTemplate (workflows/pipeline.py) instead"
         for field in workflow_spec
         if field not in STRICT_OVERRIDES
-    ]
+    ] + inner

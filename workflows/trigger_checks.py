@@ -4,7 +4,10 @@ checks when one is created, or finds only when it fires (then it fails in the co
 - a CronWorkflow: at least one schedule, each one robfig/cron's standard parser accepts, an IANA timezone
   (`workflows.cron_schedule`); its name's length limit is `manifest_checks.metadata_errors`'s;
 - a WorkflowEventBinding: a selector, and every submitted argument an expression (`valueFrom.event`: the server
-  refuses a plain `value`); a string literal that Argo would not pass verbatim is flagged.
+  refuses a plain `value`); a string literal that Argo would not pass verbatim is flagged;
+- a drift check's CronWorkflow: its `pipeline_workflow` argument is JSON of a Workflow (apiVersion
+  argoproj.io/v1alpha1, a name or generateName, a namespace, a workflowTemplateRef) whose `trigger` argument is
+  `drift`, and not owned by anything (its history limits must not delete the runs it starts).
 What they submit is checked as the Workflow it is (`workflows.argo.events.submitted_workflow`): its template
 reference and arguments by `reference_checks`, Strict referencing by `security_checks`.
 Every problem is one line: `<kind>/<name>: <json path>: <what is wrong and what to do>`.
@@ -12,7 +15,9 @@ Every problem is one line: `<kind>/<name>: <json path>: <what is wrong and what 
 
 from __future__ import annotations
 
-from workflows.argo.events import literal_value, verbatim
+import json
+
+from workflows.argo.events import DRIFT_WORKFLOW_PARAMETER, embedded_text, literal_value, verbatim
 from workflows.argo.templates import manifest_label
 from workflows.cron_schedule import schedule_problem, timezone_problem
 
@@ -26,6 +31,34 @@ def _cron_errors(label: str, spec: dict) -> list[str]:
             errors.append(f"{label}: $.spec.schedules[{index}]: {problem}")
     problem = timezone_problem(str(spec.get("timezone") or ""))
     return errors + ([f"{label}: $.spec.timezone: {problem}"] if problem else [])
+
+
+def _drift_errors(label: str, text: str) -> list[str]:
+    where = f"{label}: $.spec.workflowSpec.arguments.parameters[{DRIFT_WORKFLOW_PARAMETER}]"
+    try:
+        workflow = json.loads(text)
+    except ValueError as error:
+        return [f"{where}: not JSON ({error}); render it with `make render`"]
+    if not isinstance(workflow, dict) or workflow.get("kind") != "Workflow":
+        return [f"{where}: not a Workflow (kind Workflow); the drift check creates the pipeline's run"]
+    metadata, spec = workflow.get("metadata") or {}, workflow.get("spec") or {}
+    errors = []
+    if workflow.get("apiVersion") != "argoproj.io/v1alpha1":
+        errors.append(f"{where}: apiVersion {workflow.get('apiVersion')!r}; write argoproj.io/v1alpha1")
+    if not (metadata.get("name") or metadata.get("generateName")):
+        errors.append(f"{where}: metadata: no name or generateName; a created Workflow needs one")
+    if not metadata.get("namespace"):
+        errors.append(f"{where}: metadata.namespace: missing; name the pipeline's namespace")
+    if metadata.get("ownerReferences"):
+        errors.append(f"{where}: metadata.ownerReferences: a drift run must outlive the check; leave them out")
+    if not (spec.get("workflowTemplateRef") or {}).get("name"):
+        errors.append(f"{where}: spec.workflowTemplateRef: missing; the run references the pipeline template")
+    arguments = {p.get("name"): p.get("value") for p in (spec.get("arguments") or {}).get("parameters") or []}
+    if arguments.get("trigger") != "drift":
+        errors.append(
+            f"{where}: spec.arguments trigger is {arguments.get('trigger')!r}; a run the drift check starts says drift"
+        )
+    return errors
 
 
 def _binding_errors(label: str, spec: dict) -> list[str]:
@@ -57,7 +90,8 @@ def trigger_errors(doc: dict) -> list[str]:
     """Problems of a CronWorkflow or WorkflowEventBinding (other kinds: none)."""
     label, spec = manifest_label(doc), doc.get("spec") or {}
     if doc.get("kind") == "CronWorkflow":
-        return _cron_errors(label, spec)
+        embedded = embedded_text(doc)
+        return _cron_errors(label, spec) + (_drift_errors(label, embedded) if embedded is not None else [])
     if doc.get("kind") == "WorkflowEventBinding":
         return _binding_errors(label, spec)
     return []

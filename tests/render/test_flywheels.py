@@ -56,7 +56,7 @@ def test_the_example_flywheel_renders_a_cron_workflow_and_an_event_binding(rende
     flywheel, spec = flywheel_spec.load(EXAMPLE, render.RUNS_DIR, ROOT)
     rel = render.FLYWHEELS_OUT / "bill-explainer.yaml"
     docs = render.objects([rendered[rel]])
-    assert [d["kind"] for d in docs] == ["CronWorkflow", "WorkflowEventBinding"]
+    assert [d["kind"] for d in docs] == ["CronWorkflow", "WorkflowEventBinding", "CronWorkflow"]
     assert flywheel.run_spec == "workflows/runs/bill-explainer.yaml" and spec.name == "bill-explainer"
 
 

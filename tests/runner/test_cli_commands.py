@@ -93,11 +93,26 @@ def test_report_prints_the_runs_report_or_says_when_there_is_none(ws: Path, caps
 
 
 @pytest.mark.parametrize(
-    "command", ["run", "approve", "reject", "runs", "status", "report", "compare", "render", "lint", "score", "serve"]
+    "command",
+    [
+        "run",
+        "approve",
+        "reject",
+        "runs",
+        "status",
+        "report",
+        "compare",
+        "render",
+        "lint",
+        "score",
+        "serve",
+        "flywheel",
+        "flywheel check-drift",
+    ],
 )
 def test_every_command_has_help_with_examples(command: str, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
-        cli.main([command, "--help"])
+        cli.main([*command.split(), "--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "examples:" in out and f"llmops {command}" in out.split("examples:")[1]

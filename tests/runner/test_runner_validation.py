@@ -213,16 +213,21 @@ def test_every_rendered_run_passes_the_runners_static_checks() -> None:
     """The committed manifests (locked-down step pods included) are accepted by the local runner: every field
     of every template a run reaches is supported or a documented no-op, every reference resolves."""
     from workflows import render
-    from workflows.argo.events import submitted_workflow
+    from workflows.argo.events import embedded_workflow, submitted_workflow
+    from workflows.flywheel_render import DRIFT_TEMPLATE
     from workflows.local_runner.manifests import TemplateIndex, generate_name, resolve_workflow
     from workflows.local_runner.validate import validate_run
 
     docs = render.objects((render.ROOT / rel).read_text() for rel in render.documents())
     index = TemplateIndex([d for d in docs if d["kind"] in ("ClusterWorkflowTemplate", "WorkflowTemplate")])
     # the runs, and what the flywheels' CronWorkflows and event bindings submit (an argument read from the
-    # event, the dataset source, leaves the template's default in place here)
+    # event, the dataset source, leaves the template's default in place here); the drift check's template is
+    # cluster-only (its submit step is a `resource` template; `llmops flywheel check-drift` calls the step), but
+    # the pipeline run it creates is one the runner runs
     submitted = [pair[1] for pair in map(submitted_workflow, docs) if pair is not None]
-    runs = [d for d in docs if d["kind"] == "Workflow"] + submitted
-    assert runs and submitted
+    created = [pair[1] for pair in map(embedded_workflow, docs) if pair is not None]
+    pipeline_runs = [w for w in submitted if w["spec"]["workflowTemplateRef"]["name"] != DRIFT_TEMPLATE]
+    runs = [d for d in docs if d["kind"] == "Workflow"] + pipeline_runs + created
+    assert runs and pipeline_runs and created
     for run in runs:
         validate_run(index, resolve_workflow(copy.deepcopy(run), index, generate_name))

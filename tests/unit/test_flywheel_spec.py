@@ -140,3 +140,47 @@ def test_timezones():
     assert timezone_problem("") is None and timezone_problem("UTC") is None
     assert timezone_problem("America/New_York") is None
     assert "not an IANA timezone name" in str(timezone_problem("Mars/Olympus_Mons"))
+
+
+DRIFT = """\
+name: demo
+run_spec: runs/bill-explainer.yaml
+drift:
+  source: logs.jsonl
+  max_drop: 0.1
+  schedule:
+    cron: "0 */6 * * *"
+"""
+
+
+def test_a_drift_section_alone_is_a_trigger_with_the_headline_by_default(tree):
+    flywheel, _ = _load(tree, DRIFT)
+    assert flywheel.drift is not None and flywheel.schedule is None
+    policy = flywheel.drift.policy()
+    assert (policy.metric, policy.floor, policy.max_drop, policy.min_records) == ("", None, 0.1, 50)
+    assert policy.labels == ["corrected", "reference"] and "schedule" not in policy.model_dump()
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "field", "message"),
+    [
+        (("  max_drop: 0.1", "  max_drop: 2"), 5, "drift.max_drop", "less than or equal to 1"),
+        (("  max_drop: 0.1", "  max_drop: 0.1\n  min_records: 0"), 6, "drift.min_records", "greater than or equal"),
+        (('    cron: "0 */6 * * *"', '    cron: "0 */6 * *"'), 7, "drift.schedule.cron", "has 4 fields"),
+        (("  source: logs.jsonl", "  source: logs.jsonl\n  threshold: 1"), 5, "drift.threshold", "unknown field"),
+        (("  max_drop: 0.1", "  labels: [thumbs]"), 5, "drift.labels.0", "'corrected'"),
+        (("  max_drop: 0.1\n", ""), 4, "drift", "set floor, max_drop or both"),
+        (("  max_drop: 0.1", "  max_drop: 0.1\n  window: 1 week"), 6, "drift.window", "should match pattern"),
+    ],
+)
+def test_a_bad_drift_field_is_reported_with_its_file_line_and_field(tree, change, line, field, message):
+    text = _error(tree, DRIFT.replace(*change))
+    assert f"demo.yaml:{line}: {field}: " in text and message in text
+
+
+def test_the_drift_metric_must_be_a_score_of_the_run_specs_metrics(tree):
+    good, _ = _load(tree, DRIFT.replace("  max_drop: 0.1", "  max_drop: 0.1\n  metric: answer.bill_found"))
+    assert good.drift is not None and good.drift.metric == "answer.bill_found"
+    text = _error(tree, DRIFT.replace("  max_drop: 0.1", "  max_drop: 0.1\n  metric: answer.bill_id"))
+    assert "demo.yaml:6: drift.metric: 'answer.bill_id' is not a score of the run spec's business_eval metrics" in text
+    assert "answer.change_reason_balanced" in text

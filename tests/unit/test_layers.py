@@ -113,6 +113,8 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.rollback",  # `llmops rollback`: moves registry aliases and re-points serving, no step involved
     "steps.local.openai_server",  # `llmops serve`: the local models over an OpenAI-compatible HTTP API
     "steps.libraries",  # the libraries the local runner's warm-start server imports before forking steps
+    "steps.logic.drift",  # a flywheel's drift section is the drift check's policy (DriftPolicy)
+    "steps.drift_check",  # the drift-check template's parameters are its inputs; `llmops flywheel check-drift`
 )
 
 

@@ -7,6 +7,9 @@ an expression's result into the parameter's value by JSON-encoding it and, for a
 quotes: a string with quotes, backslashes or control characters arrives escaped (`verbatim` tells which do not).
 `submitted_workflow` gives the created Workflow as a manifest the Workflow checks read, with the value of each
 argument that is a string literal and none for those read from the event.
+
+A drift check's CronWorkflow runs a template that creates one more Workflow when the champion drifted: its
+argument `pipeline_workflow` holds that Workflow as JSON; `embedded_workflow` reads it for the same checks.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from workflows.argo.templates import manifest_label
 
 TRIGGER_KINDS = ("CronWorkflow", "WorkflowEventBinding")
+DRIFT_WORKFLOW_PARAMETER = "pipeline_workflow"  # the Workflow the drift-check template creates (JSON)
 
 
 def literal(value: str) -> str:
@@ -62,3 +66,32 @@ def submitted_workflow(doc: dict[str, Any]) -> tuple[str, dict[str, Any]] | None
     if submit.get("workflowTemplateRef"):
         workflow_spec["workflowTemplateRef"] = submit["workflowTemplateRef"]
     return f"{manifest_label(doc)}: spec.submit", {"kind": "Workflow", "metadata": metadata, "spec": workflow_spec}
+
+
+def embedded_text(doc: dict[str, Any]) -> str | None:
+    """The `pipeline_workflow` argument of a CronWorkflow's Workflow (None: it has none)."""
+    if doc.get("kind") != "CronWorkflow":
+        return None
+    workflow_spec = (doc.get("spec") or {}).get("workflowSpec") or {}
+    for parameter in (workflow_spec.get("arguments") or {}).get("parameters") or []:
+        if parameter.get("name") == DRIFT_WORKFLOW_PARAMETER:
+            return str(parameter.get("value") or "")
+    return None
+
+
+def embedded_workflow(doc: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(where, Workflow) of the Workflow a CronWorkflow's `pipeline_workflow` argument holds; None when it has no
+    such argument or it is not a JSON object (`trigger_checks` reports that)."""
+    text = embedded_text(doc)
+    if text is None:
+        return None
+    try:
+        workflow = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(workflow, dict):
+        return None
+    metadata = workflow.get("metadata") or {}
+    name = metadata.get("name") or metadata.get("generateName") or "?"
+    where = f"{manifest_label(doc)}: spec.workflowSpec.arguments.{DRIFT_WORKFLOW_PARAMETER}"
+    return where, {**workflow, "metadata": {**metadata, "name": name}}
