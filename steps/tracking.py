@@ -17,7 +17,7 @@ from typing import Any
 
 from steps import lineage, settings
 from steps.contracts import DatasetRef
-from steps.mlflow_errors import already_exists
+from steps.mlflow_errors import already_exists, explain_unreachable, unavailable, unreachable, without_credentials
 
 WORKFLOW_UID_TAG = "argo.workflow.uid"
 WORKFLOW_NAME_TAG = "argo.workflow.name"
@@ -30,6 +30,7 @@ TERMINAL_STATUS = {"Succeeded": "FINISHED", "Failed": "FAILED", "Error": "FAILED
 EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
 DESCRIPTION_TAG = "mlflow.note.content"  # the run's description on the MLflow run page
 SQLITE = "sqlite:///"
+_explained = explain_unreachable(settings.tracking_uri)  # an unreachable server: one clear error naming it
 
 
 def _mlflow():
@@ -39,6 +40,11 @@ def _mlflow():
 
     mlflow.set_tracking_uri(settings.tracking_uri())
     return mlflow
+
+
+def display_uri() -> str:
+    """The tracking URI as it may be shown (no credentials)."""
+    return without_credentials(settings.tracking_uri())
 
 
 def client():
@@ -64,6 +70,7 @@ def prepare_store() -> None:
             tracker.search_registered_models(max_results=1)  # ... and the model registry's
 
 
+@_explained
 def find_parent(workflow_uid: str) -> str | None:
     """The parent run of a workflow, looked up by its uid tag (None if it was never opened)."""
     mlflow = _mlflow()
@@ -76,6 +83,7 @@ def find_parent(workflow_uid: str) -> str | None:
     return runs[0].info.run_id if runs else None
 
 
+@_explained
 def open_parent(experiment: str, run_name: str, workflow_uid: str, tags: dict[str, str]) -> str:
     """Create the workflow's parent run, or return the one a retried attempt already created."""
     existing = find_parent(workflow_uid)
@@ -113,7 +121,7 @@ def step_run(parent_run_id: str, step: str, tags: dict[str, str] | None = None) 
     In a workflow (ARGO_NODE_ID set) the run is tagged with its node: a node that runs again (`argo retry`,
     `llmops retry` after a failure or an interruption) continues its own run instead of adding another."""
     mlflow = _mlflow()
-    parent = client().get_run(parent_run_id)
+    parent = _explained(client().get_run)(parent_run_id)
     child_tags = {STEP_TAG: step, ROLE_TAG: "step", **(tags or {})}
     for key in (WORKFLOW_UID_TAG, WORKFLOW_NAME_TAG):
         if key in parent.data.tags:
@@ -121,20 +129,19 @@ def step_run(parent_run_id: str, step: str, tags: dict[str, str] | None = None) 
     node = os.environ.get(NODE_ID_ENV, "")
     if node:
         child_tags[NODE_TAG] = node
-        earlier = _node_run(parent.info.experiment_id, parent_run_id, node, step)
-        if earlier is not None:
-            with mlflow.start_run(run_id=earlier, tags=child_tags):
-                yield mlflow
-            return
-    with mlflow.start_run(
-        experiment_id=parent.info.experiment_id,
-        run_name=step,
-        parent_run_id=parent_run_id,
-        tags=child_tags,
-    ):
-        yield mlflow
+    earlier = _node_run(parent.info.experiment_id, parent_run_id, node, step) if node else None
+    where: dict[str, Any] = {"experiment_id": parent.info.experiment_id, "run_name": step}
+    where |= {"run_id": earlier} if earlier else {"parent_run_id": parent_run_id}
+    try:
+        with mlflow.start_run(**where, tags=child_tags):
+            yield mlflow
+    except Exception as error:
+        if unreachable(error):
+            raise unavailable(settings.tracking_uri(), error) from error
+        raise
 
 
+@_explained
 def _node_run(experiment_id: str, parent_run_id: str, node: str, step: str) -> str | None:
     runs = _mlflow().search_runs(
         experiment_ids=[experiment_id],
@@ -146,28 +153,33 @@ def _node_run(experiment_id: str, parent_run_id: str, node: str, step: str) -> s
     return runs[0].info.run_id if runs else None
 
 
+@_explained
 def set_parent_tags(parent_run_id: str, tags: dict[str, str]) -> None:
     c = client()
     for key, value in tags.items():
         c.set_tag(parent_run_id, key, value)
 
 
+@_explained
 def log_parent_metrics(parent_run_id: str, metrics: dict[str, float]) -> None:
     c = client()
     for key, value in metrics.items():
         c.log_metric(parent_run_id, key, float(value))
 
 
+@_explained
 def log_parent_params(parent_run_id: str, params: dict[str, object]) -> dict[str, str]:
     """The run-spec settings a step received, as parameters of the parent run (see `steps.lineage`)."""
     return lineage.log_parent_params(client(), parent_run_id, params)
 
 
+@_explained
 def log_dataset_inputs(parent_run_id: str, ref: DatasetRef, counts: dict[str, int]) -> list[str]:
     """The dataset's splits as dataset inputs of the parent run, with digest and row counts."""
     return lineage.log_dataset_inputs(client(), parent_run_id, ref, counts)
 
 
+@_explained
 def log_adapter_model(
     parent_run_id: str,
     adapter_id: str,
@@ -180,12 +192,14 @@ def log_adapter_model(
     return lineage.adapter_model(client(), parent_run_id, adapter_id, name, files, tags, params)
 
 
+@_explained
 def close_parent(parent_run_id: str, workflow_status: str) -> str:
     status = TERMINAL_STATUS.get(workflow_status, "FAILED")
     client().set_terminated(parent_run_id, status=status)
     return status
 
 
+@_explained
 def children(parent_run_id: str) -> list[Any]:
     mlflow = _mlflow()
     parent = client().get_run(parent_run_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from steps import settings
+from steps import tracking
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -54,11 +54,11 @@ def report(result, workspace: Path) -> int:
     open_run = _node(result, "open-run")
     run_id = open_run.outputs.get("mlflow_run_id", "") if open_run else ""
     print(f"workflow {result.workflow_name}: {result.phase}")
-    if run_id:
-        print(
-            f"MLflow run {run_id} in {settings.tracking_uri()} "
-            f"(make mlflow-ui, then open http://127.0.0.1:5000/#/runs/{run_id})"
-        )
+    uri = tracking.display_uri()
+    if run_id and uri.startswith(("http://", "https://")):
+        print(f"MLflow run {run_id}: {uri.rstrip('/')}/#/runs/{run_id}")
+    elif run_id:
+        print(f"MLflow run {run_id} in {uri} (make mlflow-ui, then open http://127.0.0.1:5000/#/runs/{run_id})")
     print(f"logs and state: {workspace / 'runs' / result.workflow_name}")
     report_dir = workspace / "reports" / result.workflow_name
     if (report_dir / "report.html").is_file():

@@ -28,6 +28,16 @@ def workspace_env(workspace: Path) -> dict[str, str]:
     }
 
 
+def duplicated_child_runs(children) -> dict:
+    """Child runs that share a workflow node and a name (a retried step must continue its own run)."""
+    from collections import Counter
+
+    from steps.tracking import NODE_TAG
+
+    runs = Counter((run.data.tags.get(NODE_TAG), run.info.run_name) for run in children)
+    return {key: count for key, count in runs.items() if count > 1}
+
+
 @pytest.fixture
 def llmops_env(workspace, monkeypatch) -> dict[str, str]:
     env = workspace_env(workspace)

@@ -22,19 +22,23 @@ def browser() -> str | None:
     return next((path for name in BROWSERS if (path := shutil.which(name))), None)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 @contextmanager
-def mlflow_server(database: Path, timeout_s: float = 90.0) -> Iterator[str]:
-    """`mlflow server` on 127.0.0.1 over a workspace's SQLite store; yields its base URL."""
-    port = _free_port()
+def mlflow_server(
+    database: Path, timeout_s: float = 90.0, port: int | None = None, artifacts: Path | None = None
+) -> Iterator[str]:
+    """`mlflow server` on 127.0.0.1 over a SQLite store (and an artifact folder it serves); yields its base URL."""
+    port = port or free_port()
     env = dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
     command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{database}"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    if artifacts is not None:
+        command += ["--artifacts-destination", artifacts.as_uri()]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -9,54 +9,15 @@ run ends FINISHED with the workflow's status."""
 import json
 import os
 import signal
-import subprocess
-import sys
-import threading
-import time
 from collections import Counter
-from fnmatch import fnmatch
 
 from steps import tracking
-from tests.e2e.conftest import ROOT, workspace_env
-from workflows.local_runner.leftovers import PID_FILE, _leftover
+from tests.e2e.cli_process import Cli
+from tests.e2e.conftest import duplicated_child_runs, workspace_env
+from workflows.local_runner.leftovers import PID_FILE, leftover_process
 from workflows.local_runner.state import RunStore
 
 LEARNING_RATE = 0.0007  # a customization job no other test trains
-
-
-class Cli:
-    """`llmops ARGS` in its own process, its output collected as it comes."""
-
-    def __init__(self, env, *args):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "workflows.cli", *args],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self.reader = threading.Thread(target=lambda: self.lines.extend(self.proc.stdout), daemon=True)
-        self.reader.start()
-
-    def wait(self) -> tuple[int, str]:
-        code = self.proc.wait(timeout=900)
-        self.reader.join(timeout=10)
-        return code, "".join(self.lines)
-
-    def started(self, store, pattern, after_s=0.0):
-        """Wait until the step process of the node named like `pattern` runs (and `after_s` more)."""
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            nodes = store.load().nodes if store.exists() else {}
-            for name in (n for n, node in nodes.items() if fnmatch(n, pattern) and node.phase == "Running"):
-                pid_file = store.work_dir(name, 1) / PID_FILE
-                if pid_file.exists() and (process := _leftover(pid_file)) is not None:
-                    time.sleep(after_s)
-                    return process
-            time.sleep(0.05)
-        raise AssertionError(f"{pattern} never started:\n{''.join(self.lines)[-3000:]}")
 
 
 def test_a_run_killed_while_training_and_stopped_while_evaluating_is_retried_to_the_end(
@@ -67,10 +28,7 @@ def test_a_run_killed_while_training_and_stopped_while_evaluating_is_retried_to_
     spec = make_spec("e2e-killed", customization={"learning_rate": LEARNING_RATE})
 
     first = Cli(env, "run", str(spec), "--auto-approve")
-    while not (running := [line for line in first.lines if line.startswith("running ")]):
-        assert first.proc.poll() is None, "".join(first.lines)
-        time.sleep(0.05)
-    name = running[0].split()[1]  # "running <name> (run spec ...)"
+    name = first.run_name()
     store = RunStore(workspace / "runs", name)
     run_dir = store.directory
     trainer = first.started(store, "*.candidate(*).customize", after_s=1.0)
@@ -94,7 +52,7 @@ def test_a_run_killed_while_training_and_stopped_while_evaluating_is_retried_to_
     final = store.load()
     assert final.phase == "Succeeded"
     assert {k: final.nodes[k].started for k in kept} == kept  # what succeeded was not run again
-    assert all(_leftover(f) is None for f in run_dir.glob(f"work/*/attempt-*/{PID_FILE}"))
+    assert all(leftover_process(f) is None for f in run_dir.glob(f"work/*/attempt-*/{PID_FILE}"))
 
     jobs = [json.loads(p.read_text()) for p in workspace.glob("customization/jobs/*.json")]
     mine = [j for j in jobs if j["hyperparameters"]["learning_rate"] == LEARNING_RATE]
@@ -111,6 +69,5 @@ def test_a_run_killed_while_training_and_stopped_while_evaluating_is_retried_to_
     assert parent.info.status == "FINISHED" and parent.data.tags["argo.workflow.status"] == "Succeeded"
     names = Counter(run.info.run_name for run in children)
     assert {n: c for n, c in names.items() if c > 1} == {"deploy-base": 2}, names  # two nodes deploy the base
-    nodes = Counter((run.data.tags.get(tracking.NODE_TAG), run.info.run_name) for run in children)
-    assert all(count == 1 for count in nodes.values()), nodes
+    assert duplicated_child_runs(children) == {}
     assert {run.info.status for run in children} == {"FINISHED"}

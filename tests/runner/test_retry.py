@@ -19,7 +19,7 @@ import pytest
 
 from tests.runner.manifests import task, workflow_template
 from workflows.local_runner.errors import StateError
-from workflows.local_runner.leftovers import PID_FILE, _leftover
+from workflows.local_runner.leftovers import PID_FILE, leftover_process
 from workflows.local_runner.retry import retry_nodes
 from workflows.local_runner.state import RunStore
 
@@ -148,7 +148,7 @@ def _drive(*args: str) -> subprocess.Popen:
 
 def _recorded(run_dir: Path) -> list[int]:
     """Step processes of the run that are still alive."""
-    return [p.pid for f in run_dir.glob(f"work/*/attempt-*/{PID_FILE}") if (p := _leftover(f)) is not None]
+    return [p.pid for f in run_dir.glob(f"work/*/attempt-*/{PID_FILE}") if (p := leftover_process(f)) is not None]
 
 
 def _kill(proc: subprocess.Popen, how: str, run_dir: Path) -> None:

@@ -79,3 +79,28 @@ def test_one_adapter_registered_by_two_runs_at_once_keeps_one_version(ws, monkey
     versions = client.search_model_versions("name = 'raced-adapter'")
     assert [str(v.version) for v in versions] == ["1"] and str(version.version) == "1"
     assert not created and version.run_id == first_run
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_tracking_server_is_one_clear_error_naming_it(monkeypatch):
+    from steps.mlflow_errors import TrackingUnavailableError
+
+    port = _closed_port()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://someone:hunter2@127.0.0.1:{port}")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    with pytest.raises(TrackingUnavailableError) as opening:
+        tracking.open_parent("unreachable", "wf-d", "uid-d", {})
+    with pytest.raises(TrackingUnavailableError) as stepping, tracking.step_run("0" * 32, "a-step"):
+        pass
+    for error in (opening.value, stepping.value):
+        message = str(error)
+        assert f"the MLflow tracking server at http://127.0.0.1:{port} did not answer" in message
+        assert "hunter2" not in message and "llmops retry" in message

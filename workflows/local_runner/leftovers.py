@@ -36,7 +36,7 @@ def stop_leftovers(store: RunStore, node_names: list[str]) -> list[int]:
     import psutil
 
     found = {
-        name: [p for f in store.node_dir(name).glob(f"attempt-*/{PID_FILE}") if (p := _leftover(f))]
+        name: [p for f in store.node_dir(name).glob(f"attempt-*/{PID_FILE}") if (p := leftover_process(f))]
         for name in node_names
     }
     leftovers = [process for processes in found.values() for process in processes]
@@ -56,7 +56,7 @@ def stop_leftovers(store: RunStore, node_names: list[str]) -> list[int]:
     return stopped
 
 
-def _leftover(pid_file: Path):
+def leftover_process(pid_file: Path):
     """The recorded process, if it is still the one the attempt started."""
     import psutil
 
