@@ -31,8 +31,16 @@ def tracking_uri() -> str:
 
 
 def torch_threads() -> int:
-    """Threads per step process; the local runner sets LLMOPS_THREADS to share the cores fairly."""
-    value = os.environ.get("LLMOPS_THREADS", "")
-    if value.isdigit() and int(value) > 0:
-        return int(value)
+    """Threads per step process: the share the local runner gives the step now (LLMOPS_THREADS_FILE, updated as
+    steps start and end, see `steps.thread_budget`), else its share at start (LLMOPS_THREADS), else every core."""
+    for value in (_read(os.environ.get("LLMOPS_THREADS_FILE", "")), os.environ.get("LLMOPS_THREADS", "")):
+        if value.isdigit() and int(value) > 0:
+            return int(value)
     return max(1, os.cpu_count() or 1)
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text().strip() if path else ""
+    except OSError:
+        return ""

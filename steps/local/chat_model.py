@@ -31,7 +31,7 @@ class LocalChatModel:
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        from steps.settings import torch_threads
+        from steps.thread_budget import ThreadBudget
 
         base_dir = Path(base_dir)
         if not (base_dir / "config.json").is_file():
@@ -41,7 +41,7 @@ class LocalChatModel:
         if adapter_dir is not None and not (Path(adapter_dir) / "adapter_config.json").is_file():
             raise NotFoundError(f"no LoRA adapter at {adapter_dir} (adapter_config.json missing)")
         hf_logging.disable_progress_bar()
-        torch.set_num_threads(torch_threads())
+        self.threads = ThreadBudget(torch)
         self.base_dir = base_dir
         self.adapter_dir = Path(adapter_dir) if adapter_dir is not None else None
         self.model_id = model_id
@@ -131,6 +131,7 @@ class LocalChatModel:
 
         from steps.local.seeding import seeded_torch
 
+        self.threads.follow()
         width = max(len(p) for p in prompts)
         max_new = max(1, min(max_tokens, self.model.config.max_position_embeddings - width))
         input_ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)

@@ -161,10 +161,10 @@ def train_lora(
     from transformers.utils import logging as hf_logging
 
     from steps.local.seeding import seeded_torch
-    from steps.settings import torch_threads
+    from steps.thread_budget import ThreadBudget
 
     hf_logging.disable_progress_bar()
-    torch.set_num_threads(torch_threads())
+    budget = ThreadBudget(torch)
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
@@ -220,6 +220,7 @@ def train_lora(
         for input_ids, labels, mask in _batches(train, order, hp.batch_size, pad_id):
             if step >= total_steps:
                 break
+            budget.follow()  # a core another step freed is used from the next batch on
             loss, _ = _loss(model, input_ids, labels, mask)
             step += 1
             tokens += int(mask.sum())

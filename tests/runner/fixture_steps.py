@@ -138,3 +138,24 @@ def work(inputs: WorkInput) -> RecordOutput:
     with open(inputs.path, "a") as handle:
         handle.write(f"done {inputs.text}\n")
     return RecordOutput(text=inputs.text)
+
+
+class WatchInput(Input):
+    seconds: float
+
+
+class WatchOutput(Output):
+    seen: Annotated[str, Parameter(name="seen")]
+
+
+def watch_threads(inputs: WatchInput) -> WatchOutput:
+    """The thread shares the runner gave this step while it ran, in order (`steps.thread_budget`)."""
+    from steps.settings import torch_threads
+
+    seen = [torch_threads()]
+    deadline = time.monotonic() + inputs.seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        if torch_threads() != seen[-1]:
+            seen.append(torch_threads())
+    return WatchOutput(seen=",".join(map(str, seen)))

@@ -74,6 +74,7 @@ def _fixture_cwt() -> dict[str, Any]:
             security_context=CONTAINER_SECURITY,
         )
         script("work", steps.work)
+        script("watch-threads", steps.watch_threads)
     return cwt.to_dict()
 
 

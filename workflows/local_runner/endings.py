@@ -1,6 +1,8 @@
-"""How one run()/resume()/retry() call ends: the run's phase and message, and the result it returns."""
+"""How one run()/resume()/retry() call ends: its deadline, the run's phase and message, and the result it returns."""
 
 from __future__ import annotations
+
+import time
 
 from workflows.local_runner.engine import Engine
 from workflows.local_runner.results import NodeResult, RunResult, run_timings
@@ -22,6 +24,13 @@ def conclude(state: RunState, engine: Engine, root: NodeResult, exit_name: str) 
     exit_node = state.nodes.get(exit_name)
     if exit_node is not None and exit_node.phase != "Succeeded":
         state.message = f"{state.message}; exit handler {exit_node.phase}: {exit_node.message}".lstrip("; ")
+
+
+def remaining_s(state: RunState, start: float, exit_name: str) -> float | None:
+    """How long the run may go on before its activeDeadlineSeconds (None: no deadline applies now)."""
+    if state.active_deadline_s is None or exit_name in state.nodes or state.terminated:
+        return None
+    return max(0.0, state.active_deadline_s - state.active_elapsed_s - (time.monotonic() - start))
 
 
 def run_result(state: RunState, store: RunStore, total: float, intervals: list[tuple[float, float]]) -> RunResult:

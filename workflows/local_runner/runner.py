@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import workflows.local_runner.threads as threads
 from workflows.local_runner.approval import resume_suspended
-from workflows.local_runner.endings import conclude, run_result
+from workflows.local_runner.endings import conclude, remaining_s, run_result
 from workflows.local_runner.engine import Engine
 from workflows.local_runner.errors import RunnerError, StateError
 from workflows.local_runner.execution import Cancel, JobOutcome, ScriptJob, run_and_report
@@ -68,6 +69,7 @@ class LocalRunner:
         self.on_event = on_event
         self.warm_preload = warm_preload  # what the warm-start server imports before forking steps
         self.memo = MemoCache(self.state_dir / "memo")
+        self.cpus = threads.available_cpus({**os.environ, **self.env})  # shared by the running steps
 
     # ------------------------------------------------------------------------------------ public
     def run(self, workflow: dict[str, Any]) -> RunResult:
@@ -190,7 +192,7 @@ class LocalRunner:
                     if not engine.can_launch(name, running):
                         continue
                     pending.remove(name)
-                    job = self._prepare(name, engine, store, state.parallelism, memo_keys)
+                    job = self._prepare(name, engine, store, len(running) + 1, memo_keys)
                     if job is None:
                         launched_sync = True
                         continue
@@ -199,6 +201,7 @@ class LocalRunner:
                     job.start = starter.start
                     executor.submit(run_and_report, job, cancel, done)
                 flush()
+                threads.publish(store, running, self.cpus)
                 if launched_sync:
                     continue
                 if not running:
@@ -208,7 +211,7 @@ class LocalRunner:
                         continue
                     break
                 try:
-                    name, outcome = done.get(timeout=self._remaining(state, start, exit_name))
+                    name, outcome = done.get(timeout=remaining_s(state, start, exit_name))
                 except queue.Empty:
                     cancel.set(WORKFLOW_DEADLINE)
                     state.terminated = WORKFLOW_DEADLINE
@@ -216,6 +219,7 @@ class LocalRunner:
                     pending.clear()
                     continue
                 running.discard(name)
+                threads.publish(store, running, self.cpus)
                 intervals.extend(outcome.intervals)
                 engine.finish(
                     name,
@@ -242,11 +246,6 @@ class LocalRunner:
         flush()
         return run_result(state, store, time.monotonic() - start, intervals)
 
-    def _remaining(self, state: RunState, start: float, exit_name: str) -> float | None:
-        if state.active_deadline_s is None or exit_name in state.nodes or state.terminated:
-            return None
-        return max(0.0, state.active_deadline_s - state.active_elapsed_s - (time.monotonic() - start))
-
     def _start_exit(self, state: RunState, engine: Engine, root: Any, start: float) -> None:
         assert state.on_exit is not None
         engine.terminated = None
@@ -263,7 +262,7 @@ class LocalRunner:
         engine.start(exit_name, exit_name, template, inputs)
 
     def _prepare(
-        self, name: str, engine: Engine, store: RunStore, limit: int, memo_keys: dict[str, tuple[str, str]]
+        self, name: str, engine: Engine, store: RunStore, running: int, memo_keys: dict[str, tuple[str, str]]
     ) -> ScriptJob | None:
         """A job for a pending script node, or None when the node was completed here (memo hit, env error)."""
         node = engine.nodes[name]
@@ -279,13 +278,13 @@ class LocalRunner:
                     return None
                 memo_keys[name] = (memo[0], memo[1])
             step_env, secret_values = resolve_env(template, scope, {**os.environ, **self.env})
-            threads = str(max(1, (os.cpu_count() or 1) // limit))
+            budget = threads.step_env(store, name, threads.share(self.cpus, running))
             return ScriptJob(
                 workflow_name=engine.wf.name,
                 node_name=name,
                 entrypoint=script_entrypoint(template),
                 inputs=node.inputs,
-                env={**os.environ, "LLMOPS_THREADS": threads, **self.env, **step_env},
+                env={**os.environ, **budget, **self.env, **step_env},
                 secrets=secret_values,
                 outputs=output_specs(template, scope),
                 deadline_s=deadline_seconds(template, scope),
