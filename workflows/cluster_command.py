@@ -1,8 +1,9 @@
-"""`llmops submit` and the cluster mode of `llmops approve|reject`: runs on an Argo Server.
+"""`llmops submit` and the cluster mode of `llmops approve|reject|retry`: runs on an Argo Server.
 
 `submit` sends the Workflow `make render` writes for a run spec (same name, same content), so submitting a
-spec twice, or submitting one that Argo CD synced already, reports the existing run. `approve` and
-`reject` act on a cluster when `--server` or ARGO_SERVER is given (`--local` keeps the local runner).
+spec twice, or submitting one that Argo CD synced already, reports the existing run. `approve`, `reject`
+and `retry` (Argo's retry of a failed run) act on a cluster when `--server` or ARGO_SERVER is given
+(`--local` keeps the local runner).
 """
 
 from __future__ import annotations
@@ -48,6 +49,19 @@ def cmd_cluster_decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cluster_retry(args: argparse.Namespace) -> int:
+    """`retry` against the Argo Server: Argo's retry of a failed run (the steps that succeeded are kept)."""
+    from workflows.argo_server.retry import retry
+    from workflows.pipeline import NAMESPACE
+
+    conn = connection.from_args(args)
+    retried = retry(conn, args.run, args.namespace or NAMESPACE)
+    again = ", ".join(retried.failed) or "its failed nodes"
+    print(f"{retried.name} was {retried.was}; retried on {conn.host}: {again} run again, what succeeded is kept")
+    print(f"Argo UI: {retried.url}")
+    return 0
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     submit = subcommand(
         sub,
@@ -69,10 +83,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def add_decide_arguments(decide: argparse.ArgumentParser) -> None:
     """The cluster-mode options of `approve` and `reject`."""
-    connection.add_arguments(decide, cluster_only=False)
+    add_cluster_arguments(decide)
     decide.add_argument("--reason", help="cluster mode: why (recorded with who as the approval node's message)")
     decide.add_argument("--by", help="cluster mode: who decides (default: LLMOPS_USER, else the login name)")
-    decide.add_argument("--local", action="store_true", help="use the local runner even when ARGO_SERVER is set")
+
+
+def add_cluster_arguments(command: argparse.ArgumentParser) -> None:
+    """The Argo Server options of a command that acts on a local run unless a server is given."""
+    connection.add_arguments(command, cluster_only=False)
+    command.add_argument("--local", action="store_true", help="use the local runner even when ARGO_SERVER is set")
 
 
 def cluster_mode(args: argparse.Namespace) -> bool:

@@ -121,9 +121,13 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    """Run again what did not succeed in a failed, errored or interrupted local run (like `argo retry`)."""
+    """Run again what did not succeed in a failed, errored or interrupted local run (like `argo retry`).
+
+    With `--server` or ARGO_SERVER (and no `--local`) the run is on a cluster: Argo retries it."""
     from workflows import run_records, summary
 
+    if cluster_command.cluster_mode(args):
+        return cluster_command.cmd_cluster_retry(args)
     ws = workspace(args)
     name = run_records.find(ws, args.run).workflow_name
     print(f"retrying {name}: what succeeded is kept, the rest runs again", flush=True)
@@ -149,11 +153,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         sub,
         "retry",
         "run again what did not succeed in a failed or interrupted local run (succeeded steps are kept)",
-        ["llmops retry bill-explainer-56ff741b", "llmops retry bill-explainer-56ff741b --auto-approve"],
+        [
+            "llmops retry bill-explainer-56ff741b",
+            "llmops retry bill-explainer-56ff741b --auto-approve",
+            "llmops retry bill-explainer-56ff741b --server https://localhost:2746  # a run on a cluster",
+        ],
     )
-    retry.add_argument("run", help="the run's workflow name (`llmops runs` lists them)")
-    retry.add_argument("--auto-approve", action="store_true", help="approve the release without waiting")
-    retry.add_argument("--parallelism", type=int, default=2, help="steps running at once (default 2)")
+    retry.add_argument("run", help="the run's workflow name (`llmops runs` lists local ones)")
+    retry.add_argument("--auto-approve", action="store_true", help="local: approve the release without waiting")
+    retry.add_argument("--parallelism", type=int, default=2, help="local: steps running at once (default 2)")
+    cluster_command.add_cluster_arguments(retry)
     retry.set_defaults(func=cmd_retry)
     for verb, summary in (
         ("approve", "release the candidate of a run waiting for approval"),

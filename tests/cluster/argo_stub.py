@@ -8,6 +8,9 @@ grpc-gateway) for the calls `llmops` makes, and nothing else.
   outputParameters (a JSON object as a string), message, phase}: what argo-server's SetWorkflow does
   (`workflow/util.updateSuspendedNode`): only active Suspend nodes matching the selector change; an output
   parameter can be set only while it is `valueFrom.supplied`.
+- PUT  /api/v1/workflows/{namespace}/{name}/retry WorkflowRetryRequest {name, namespace, restartSuccessful,
+  nodeFieldSelector, parameters}: what `workflow/util.FormulateRetryWorkflow` does for a plain retry: only a
+  Failed or Error workflow; its failed pod nodes are removed, their ancestors and the workflow run again.
 
 Errors have grpc-gateway's body {"code", "message", "details"} with the HTTP status of the gRPC code
 (16 -> 401, 7 -> 403, 5 -> 404, 6 -> 409, 3 -> 400). Every request is recorded (method, path, headers,
@@ -25,6 +28,7 @@ from typing import Any
 
 CREATE_KEYS = {"namespace", "workflow", "serverDryRun", "createOptions"}
 SET_KEYS = {"name", "namespace", "nodeFieldSelector", "outputParameters", "message", "phase"}
+RETRY_KEYS = {"name", "namespace", "restartSuccessful", "nodeFieldSelector", "parameters"}
 GRPC_STATUS = {3: 400, 5: 404, 6: 409, 7: 403, 16: 401, 2: 500}
 
 
@@ -83,6 +87,8 @@ class ArgoStub:
             return (200, found) if found else _error(5, f'workflows.argoproj.io "{parts[4]}" not found')
         if method == "PUT" and len(parts) == 6 and parts[5] == "set":
             return self._set(namespace, parts[4], body)
+        if method == "PUT" and len(parts) == 6 and parts[5] == "retry":
+            return self._retry(namespace, parts[4], body)
         return self._unexpected(method, path)
 
     def _unexpected(self, method: str, path: str) -> tuple[int, Any]:
@@ -137,6 +143,26 @@ class ArgoStub:
             updated = True
         if not updated:
             return _error(2, f"currently, set only targets suspend nodes: no suspend nodes matching {selector}")
+        return 200, workflow
+
+    def _retry(self, namespace: str, name: str, body: Any) -> tuple[int, Any]:
+        workflow = self.workflows.get((namespace, name))
+        if workflow is None:
+            return _error(5, f'workflows.argoproj.io "{name}" not found')
+        if not isinstance(body, dict) or not set(body) <= RETRY_KEYS or body.get("name") != name:
+            return _error(3, f"bad WorkflowRetryRequest: {body}")
+        status = workflow.setdefault("status", {})
+        if status.get("phase") not in ("Failed", "Error"):
+            return _error(3, f"workflow must be Failed/Error to retry, it is {status.get('phase')}")
+        nodes = status.get("nodes") or {}
+        for node_id in [
+            k for k, n in nodes.items() if n.get("type") == "Pod" and n.get("phase") in ("Failed", "Error")
+        ]:
+            del nodes[node_id]
+        for node in nodes.values():
+            if node.get("type") in ("DAG", "Steps") and node.get("phase") in ("Failed", "Error"):
+                node["phase"] = "Running"
+        status["phase"] = "Running"
         return 200, workflow
 
 
