@@ -12,8 +12,8 @@ from typing import Annotated, Any
 from hera.workflows import Output, Parameter
 
 from steps import judging, platforms
-from steps.contracts import TESTING_FILE, Inference
 from steps.business_eval_key import BusinessEvalSettings, key_of
+from steps.contracts import TESTING_FILE, Inference
 from steps.errors import InvalidInputError
 from steps.io import TrackedInput
 from steps.logic import metrics as metric_engine

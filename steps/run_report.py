@@ -2,9 +2,9 @@
 
 Reads the workflow's child runs, and the earlier runs whose memoized evaluations it reused (named by the
 parent run's `llmops.reused.*` tags, `steps.reused_runs`): the gate's `gate/decision.json`, the customize
-run's `train_loss` / `val_loss` history and the business evaluations' per-item tables (`eval/<target>_items.json`). Writes
-`report.md`, `report.html` and `charts/*.png` into a folder and logs them on the parent run. The
-rendering itself is pure (`steps.logic.run_report`, `steps.logic.run_report_html`).
+run's `train_loss` / `val_loss` history and the business evaluations' per-item tables
+(`eval/<target>_items.json`). Writes `report.md`, `report.html` and `charts/*.png` into a folder and logs
+them on the parent run. The rendering itself is pure (`steps.logic.run_report`, `steps.logic.run_report_html`).
 
 `short(parent_run_id)` gives the report in a few lines for a terminal (`llmops run`, `llmops report`).
 """

@@ -288,7 +288,12 @@ def test_business_eval_scores_held_out_rows(ws, state, target):
     adapter = state["adapter"] if target == "candidate" else ""
     out = business_eval(
         business_inputs(
-            state, target=target, adapter_id=adapter, dataset_uri=state["dataset"], business_limit=4, business_max_tokens=8
+            state,
+            target=target,
+            adapter_id=adapter,
+            dataset_uri=state["dataset"],
+            business_limit=4,
+            business_max_tokens=8,
         )
     )
     result = json.loads(out.scores)
@@ -323,7 +328,7 @@ def test_business_eval_refuses_the_key_of_other_inputs(ws, state):
 
     inputs = business_inputs(state, target="base", dataset_uri=state["dataset"], business_limit=4)
     other = business_inputs(state, target="base", dataset_uri=state["dataset"], business_limit=5)
-    with pytest.raises(InvalidInputError, match="memo_key .* is not the key of this step's inputs"):
+    with pytest.raises(InvalidInputError, match=r"memo_key .* is not the key of this step's inputs"):
         business_eval(inputs.model_copy(update={"memo_key": other.memo_key}))
 
 
