@@ -1,16 +1,30 @@
 """Component llmops-evaluation: regression benchmarks, the business evaluation, and the drift check.
 
-Benchmark results are memoized on everything that determines them, so the base model's scores
-are computed once and reused by later runs. The drift check (`llmops-drift-check`, docs/flywheel.md) scores
+Benchmark and business-evaluation results are memoized on everything that determines them, so a model's
+scores on the same data with the same settings are computed once and reused by later runs. A business
+evaluation's key is a digest computed by `business-eval-key` (`steps.business_eval_key` lists its inputs):
+Argo's cache keys allow only `[a-zA-Z0-9-]` (first character alphanumeric), at most 253 characters, and
+cannot be hashed inside a manifest. The drift check (`llmops-drift-check`, docs/flywheel.md) scores
 the released champion on recent production traffic with the business evaluation's code.
 """
 
 from hera.workflows import ClusterWorkflowTemplate, Script
 
-from components.common import ANNOTATIONS, LABELS, LOCKED_DOWN, MEDIUM, STEP_ENV, TRANSIENT, cwt_name, memoize
-from components.images import ML_IMAGE
+from components.common import (
+    ANNOTATIONS,
+    LABELS,
+    LOCKED_DOWN,
+    MEDIUM,
+    SMALL,
+    STEP_ENV,
+    TRANSIENT,
+    cwt_name,
+    memoize,
+)
+from components.images import ML_IMAGE, STEPS_IMAGE
 from steps.benchmark import benchmark
 from steps.business_eval import business_eval
+from steps.business_eval_key import business_eval_key
 from steps.drift_check import drift_check
 
 # Argo accepts only [-._a-zA-Z0-9] in cache keys: every part is such a name, not a free path.
@@ -19,6 +33,7 @@ BENCHMARK_KEY = (
     "{{inputs.parameters.adapter_id}}-n{{inputs.parameters.benchmark_limit}}-{{inputs.parameters.benchmark_data}}-"
     "f{{inputs.parameters.benchmark_fewshot}}"
 )
+BUSINESS_KEY = "business-eval-{{inputs.parameters.memo_key}}"  # memo_key: 64 hex, checked by the step
 
 with ClusterWorkflowTemplate(name=cwt_name("evaluation"), labels=LABELS, annotations=ANNOTATIONS) as cwt:
     Script(
@@ -34,6 +49,17 @@ with ClusterWorkflowTemplate(name=cwt_name("evaluation"), labels=LABELS, annotat
         memoize=memoize(BENCHMARK_KEY),
     )
     Script(
+        name="business-eval-key",
+        source=business_eval_key,
+        constructor="runner",
+        image=STEPS_IMAGE,
+        **LOCKED_DOWN,
+        env=STEP_ENV,
+        resources=SMALL,
+        retry_strategy=TRANSIENT,
+        active_deadline_seconds=600,
+    )
+    Script(
         name="business-eval",
         source=business_eval,
         constructor="runner",
@@ -43,6 +69,7 @@ with ClusterWorkflowTemplate(name=cwt_name("evaluation"), labels=LABELS, annotat
         resources=MEDIUM,
         retry_strategy=TRANSIENT,
         active_deadline_seconds=14400,
+        memoize=memoize(BUSINESS_KEY),
     )
     Script(
         name="drift-check",

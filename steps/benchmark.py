@@ -46,7 +46,11 @@ class BenchmarkInput(TrackedInput):
 class BenchmarkOutput(Output):
     scores: Annotated[
         str,
-        Parameter(name="scores", description="JSON score: benchmark, target, metric, score, stderr, n, items"),
+        Parameter(
+            name="scores",
+            description="JSON score: benchmark, target, metric, score, stderr, n, items, source_run_id (the MLflow "
+            "run that computed it)",
+        ),
     ]
 
 
@@ -91,7 +95,9 @@ def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
         )
         if score.samples_file:
             mlflow.log_artifact(score.samples_file, "samples")
+        source_run_id = mlflow.active_run().info.run_id
     result = score.model_dump(exclude={"samples_file", "metrics", "items"}) | identity(inputs)
+    result["source_run_id"] = source_run_id  # the run that computed it, also when a later run reuses it
     result["items"] = None if score.items is None else [{"id": i.id, "value": i.value} for i in score.items]
     print(f"{inputs.benchmark} [{inputs.target}] {score.metric} = {score.score:.4f} (n={score.n})")
     return BenchmarkOutput(scores=json.dumps(result, sort_keys=True))

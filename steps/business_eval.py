@@ -12,31 +12,29 @@ from typing import Annotated, Any
 from hera.workflows import Output, Parameter
 
 from steps import judging, platforms
+from steps.business_eval_key import BusinessEvalSettings, key_of
 from steps.contracts import TESTING_FILE, Inference
 from steps.errors import InvalidInputError
-from steps.io import Target, TrackedInput, choices
+from steps.io import TrackedInput
 from steps.logic import metrics as metric_engine
 from steps.logic.candidates import step_name
 from steps.logic.evaluation_rows import evaluation_table, sample_of
 
 
-class BusinessEvalInput(TrackedInput):
-    target: Annotated[Target, Parameter(description="Which model is scored", enum=choices(Target))]
-    base_model: Annotated[str, Parameter(description="Base model id")]
-    adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
-    candidate: Annotated[str, Parameter(description="Candidate name (target candidate of a run with several)")] = ""
-    dataset_uri: Annotated[str, Parameter(description="Dataset revision from prepare-data")]
-    business_metrics: Annotated[str, Parameter(description="JSON list of metric specs (type and parameters)")]
-    business_limit: Annotated[int, Parameter(description="Test rows to score (0 = all)")]
-    business_max_tokens: Annotated[int, Parameter(description="Generation budget per answer")]
-    business_headline: Annotated[
-        str, Parameter(description="Score the gate compares (<metric>.<score>); empty: the first metric's first score")
+class BusinessEvalInput(TrackedInput, BusinessEvalSettings):
+    memo_key: Annotated[
+        str, Parameter(description="Memoization key from business-eval-key; must be the key of these inputs")
     ]
 
 
 class BusinessEvalOutput(Output):
     scores: Annotated[
-        str, Parameter(name="scores", description="JSON: target, metric, score, stderr, n, metrics, items")
+        str,
+        Parameter(
+            name="scores",
+            description="JSON: target, metric, score, stderr, n, metrics, items, source_run_id (the MLflow run "
+            "that computed it: an earlier run's when the result was memoized)",
+        ),
     ]
 
 
@@ -76,6 +74,11 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
     platform = platforms.build()
     if inputs.target != "base" and not inputs.adapter_id:
         raise InvalidInputError(f"business-eval: target {inputs.target!r} needs adapter_id")
+    if inputs.memo_key != key_of(inputs):  # a key of other inputs would store this result where they look for it
+        raise InvalidInputError(
+            f"business-eval: memo_key {inputs.memo_key!r} is not the key of this step's inputs; pass the memo_key "
+            "output of a business-eval-key task given the same inputs"
+        )
     specs = metric_engine.parse_metric_specs(json.loads(inputs.business_metrics), "business_metrics")
     headline = metric_engine.headline_of(specs, inputs.business_headline)  # before any inference
     rows = platform.datastore.read_jsonl(inputs.dataset_uri, TESTING_FILE)
@@ -95,10 +98,6 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
     top = result.scores[headline]
     if top.value is None:
         raise InvalidInputError(f"business-eval: no item could be scored on the headline {headline}")
-    platform.tracker.log_parent_params(
-        inputs.mlflow_run_id,
-        inputs.model_dump(include={"business_metrics", "business_limit", "business_max_tokens", "business_headline"}),
-    )
     step = step_name(f"business-eval-{inputs.target}", inputs.candidate)
     with platform.tracker.step_run(inputs.mlflow_run_id, step) as mlflow:
         mlflow.log_params(
@@ -117,6 +116,7 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
         if graded.agreement:
             mlflow.log_dict(graded.agreement, f"eval/{inputs.target}_judge_agreement.json")
         mlflow.log_table(evaluation_table(result.rows), artifact_file=f"eval/{inputs.target}_items.json")
+        source_run_id = mlflow.active_run().info.run_id
     output: dict[str, Any] = {
         **inputs.model_dump(include={"target", "candidate", "base_model", "adapter_id"}),
         "metric": headline,
@@ -126,6 +126,7 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
         "metrics": values,
         "items": [item.model_dump(exclude_none=True) for item in top.items],
         "judge_agreement": {name: {"meets": a["meets"], "reason": a["reason"]} for name, a in graded.agreement.items()},
+        "source_run_id": source_run_id,
     }
     print(f"business [{inputs.target}] {headline} = {top.value:.4f} (n={top.n})")
     return BusinessEvalOutput(scores=json.dumps(output, sort_keys=True))

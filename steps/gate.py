@@ -21,6 +21,7 @@ from steps.logic.gate_policy import GateDecision, GatePolicy
 from steps.logic.report import markdown_table, summary_table, verdict_line
 from steps.logic.selection import CHAMPION_PREFIX, CandidateResult, Champion, Cost, Selection, select
 from steps.logic.selection_report import selection_lines
+from steps.reused_runs import reuse_tags
 
 DECISION_TAG = "llmops.gate.decision"
 WINNER_TAG = "llmops.gate.candidate"
@@ -177,8 +178,22 @@ def _record(platform: Platform, inputs: GateInput, selection: Selection) -> None
             mlflow.log_dict(verdict.decision.model_dump(), "gate/decision.json")
 
 
+RESULT_FIELDS = tuple(f for f in GateInput.model_fields if f.endswith(("_benchmarks", "_business")))
+
+
+def _record_reused(platform: Platform, inputs: GateInput) -> None:
+    """Tag the parent run with the earlier runs behind memoized results (`steps.reused_runs`)."""
+    results = [result for field in RESULT_FIELDS for result in flatten(getattr(inputs, field), field)]
+    own = {run.info.run_id for run in platform.tracker.children(inputs.mlflow_run_id)}
+    tags = reuse_tags(results, own)
+    if tags:
+        platform.tracker.set_parent_tags(inputs.mlflow_run_id, tags)
+        print("reused: " + ", ".join(f"{key.split('.', 2)[-1]} from run {run}" for key, run in sorted(tags.items())))
+
+
 def gate(inputs: GateInput) -> GateOutput:
     platform = platforms.build()
+    _record_reused(platform, inputs)  # first: a gate that then refuses to decide still records them
     base_business = flatten(inputs.base_business, "base_business")
     if not base_business:
         raise InvalidInputError("gate: no base model finished its evaluation; see the failed base-model branch")

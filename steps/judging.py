@@ -52,12 +52,19 @@ def config_of(spec: LlmJudgeSpec) -> JudgeConfig:
     )
 
 
+def calibration_path(spec: LlmJudgeSpec) -> Path | None:
+    """The spec's calibration labels file (relative paths are the project's), None without calibration."""
+    if spec.calibration is None:
+        return None
+    path = Path(spec.calibration.labels)
+    return path if path.is_absolute() else settings.project_dir() / path
+
+
 def calibration_rows(spec: LlmJudgeSpec, criterion: str) -> tuple[list[CalibrationRow], str]:
     """The human labels of one criterion from the spec's calibration file (validated, line-numbered errors)."""
-    if spec.calibration is None:
+    path = calibration_path(spec)
+    if path is None:
         raise ValueError(f"{spec.name}: no calibration set")
-    path = Path(spec.calibration.labels)
-    path = path if path.is_absolute() else settings.project_dir() / path
     source = str(path)
     if not path.is_file():
         raise NotFoundError(f"{spec.name}: calibration labels {source} not found; check calibration.labels")

@@ -1,9 +1,10 @@
 """The run report from MLflow: read what the step runs logged, draw the charts, write and log the report.
 
-Reads the workflow's child runs: the gate's `gate/decision.json`, the customize run's `train_loss` /
-`val_loss` history and the business evaluations' per-item tables (`eval/<target>_items.json`). Writes
-`report.md`, `report.html` and `charts/*.png` into a folder and logs them on the parent run. The
-rendering itself is pure (`steps.logic.run_report`, `steps.logic.run_report_html`).
+Reads the workflow's child runs, and the earlier runs whose memoized evaluations it reused (named by the
+parent run's `llmops.reused.*` tags, `steps.reused_runs`): the gate's `gate/decision.json`, the customize
+run's `train_loss` / `val_loss` history and the business evaluations' per-item tables
+(`eval/<target>_items.json`). Writes `report.md`, `report.html` and `charts/*.png` into a folder and logs
+them on the parent run. The rendering itself is pure (`steps.logic.run_report`, `steps.logic.run_report_html`).
 
 `short(parent_run_id)` gives the report in a few lines for a terminal (`llmops run`, `llmops report`).
 """
@@ -45,6 +46,11 @@ def _latest(children: list[Any], step: str) -> Any | None:
     runs = [c for c in children if c.data.tags.get(tracking.STEP_TAG, c.info.run_name) == step]
     finished = [c for c in runs if c.info.status == "FINISHED"] or runs
     return max(finished, key=lambda c: c.info.start_time or 0) if finished else None
+
+
+def _step_label(run: Any, reused: bool) -> str:
+    name = run.info.run_name or run.info.run_id
+    return f"{name} (reused from run {run.info.run_id})" if reused else name
 
 
 def _artifact(client: Any, run: Any | None, path: str, into: Path) -> Any | None:
@@ -90,6 +96,9 @@ def collect(tracker: Tracker, parent_run_id: str, workflow_status: str, folder: 
     client = tracker.client()
     parent = client.get_run(parent_run_id)
     children = tracker.children(parent_run_id)
+    reused = tracker.reused(parent_run_id)  # memoized evaluations: the earlier runs that computed them
+    reused_ids = {run.info.run_id for run in reused}
+    children = children + reused
     tags = parent.data.tags
     notes: list[str] = []
     charts: list[Chart] = []
@@ -138,7 +147,7 @@ def collect(tracker: Tracker, parent_run_id: str, workflow_status: str, folder: 
         workflow_status=workflow_status or tags.get("argo.workflow.status", parent.info.status),
         details=[(label, tags[key]) for label, key in DETAIL_TAGS if key in tags],
         steps=[
-            StepStatus(name=c.info.run_name or c.info.run_id, status=c.info.status)
+            StepStatus(name=_step_label(c, c.info.run_id in reused_ids), status=c.info.status)
             for c in sorted(children, key=lambda c: c.info.start_time or 0)
         ],
         decision=decision,

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from steps import lineage, settings
+from steps import lineage, reused_runs, settings
 from steps.contracts import DatasetRef
 from steps.mlflow_errors import already_exists, explain_unreachable, unavailable, unreachable, without_credentials
 
@@ -208,3 +208,9 @@ def children(parent_run_id: str) -> list[Any]:
         filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}'",
         output_format="list",
     )
+
+
+def reused(parent_run_id: str) -> list[Any]:
+    """The earlier runs whose results this workflow reused (memoized nodes; see `steps.reused_runs`)."""
+    c = client()
+    return reused_runs.reused(c, c.get_run(parent_run_id))

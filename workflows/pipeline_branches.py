@@ -1,6 +1,7 @@
 """The DAG templates of the pipeline's branches: one per base model, one per candidate, one for the champion.
 
-evaluate:   benchmark × suites (memoized) + business-eval of one model; outputs both results
+evaluate:   benchmark × suites (memoized) + business-eval-key ── business-eval (memoized) of one model; outputs
+            both results
 base-model: deploy-base ── evaluate (target base)
 candidate:  deploy-base ─┬─ wait-for-adapter ── evaluate (target candidate)
             customize ───┘
@@ -77,13 +78,16 @@ def evaluate_dag() -> None:
                 **params("benchmark_limit", "benchmark_data", "benchmark_fewshot"),
             },
         )
+        business = {
+            **inp(*model, "dataset_uri"),
+            **params("business_metrics", "business_limit", "business_max_tokens", "business_headline"),
+        }
+        Task(name="business-eval-key", template_ref=ref("evaluation", "business-eval-key"), arguments=business)
         Task(
             name="business-eval",
             template_ref=ref("evaluation", "business-eval"),
-            arguments={
-                **inp("mlflow_run_id", "target", "candidate", "base_model", "adapter_id", "dataset_uri"),
-                **params("business_metrics", "business_limit", "business_max_tokens", "business_headline"),
-            },
+            depends="business-eval-key",
+            arguments={**business, "memo_key": out("business-eval-key", "memo_key")},
         )
 
 

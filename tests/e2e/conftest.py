@@ -3,9 +3,13 @@ customization job are built once and reused, as on a developer's machine. `make 
 parallel with `--dist loadfile`, so the tests of one file always share a workspace and run in order."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+
+from steps import tracking
+from steps.reused_runs import REUSED_TAG_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "workflows" / "runs" / "bill-explainer.yaml"
@@ -74,3 +78,20 @@ def fast_spec(tmp_path: Path, name: str, **overrides) -> Path:
 @pytest.fixture
 def make_spec(tmp_path):
     return lambda name, **overrides: fast_spec(tmp_path, name, **overrides)
+
+
+def step_runs(parent_id: str) -> dict[str, Any]:
+    """A workflow's step runs by name: its child runs, and the earlier runs whose memoized evaluations it reused.
+
+    A memoized evaluation has no child run in this workflow; the parent run names the run that computed it
+    (`llmops.reused.<step>`): a finished run of that step under another parent. A child of the same name wins
+    (a champion's benchmark reused from its run as a candidate may share the name of this run's candidate's)."""
+    children = {run.info.run_name: run for run in tracking.children(parent_id)}
+    assert all(run.data.tags["mlflow.parentRunId"] == parent_id for run in children.values())
+    tags = tracking.client().get_run(parent_id).data.tags
+    named = {key.removeprefix(REUSED_TAG_PREFIX): run for key, run in tags.items() if key.startswith(REUSED_TAG_PREFIX)}
+    reused = {run.info.run_name: run for run in tracking.reused(parent_id)}
+    assert {name: run.info.run_id for name, run in reused.items()} == named, "a reuse tag names a missing run"
+    assert all(run.data.tags["mlflow.parentRunId"] != parent_id for run in reused.values())
+    assert all(run.info.status == "FINISHED" for run in reused.values())
+    return reused | children

@@ -3,11 +3,8 @@
 import pytest
 
 from steps import tracking
+from tests.e2e.conftest import step_runs
 from workflows import cli
-
-
-def _children_by_name(parent_id: str) -> dict[str, object]:
-    return {run.info.run_name: run for run in tracking.children(parent_id)}
 
 
 def _run(spec, *extra) -> int:
@@ -50,7 +47,7 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
     for name in ("squad", "triviaqa", "answer.change_reason_balanced"):  # the gate rows: headline and benchmarks
         assert f"base.{name}" in parent.data.metrics and f"candidate.{name}" in parent.data.metrics
 
-    children = _children_by_name(parent.info.run_id)
+    children = step_runs(parent.info.run_id)  # an evaluation memoized by an earlier run is that run's
     expected = {
         "prepare-data",
         "deploy-base",
@@ -65,7 +62,6 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
         "guardrails",
     }
     assert expected <= set(children)
-    assert all(c.data.tags["mlflow.parentRunId"] == parent.info.run_id for c in children.values())
     assert all(c.info.status == "FINISHED" for c in children.values())
     assert children["customize"].data.metrics["train_loss"] > 0
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from steps import tracking
 from steps.registry import CHAMPION
+from tests.e2e.conftest import step_runs
 from workflows import cli
 
 MODEL = "e2e-trio"
@@ -31,7 +32,8 @@ def _parent(spec_name: str):
 
 
 def _steps(parent_id: str) -> list[str]:
-    return sorted(run.info.run_name for run in tracking.children(parent_id))
+    """The step runs of a workflow: its children and the runs of the evaluations it reused (memoized)."""
+    return sorted(step_runs(parent_id))
 
 
 def _selection(parent_id: str) -> dict:

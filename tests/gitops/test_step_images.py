@@ -58,6 +58,7 @@ assert importlib.util.find_spec("torch") is None and importlib.util.find_spec("t
 
 from steps.open_run import OpenRunInput, open_run
 from steps.prepare_data import PrepareDataInput, prepare_data
+from steps.business_eval_key import BusinessEvalKeyInput, business_eval_key
 from steps.gate import GateInput, gate
 from steps.finalize import FinalizeInput, finalize
 from workflows import parameters, runspec
@@ -69,6 +70,11 @@ def inputs(cls, **values):
 
 run = open_run(inputs(OpenRunInput, workflow_name="wf-light", workflow_uid="uid-light")).mlflow_run_id
 prepared = prepare_data(inputs(PrepareDataInput, mlflow_run_id=run))
+key = business_eval_key(inputs(
+    BusinessEvalKeyInput, mlflow_run_id=run, target="base", base_model=spec.base_model, model_key="weights",
+    dataset_uri=prepared.dataset_uri,
+)).memo_key
+assert len(key) == 64, key
 items = [{"id": str(i), "value": float(i % 2)} for i in range(30)]
 bench = lambda target: {"benchmark": "gsm8k", "target": target, "n": 30, "score": 0.5, "items": items}
 business = lambda score: {"metric": spec.business_eval.headline, "n": 30, "score": score, "items": items}

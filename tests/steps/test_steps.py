@@ -43,6 +43,16 @@ def step_inputs(cls, **values):
     return cls(**{k: v for k, v in defaults.items() if k in cls.model_fields} | values)
 
 
+def business_inputs(state, **values):
+    """business-eval's inputs as the pipeline passes them: the base weights (deploy-base) and the key of the
+    inputs (business-eval-key)."""
+    from steps.business_eval import BusinessEvalInput
+    from steps.business_eval_key import BusinessEvalSettings, key_of
+
+    settings = step_inputs(BusinessEvalSettings, model_key=state["model_key"], **values)
+    return BusinessEvalInput(mlflow_run_id=state["run"], memo_key=key_of(settings), **settings.model_dump())
+
+
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory):
     path = tmp_path_factory.mktemp("steps-ws")
@@ -273,13 +283,12 @@ def test_benchmark_scores_with_n(ws, state, target):
 
 @pytest.mark.parametrize("target", ["base", "candidate"])
 def test_business_eval_scores_held_out_rows(ws, state, target):
-    from steps.business_eval import BusinessEvalInput, business_eval
+    from steps.business_eval import business_eval
 
     adapter = state["adapter"] if target == "candidate" else ""
     out = business_eval(
-        step_inputs(
-            BusinessEvalInput,
-            mlflow_run_id=state["run"],
+        business_inputs(
+            state,
             target=target,
             adapter_id=adapter,
             dataset_uri=state["dataset"],
@@ -288,6 +297,8 @@ def test_business_eval_scores_held_out_rows(ws, state, target):
         )
     )
     result = json.loads(out.scores)
+    source = tracking.client().get_run(result["source_run_id"])  # the run that computed it, for a later reuse
+    assert source.info.run_name == f"business-eval-{target}" and source.data.tags["mlflow.parentRunId"] == state["run"]
     assert result["metric"] == "answer.all_fields_exact" and result["n"] == 4
     fields = {"valid_json", "bill_found", "bill_id", "bill_date", "all_fields_exact", "change_reason_balanced"}
     assert set(result["metrics"]) >= {f"answer.{name}" for name in fields}
@@ -297,27 +308,28 @@ def test_business_eval_scores_held_out_rows(ws, state, target):
 
 
 def test_business_eval_rejects_a_headline_the_task_does_not_compute(ws, state):
-    from steps.business_eval import BusinessEvalInput, business_eval
+    from steps.business_eval import business_eval
 
     with pytest.raises(InvalidInputError, match=r"headline 'answer.bleu'.*answer.all_fields_exact"):
         business_eval(
-            step_inputs(
-                BusinessEvalInput,
-                mlflow_run_id=state["run"],
-                target="base",
-                dataset_uri=state["dataset"],
-                business_headline="answer.bleu",
-            )
+            business_inputs(state, target="base", dataset_uri=state["dataset"], business_headline="answer.bleu")
         )
 
 
 def test_business_eval_candidate_needs_adapter(ws, state):
-    from steps.business_eval import BusinessEvalInput, business_eval
+    from steps.business_eval import business_eval
 
     with pytest.raises(InvalidInputError, match="adapter_id"):
-        business_eval(
-            step_inputs(BusinessEvalInput, mlflow_run_id=state["run"], target="candidate", dataset_uri=state["dataset"])
-        )
+        business_eval(business_inputs(state, target="candidate", dataset_uri=state["dataset"]))
+
+
+def test_business_eval_refuses_the_key_of_other_inputs(ws, state):
+    from steps.business_eval import business_eval
+
+    inputs = business_inputs(state, target="base", dataset_uri=state["dataset"], business_limit=4)
+    other = business_inputs(state, target="base", dataset_uri=state["dataset"], business_limit=5)
+    with pytest.raises(InvalidInputError, match=r"memo_key .* is not the key of this step's inputs"):
+        business_eval(inputs.model_copy(update={"memo_key": other.memo_key}))
 
 
 def _gate(state, **policy):
@@ -329,7 +341,7 @@ def _gate(state, **policy):
         "base_business": state["business"]["base"],
         "candidate_business": state["business"]["candidate"],
     }
-    return gate(step_inputs(GateInput, mlflow_run_id=state["run"], **(results | {"min_samples": 3} | policy)))
+    return gate(step_inputs(GateInput, **({"mlflow_run_id": state["run"]} | results | {"min_samples": 3} | policy)))
 
 
 def test_gate_verdict_follows_policy(ws, state):
@@ -340,6 +352,34 @@ def test_gate_verdict_follows_policy(ws, state):
     assert tracking.client().get_run(state["run"]).data.tags["llmops.gate.decision"] == "pass"
     too_few = _gate(state, min_business_gain=-1.0, max_regression=1.0, min_samples=1000)
     assert too_few.decision == "block"
+
+
+def test_a_workflow_that_reused_evaluations_names_their_runs_and_reports_them(ws, state):
+    """A later workflow whose evaluations were memoized has no child runs for them: the gate tags its parent run
+    with the runs that computed them, and the report reads their per-item tables and lists them."""
+    from steps import run_report
+
+    first = tracking.client().get_run(state["run"]).data.tags
+    assert not any(key.startswith("llmops.reused.") for key in first)  # the first workflow computed its own
+    later = tracking.open_parent("llmops", "later", "uid-later", {})
+    assert _gate(state, mlflow_run_id=later, min_business_gain=-1.0, max_regression=1.0).decision == "pass"
+    tags = tracking.client().get_run(later).data.tags
+    sources = {
+        f"llmops.reused.{step}": json.loads(result)["source_run_id"]
+        for step, result in [
+            ("business-eval-base", state["business"]["base"]),
+            ("business-eval-candidate", state["business"]["candidate"]),
+            ("benchmark-triviaqa-base", state["bench"]["base"]),
+            ("benchmark-triviaqa-candidate", state["bench"]["candidate"]),
+        ]
+    }
+    assert {key: value for key, value in tags.items() if key.startswith("llmops.reused.")} == sources
+    assert [run.info.run_id for run in tracking.reused(later)] == [sources[key] for key in sorted(sources)]
+    report = run_report.collect(tracking, later, "Succeeded", None)
+    assert report.decision is not None and not any("per-item tables" in note for note in report.notes)
+    names = {step.name for step in report.steps}
+    assert f"business-eval-base (reused from run {sources['llmops.reused.business-eval-base']})" in names
+    assert "gate" in names
 
 
 def test_gate_fails_clearly_when_no_candidate_finished(ws, state):
