@@ -1,7 +1,7 @@
 """Evaluation client throughput against an OpenAI-compatible server that answers after a fixed latency.
 
-The server (127.0.0.1, a process of its own, a thread per connection, `time.sleep(latency)` per request) stands
-for a model whose answers take `latency` seconds. At each concurrency the project's client
+The server (127.0.0.1, a process of its own, asyncio, `asyncio.sleep(latency)` per request) stands for a model
+whose answers take `latency` seconds. At each concurrency the project's client
 (`steps.remote.openai_chat.OpenAIChat.create_batch`, what the NeMo backends' evaluations use) and
 lm-evaluation-harness's `local-chat-completions` client (`LocalChatCompletion.generate_until`) send the same
 requests to the same server, in turns, from this process. Per concurrency: requests/s of each (the median of
@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,45 +28,41 @@ TARGET_OF_IDEAL, TARGET_OF_LM_EVAL = 0.9, 1.0
 ROUNDS = 3
 
 
-class _Fixed(BaseHTTPRequestHandler):
-    latency = 0.05
-    protocol_version = "HTTP/1.1"  # keep-alive, as model servers answer
-    disable_nagle_algorithm = True  # TCP_NODELAY, as model servers (uvicorn) set: no delayed-ACK stalls
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
-        time.sleep(self.latency)
-        answer = json.dumps(
-            {
-                "id": "chatcmpl-bench",
-                "object": "chat.completion",
-                "model": body.get("model"),
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": "42"}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # the listen backlog, set before listen(): 32 clients connecting at once all get in
+ANSWER = {
+    "id": "chatcmpl-bench",
+    "object": "chat.completion",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "42"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+}
 
 
 def serve_forever(latency: float) -> None:
-    """In the server's own process (no GIL shared with the clients measured): print the port, then serve."""
-    handler = type("Fixed", (_Fixed,), {"latency": latency})
-    server = _Server(("127.0.0.1", 0), handler)
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
+    """In the server's own process (no GIL shared with the clients measured): print the port, then serve.
+
+    An asyncio server (aiohttp), as model servers are (uvicorn, vLLM): every request waits `latency` without a
+    thread of its own, keep-alive and TCP_NODELAY on, a 256-deep listen backlog for 32 clients connecting at
+    once."""
+    import asyncio
+    import socket
+
+    from aiohttp import web
+
+    async def complete(request: web.Request) -> web.Response:
+        body = await request.json()
+        await asyncio.sleep(latency)
+        return web.json_response({**ANSWER, "model": body.get("model")})
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", complete)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        sock = socket.create_server(("127.0.0.1", 0), backlog=256)
+        await web.SockSite(runner, sock).start()
+        print(sock.getsockname()[1], flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
 
 
 def serve(latency: float) -> tuple[subprocess.Popen, str]:
@@ -124,7 +119,8 @@ def measure(latency: float, n: int, levels: list[int]) -> list[dict]:
     rows = []
     try:
         for concurrency in levels:
-            count = max(n if concurrency > 1 else n // 4, concurrency * 4)
+            # At least 16 waves of requests: the steady state, not the batch's start-up, is measured.
+            count = max(n if concurrency > 1 else n // 4, concurrency * 16)
             # Alternating rounds, medians: one round each is at the mercy of a noisy machine.
             rounds = [(ours(url, concurrency, count), lm_eval(url, concurrency, count)) for _ in range(ROUNDS)]
             mine, theirs = (statistics.median(r[i] for r in rounds) for i in (0, 1))
