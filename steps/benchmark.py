@@ -14,33 +14,20 @@ from typing import Annotated
 from hera.workflows import Output, Parameter
 
 from steps import platforms
+from steps.benchmark_keys import BenchmarkSettings, key_of
 from steps.errors import InvalidInputError
-from steps.io import Benchmark, Target, TrackedInput, choices
+from steps.io import Benchmark, TrackedInput
 from steps.logic.candidates import step_name
 
 
-class BenchmarkInput(TrackedInput):
+class BenchmarkInput(TrackedInput, BenchmarkSettings):
     benchmark: Annotated[
         Benchmark,
         Parameter(description="Regression benchmark: gsm8k, squad, triviaqa or an lm-evaluation-harness task"),
     ]
-    target: Annotated[
-        Target,
-        Parameter(description="Which model is scored", enum=choices(Target)),
+    memo_key: Annotated[
+        str, Parameter(description="Memoization key from benchmark-keys; must be the key of these inputs")
     ]
-    base_model: Annotated[str, Parameter(description="Base model id")]
-    model_key: Annotated[str, Parameter(description="Exact base weights (from deploy-base); part of the cache key")]
-    adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
-    candidate: Annotated[str, Parameter(description="Candidate name (target candidate of a run with several)")] = ""
-    benchmark_limit: Annotated[int, Parameter(description="Items to score (0 = all)")]
-    benchmark_data: Annotated[
-        str,
-        Parameter(
-            description="Benchmark data: 'smoke' (synthetic sets built by the project) or the name "
-            "of a folder under <workspace>/benchmarks holding the JSONL files"
-        ),
-    ]
-    benchmark_fewshot: Annotated[int, Parameter(description="Few-shot examples (-1 = the task default)")]
 
 
 class BenchmarkOutput(Output):
@@ -60,13 +47,15 @@ def identity(inputs: BenchmarkInput) -> dict[str, str]:
 
 
 def benchmark(inputs: BenchmarkInput) -> BenchmarkOutput:
-    platform = platforms.build()
     if inputs.target != "base" and not inputs.adapter_id:
         raise InvalidInputError(f"benchmark: target {inputs.target!r} needs adapter_id")
+    if inputs.memo_key != key_of(inputs, inputs.benchmark):  # else the result would be stored where others look
+        raise InvalidInputError(
+            f"benchmark: memo_key {inputs.memo_key!r} is not the key of this step's inputs; pass a memo_key that "
+            "benchmark-keys computed for the same inputs"
+        )
+    platform = platforms.build()
     name = step_name(f"benchmark-{inputs.benchmark}-{inputs.target}", inputs.candidate)
-    platform.tracker.log_parent_params(
-        inputs.mlflow_run_id, inputs.model_dump(include={"benchmark_limit", "benchmark_data", "benchmark_fewshot"})
-    )
     with platform.tracker.step_run(inputs.mlflow_run_id, name) as mlflow, tempfile.TemporaryDirectory() as out:
         score = platform.evaluator.run_benchmark(
             inputs.benchmark,

@@ -26,12 +26,11 @@ and model (the cache's maxAge bounds how long its grades are reused). Answers ar
 
 import hashlib
 import json
-from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
 from hera.workflows import Input, Output, Parameter
 
-from steps import judging, platforms
+from steps import judging, platforms, settings
 from steps.errors import InvalidInputError
 from steps.io import Target, TrackedInput, choices
 from steps.logic import metrics as metric_engine
@@ -69,13 +68,6 @@ class BusinessEvalKeyOutput(Output):
     ]
 
 
-def _package_version() -> str:
-    try:
-        return version("llmops")
-    except PackageNotFoundError:
-        return "not-installed"
-
-
 def _calibration_digests(metrics: object) -> dict[str, str]:
     """sha256 of each llm-judge metric's calibration labels ("missing" where the file is absent: the
     evaluation then fails and stores nothing)."""
@@ -88,17 +80,17 @@ def _calibration_digests(metrics: object) -> dict[str, str]:
     return digests
 
 
-def key_of(settings: BusinessEvalSettings) -> str:
+def key_of(given: BusinessEvalSettings) -> str:
     """The memoization key of a business evaluation with these inputs (see the module docstring)."""
     try:
-        metrics = canonical_json(settings.business_metrics)
+        metrics = canonical_json(given.business_metrics)
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"business-eval: business_metrics is not JSON ({exc})") from None
-    inputs = settings.model_dump(mode="json", include=set(BusinessEvalSettings.model_fields))
+    inputs = given.model_dump(mode="json", include=set(BusinessEvalSettings.model_fields))
     inputs |= {
         "business_metrics": metrics,
         "calibration_labels": _calibration_digests(metrics),
-        "llmops_version": _package_version(),
+        "llmops_version": settings.llmops_version(),
     }
     return memo_key(KIND, inputs)
 

@@ -44,3 +44,13 @@ def _read(path: str) -> str:
         return Path(path).read_text().strip() if path else ""
     except OSError:
         return ""
+
+
+def llmops_version() -> str:
+    """The installed llmops package's version (part of every memoization key: new code, new results)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("llmops")
+    except PackageNotFoundError:
+        return "not-installed"

@@ -1,7 +1,7 @@
 """The DAG templates of the pipeline's branches: one per base model, one per candidate, one for the champion.
 
-evaluate:   benchmark × suites (memoized) + business-eval-key ── business-eval (memoized) of one model; outputs
-            both results
+evaluate:   benchmark-keys ── benchmark × suites (memoized) + business-eval-key ── business-eval (memoized) of
+            one model; outputs both results
 base-model: deploy-base ── evaluate (target base)
 candidate:  deploy-base ─┬─ wait-for-adapter ── evaluate (target candidate)
             customize ───┘
@@ -68,15 +68,18 @@ def evaluate_dag() -> None:
             Parameter(name="business", value_from=m.ValueFrom(parameter=out("business-eval", "scores"))),
         ],
     ):
+        settings = params("benchmark_limit", "benchmark_data", "benchmark_fewshot")
+        Task(
+            name="benchmark-keys",
+            template_ref=ref("evaluation", "benchmark-keys"),
+            arguments={**inp(*model), **params("benchmarks"), **settings},
+        )
         Task(
             name="benchmark",
             template_ref=ref("evaluation", "benchmark"),
-            with_param=wp("benchmarks"),
-            arguments={
-                **inp(*model),
-                "benchmark": "{{item}}",
-                **params("benchmark_limit", "benchmark_data", "benchmark_fewshot"),
-            },
+            depends="benchmark-keys",
+            with_param=out("benchmark-keys", "keys"),
+            arguments={**inp(*model), "benchmark": "{{item.benchmark}}", "memo_key": "{{item.memo_key}}", **settings},
         )
         business = {
             **inp(*model, "dataset_uri"),

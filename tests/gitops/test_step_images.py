@@ -59,6 +59,7 @@ assert importlib.util.find_spec("torch") is None and importlib.util.find_spec("t
 from steps.open_run import OpenRunInput, open_run
 from steps.prepare_data import PrepareDataInput, prepare_data
 from steps.business_eval_key import BusinessEvalKeyInput, business_eval_key
+from steps.benchmark_keys import BenchmarkKeysInput, benchmark_keys
 from steps.gate import GateInput, gate
 from steps.finalize import FinalizeInput, finalize
 from workflows import parameters, runspec
@@ -75,6 +76,11 @@ key = business_eval_key(inputs(
     dataset_uri=prepared.dataset_uri,
 )).memo_key
 assert len(key) == 64, key
+keys = json.loads(benchmark_keys(inputs(
+    BenchmarkKeysInput, mlflow_run_id=run, target="base", base_model=spec.base_model, model_key="weights.v1/x@y"
+)).keys)
+assert [k["benchmark"] for k in keys] == json.loads(defaults["benchmarks"])
+assert all(len(k["memo_key"]) == 64 for k in keys)
 items = [{"id": str(i), "value": float(i % 2)} for i in range(30)]
 bench = lambda target: {"benchmark": "gsm8k", "target": target, "n": 30, "score": 0.5, "items": items}
 business = lambda score: {"metric": spec.business_eval.headline, "n": 30, "score": score, "items": items}

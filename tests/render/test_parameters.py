@@ -17,7 +17,7 @@ RUN_SPECS = sorted((ROOT / "workflows" / "runs").glob("*.yaml"))
 WORKFLOW_PARAMETER = re.compile(r"\{\{workflow\.parameters\.([^}]+)\}\}")
 IDENTITY = {"run_spec_hash", "git_commit", "trigger"}  # parameters that are not run-spec fields
 # Workflow parameters a pipeline uses other than as a task argument of the same name, and where.
-NOT_ARGUMENTS = {"benchmarks": "withParam", "require_approval": "when", "guardrails_check": "when"}
+NOT_ARGUMENTS = {"require_approval": "when", "guardrails_check": "when"}
 
 
 def _marked_fields(model: type[BaseModel] = runspec.RunSpec, path: str = "") -> dict[str, tuple[str, object]]:

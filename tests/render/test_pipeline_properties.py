@@ -112,10 +112,15 @@ def test_benchmarks_fan_out_with_param(docs, pipeline):
     }  # the evaluate DAG of every model: base, candidate, champion
     uses = [t["name"] for name in ("base-model", "candidate", "champion") for t in _tasks(pipeline, name).values()]
     assert uses.count("evaluate") == 3
-    for t in benchmarks:
-        assert t["withParam"] == "{{workflow.parameters.benchmarks}}"
-        assert {"name": "benchmark", "value": "{{item}}"} in t["arguments"]["parameters"]
-    assert "memoize" in _cwt_template(docs, benchmarks[0]["templateRef"]), "base benchmark scores are memoized"
+    for t in benchmarks:  # one per benchmark of the run, each with the key benchmark-keys computed for it
+        assert t["withParam"] == "{{tasks.benchmark-keys.outputs.parameters.keys}}"
+        assert t["depends"] == "benchmark-keys"
+        assert {"name": "benchmark", "value": "{{item.benchmark}}"} in t["arguments"]["parameters"]
+        assert {"name": "memo_key", "value": "{{item.memo_key}}"} in t["arguments"]["parameters"]
+    keys = _tasks(pipeline, "evaluate")["benchmark-keys"]
+    assert {"name": "benchmarks", "value": "{{workflow.parameters.benchmarks}}"} in keys["arguments"]["parameters"]
+    memoize = _cwt_template(docs, benchmarks[0]["templateRef"])["memoize"]
+    assert memoize["key"] == "benchmark-{{inputs.parameters.memo_key}}", "benchmark scores are memoized on the digest"
 
 
 def test_script_templates_are_bounded_and_retried(docs):

@@ -194,3 +194,11 @@ def test_volumes_other_than_empty_dir_are_rejected(tmp_path: Path) -> None:
 def test_runner_rejects_non_template_manifests(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="expected a named WorkflowTemplate or ClusterWorkflowTemplate"):
         LocalRunner(templates=[{"kind": "ConfigMap", "metadata": {"name": "x"}}], state_dir=tmp_path)
+
+
+def test_a_cache_key_argo_would_refuse_fails_the_node(make_runner) -> None:
+    wt = workflow_template("memo-bad", [task("sum", "add-memo", {"a": "2.5", "b": "3"})])
+    result = make_runner(wt).run(workflow("memo-bad"))
+    node = result.node("sum")
+    assert node.phase == "Error" and "'add-2.5-3' is not a valid Argo cache key" in node.message
+    assert node.attempts == 0  # refused before any step process started

@@ -83,5 +83,5 @@ def test_the_judges_calibration_labels_change_the_key(labels):
 
 def test_the_package_version_changes_the_key(labels, monkeypatch):
     before = key_of(settings(labels))
-    monkeypatch.setattr("steps.business_eval_key._package_version", lambda: "99.0.0")
+    monkeypatch.setattr("steps.settings.llmops_version", lambda: "99.0.0")
     assert key_of(settings(labels)) != before

@@ -259,17 +259,15 @@ def test_wait_for_adapter_answers(ws, state):
 @pytest.mark.parametrize("target", ["base", "candidate"])
 def test_benchmark_scores_with_n(ws, state, target):
     from steps.benchmark import BenchmarkInput, benchmark
+    from steps.benchmark_keys import BenchmarkSettings, key_of
 
     adapter = state["adapter"] if target == "candidate" else ""
+    given = step_inputs(
+        BenchmarkSettings, target=target, model_key=state["model_key"], adapter_id=adapter, benchmark_limit=3
+    )
     out = benchmark(
-        step_inputs(
-            BenchmarkInput,
-            mlflow_run_id=state["run"],
-            benchmark="triviaqa",
-            target=target,
-            model_key=state["model_key"],
-            adapter_id=adapter,
-            benchmark_limit=3,
+        BenchmarkInput(
+            mlflow_run_id=state["run"], benchmark="triviaqa", memo_key=key_of(given, "triviaqa"), **given.model_dump()
         )
     )
     result = json.loads(out.scores)

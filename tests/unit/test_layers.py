@@ -115,6 +115,7 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.libraries",  # the libraries the local runner's warm-start server imports before forking steps
     "steps.logic.drift",  # a flywheel's drift section is the drift check's policy (DriftPolicy)
     "steps.drift_check",  # the drift-check template's parameters are its inputs; `llmops flywheel check-drift`
+    "steps.logic.memo_key",  # the local runner refuses a cache key Argo would refuse, by the rule the keys follow
 )
 
 

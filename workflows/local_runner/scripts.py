@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from steps.logic.memo_key import is_argo_cache_key
 from workflows.local_runner.durations import parse_duration
 from workflows.local_runner.errors import RunnerError, UnsupportedFieldError
 from workflows.local_runner.manifests import Template
@@ -186,6 +187,8 @@ def memo_settings(template: Template, scope: Scope) -> tuple[str, str, float | N
     if not name or "key" not in memo:
         raise RunnerError(f"{path}: memoize needs key and cache.configMap.name")
     key = str(substitute_value(text_of(memo["key"]), scope, f"{path}.key"))
+    if not is_argo_cache_key(key):  # Argo fails the node: the local runner does not let it pass
+        raise RunnerError(f"{path}.key: {key!r} is not a valid Argo cache key ([a-zA-Z0-9-], at most 253 characters)")
     max_age = memo.get("maxAge")
     age = parse_duration(substitute_value(max_age, scope, f"{path}.maxAge"), f"{path}.maxAge") if max_age else None
     return str(name), key, age
