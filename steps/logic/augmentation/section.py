@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 PLACEHOLDER = "{request}"
 DEFAULT_PROMPT = (
@@ -57,18 +57,31 @@ class AugmentationSection(BaseModel):
         DEFAULT_PROMPT, description=f"The generator's instruction; {PLACEHOLDER} stands for the user's request."
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> AugmentationSection:
-        if PLACEHOLDER not in self.prompt:
-            raise ValueError(f"prompt must contain {PLACEHOLDER}, where the user's request goes")
-        if self.api_key_env is not None and self.endpoint is None:
+    # Field validators (a cross-field one reads the fields before it), so that an error names its field.
+    @field_validator("api_key_env")
+    @classmethod
+    def _key_with_endpoint(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("endpoint") is None:
             raise ValueError("api_key_env is only used with endpoint; remove it, or name the endpoint")
-        if self.paraphrases > 1 and self.temperature == 0:
+        return value
+
+    @field_validator("temperature")
+    @classmethod
+    def _varied(cls, value: float, info: ValidationInfo) -> float:
+        paraphrases = info.data.get("paraphrases", 1)
+        if paraphrases > 1 and value == 0:
             raise ValueError(
-                f"paraphrases is {self.paraphrases} with temperature 0: every paraphrase of a row would be the "
-                "same; raise the temperature or ask for 1 paraphrase"
+                f"paraphrases is {paraphrases} with temperature 0: every paraphrase of a row would be the same; "
+                "raise the temperature or ask for 1 paraphrase"
             )
-        return self
+        return value
+
+    @field_validator("prompt")
+    @classmethod
+    def _placeholder(cls, value: str) -> str:
+        if PLACEHOLDER not in value:
+            raise ValueError(f"the prompt must contain {PLACEHOLDER}, where the user's request goes")
+        return value
 
     def generator(self) -> dict[str, str | float | int]:
         """What identifies the generated rows' origin (no secret: the key's variable name, never its value)."""
