@@ -3,8 +3,8 @@
 The whole file is curated at once (`steps.logic.curation.curate`, docs/curation.md): deduplicated,
 anonymised, selected by the run spec's `dataset.curation` rules and split by intent with its
 `dataset.split`. With `on_invalid: fail` one bad line refuses the file before anything is stored. The
-split files are those of every other format (chat rows for training and validation, evaluation rows for
-testing), so the datastore's contract is unchanged; the curation report is the provenance in MLflow.
+split files are those of every other format (`steps.dataset_splits`), so the datastore's contract is
+unchanged; the curation report is the provenance in MLflow.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from steps.contracts import TESTING_FILE, TRAINING_FILE, VALIDATION_FILE
 from steps.errors import InvalidInputError, NotFoundError
-from steps.logic.chat_records import ChatRecord, evaluation_row, training_row
+from steps.logic.chat_records import ChatRecord
 from steps.logic.curation import Curated, CurationReport, CurationSection, curate
 from steps.logic.field_paths import dotted
 
@@ -51,7 +50,7 @@ def read_lines(path: Path) -> list[str]:
     return text.split("\n")
 
 
-def curated_splits(
+def curated_records(
     path: Path,
     section: CurationSection,
     validation_fraction: float,
@@ -59,8 +58,9 @@ def curated_splits(
     seed: int,
     group_by: str = "",
     test_path: Path | None = None,
-) -> tuple[dict[str, list[dict[str, Any]]], Curated]:
-    """The three split files of a production-log file and its curation; raises before anything is written."""
+) -> tuple[dict[str, list[ChatRecord]], Curated]:
+    """The records of the three splits of a production-log file and its curation; raises before anything is
+    written. Synthetic records keep their `synthetic` mark (augmentation does not paraphrase them again)."""
     if group_by:
         raise InvalidInputError(
             f"group_by is {group_by!r}, but production logs are split by intent; leave dataset.group_by out"
@@ -79,12 +79,7 @@ def curated_splits(
         raise InvalidInputError(f"{path}: the split does not suit curation: {problems}") from None
     curated = curate(read_lines(path), rules, source=str(path), on_invalid=section.on_invalid)
     rows = {name: [ChatRecord.model_validate(row) for row in split] for name, split in curated.splits.items()}
-    files = {
-        TRAINING_FILE: [training_row(record) for record in rows["training"]],
-        VALIDATION_FILE: [training_row(record) for record in rows["validation"]],
-        TESTING_FILE: [evaluation_row(record) for record in rows["testing"]],
-    }
-    return files, curated
+    return rows, curated
 
 
 def log_curation(mlflow: Any, report: CurationReport) -> None:

@@ -3,7 +3,8 @@
 Every row is validated before anything is written: a bad row fails the step with file, line and
 field, and nothing is uploaded or registered. The same input gives the same dataset revision.
 Production logs (format production-logs) are curated instead (`steps.curated_source`), and the
-curation report is logged with the dataset.
+curation report is logged with the dataset. With `dataset_augmentation` the training split gains paraphrases
+written by a chat model (`steps.augmented_source`), generated before anything is written.
 """
 
 import json
@@ -13,8 +14,8 @@ from typing import Annotated
 
 from hera.workflows import Output, Parameter
 
-from steps import curated_source, platforms, settings
-from steps.contracts import TESTING_FILE, TRAINING_FILE, VALIDATION_FILE
+from steps import augmented_source, curated_source, dataset_splits, platforms, settings
+from steps.contracts import TESTING_FILE
 from steps.errors import InvalidInputError, PlatformNotAvailableError
 from steps.io import PRODUCTION_LOGS, DatasetFormat, TrackedInput, choices
 from steps.logic import anonymize, chat_records, dataset_formats, records, splits
@@ -56,6 +57,9 @@ class PrepareDataInput(TrackedInput):
             "empty: the defaults"
         ),
     ]
+    dataset_augmentation: Annotated[
+        str, Parameter(description="JSON paraphrases of the training rows (the run spec's dataset.augmentation)")
+    ]
 
 
 class PrepareDataOutput(Output):
@@ -76,9 +80,6 @@ def resolve_source(source: str) -> Path:
         )
     path = Path(source)
     return path if path.is_absolute() else settings.project_dir() / path
-
-
-SHOWN_KEYS = 5
 
 
 @dataclass(frozen=True)
@@ -114,18 +115,6 @@ def _load(path: Path, fmt: str, group_by: str, need: str) -> Prepared:
     return Prepared(anonymised, groups, pii)
 
 
-def _check_disjoint(path: Path, test_path: Path, group_by: str, train_keys: set[str], test_keys: set[str]) -> None:
-    shared = sorted(train_keys & test_keys)
-    if shared:
-        shown = ", ".join(shared[:SHOWN_KEYS]) + (", ..." if len(shared) > SHOWN_KEYS else "")
-        what = f"value(s) of {group_by}" if group_by else "record id(s)"
-        raise InvalidInputError(
-            f"{path} and {test_path} share {len(shared)} {what}: {shown}. The test source must hold only groups "
-            "that are not in the source; remove their rows from one of the files, or generate the test file "
-            "with another seed."
-        )
-
-
 def _split(
     path: Path,
     keyed: list[tuple[ChatRecord, str]],
@@ -143,7 +132,7 @@ def _split(
         raise InvalidInputError(f"{path}: {error}") from None
 
 
-def build_splits(
+def build_records(
     path: Path,
     fmt: str,
     group_by: str,
@@ -151,8 +140,8 @@ def build_splits(
     test_fraction: float,
     seed: int,
     test_path: Path | None = None,
-) -> tuple[dict[str, list[dict]], dict[str, int]]:
-    """Pure pipeline from raw JSONL to the three split files; raises before any upload.
+) -> tuple[dict[str, list[ChatRecord]], dict[str, int]]:
+    """Pure pipeline from raw JSONL to the records of the three splits; raises before any upload.
 
     Rows of one group (the value at `group_by`, or the record itself when it is empty) stay in one
     split. Without test_path, `path` is split into training, validation and testing. With test_path,
@@ -172,17 +161,26 @@ def build_splits(
             )
         source = _load(path, fmt, group_by, "with a test source the dataset needs at least 2 rows")
         test = _load(test_path, fmt, group_by, "the test source needs at least 1 row")
-        _check_disjoint(path, test_path, group_by, set(source.groups), set(test.groups))
+        splits.check_disjoint(str(path), str(test_path), group_by, set(source.groups), set(test.groups))
         keyed = list(zip(source.records, source.groups, strict=True))
         parts = _split(path, keyed, validation_fraction, 0.0, seed, external_test=True)
         parts["testing"] = list(zip(test.records, test.groups, strict=True))
         pii = {kind: source.pii.get(kind, 0) + test.pii.get(kind, 0) for kind in source.pii.keys() | test.pii.keys()}
-    files = {
-        TRAINING_FILE: [chat_records.training_row(r) for r, _ in parts["training"]],
-        VALIDATION_FILE: [chat_records.training_row(r) for r, _ in parts["validation"]],
-        TESTING_FILE: [chat_records.evaluation_row(r) for r, _ in parts["testing"]],
-    }
-    return files, pii
+    return {name: [record for record, _ in parts[name]] for name in ("training", "validation", "testing")}, pii
+
+
+def build_splits(
+    path: Path,
+    fmt: str,
+    group_by: str,
+    validation_fraction: float,
+    test_fraction: float,
+    seed: int,
+    test_path: Path | None = None,
+) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """The three split files of `build_records`."""
+    parts, pii = build_records(path, fmt, group_by, validation_fraction, test_fraction, seed, test_path)
+    return dataset_splits.split_files(parts), pii
 
 
 def evaluation_rows(source: str, fmt: str) -> list[dict]:
@@ -200,6 +198,31 @@ def _jsonl(rows: list[dict]) -> bytes:
     return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows).encode()
 
 
+def prepare_records(
+    source: str,
+    fmt: str,
+    group_by: str,
+    validation_fraction: float,
+    test_fraction: float,
+    seed: int,
+    test_source: str = "",
+    curation: CurationSection | None = None,
+) -> tuple[dict[str, list[ChatRecord]], dict[str, int], CurationReport | None]:
+    """The records of each split of a dataset, the PII replaced and (production logs) the curation report,
+    from its sources; raises before anything is written."""
+    test_path = resolve_source(test_source) if test_source else None
+    if fmt == PRODUCTION_LOGS:
+        section = curation or CurationSection()
+        path = resolve_source(source)
+        parts, curated = curated_source.curated_records(
+            path, section, validation_fraction, test_fraction, seed, group_by, test_path
+        )
+        return parts, curated.report.pii_replacements, curated.report
+    return *build_records(
+        resolve_source(source), fmt, group_by, validation_fraction, test_fraction, seed, test_path
+    ), None
+
+
 def prepare_splits(
     source: str,
     fmt: str,
@@ -210,31 +233,18 @@ def prepare_splits(
     test_source: str = "",
     curation: CurationSection | None = None,
 ) -> tuple[dict[str, list[dict]], dict[str, int], CurationReport | None]:
-    """The split files of a dataset, the PII replaced and (production logs) the curation report, from its
-    sources; raises before anything is written.
-
-    The one check of a dataset: prepare-data runs it, and `llmops run` runs it as a preflight.
-    """
-    test_path = resolve_source(test_source) if test_source else None
-    if fmt == PRODUCTION_LOGS:
-        files, curated = curated_source.curated_splits(
-            resolve_source(source),
-            curation or CurationSection(),
-            validation_fraction,
-            test_fraction,
-            seed,
-            group_by,
-            test_path,
-        )
-        return files, curated.report.pii_replacements, curated.report
-    return *build_splits(
-        resolve_source(source), fmt, group_by, validation_fraction, test_fraction, seed, test_path
-    ), None
+    """The split files of `prepare_records` (before any augmentation): the one check of a dataset, which
+    `llmops run` runs as a preflight."""
+    parts, pii, report = prepare_records(
+        source, fmt, group_by, validation_fraction, test_fraction, seed, test_source, curation
+    )
+    return dataset_splits.split_files(parts), pii, report
 
 
 def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
     platform = platforms.build()
-    files, pii, report = prepare_splits(
+    augmentation = augmented_source.parse_section(inputs.dataset_augmentation)
+    parts, pii, report = prepare_records(
         inputs.dataset_source,
         inputs.dataset_format,
         inputs.dataset_group_by,
@@ -244,7 +254,10 @@ def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
         inputs.dataset_test_source,
         curated_source.parse_section(inputs.dataset_curation) if inputs.dataset_format == PRODUCTION_LOGS else None,
     )
-    counts = {name.split("/")[0]: len(rows) for name, rows in files.items()}
+    augmented = augmented_source.augment(platform, augmentation, parts) if augmentation is not None else None
+    files = dataset_splits.split_files(parts, augmented.rows if augmented is not None else None)
+    dataset_splits.check_isolation(files)
+    counts = dataset_splits.split_counts(files)
     with platform.tracker.step_run(inputs.mlflow_run_id, "prepare-data") as mlflow:
         ref = platform.datastore.put_dataset(
             inputs.dataset_namespace, inputs.dataset_name, {k: _jsonl(v) for k, v in files.items()}
@@ -264,6 +277,8 @@ def prepare_data(inputs: PrepareDataInput) -> PrepareDataOutput:
         mlflow.log_dict(files[TESTING_FILE][:5], "samples/testing_head.json")
         if report is not None:
             curated_source.log_curation(mlflow, report)
+        if augmented is not None:
+            augmented_source.log_augmentation(mlflow, augmented.report)
     platform.tracker.set_parent_tags(
         inputs.mlflow_run_id, {"llmops.dataset_revision": ref.revision, "llmops.dataset_uri": ref.uri}
     )

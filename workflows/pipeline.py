@@ -120,6 +120,7 @@ with WorkflowTemplate(
                     "dataset_test_source",
                     "split_seed",
                     "dataset_curation",
+                    "dataset_augmentation",
                 ),
             },
         )

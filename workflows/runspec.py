@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from steps.errors import InvalidInputError
 from steps.io import PRODUCTION_LOGS, DatasetFormat, Platform
+from steps.logic.augmentation import AugmentationSection
 from steps.logic.candidates import Candidate, CandidateProblem, CandidatesSection, resolve
 from steps.logic.curation import CurationSection
 from steps.logic.field_paths import dotted
@@ -39,6 +40,7 @@ UNHASHED_AT_DEFAULT = (
     "gate.min_gain_over_champion",
     "candidates",
     "dataset.curation",
+    "dataset.augmentation",
 )
 
 
@@ -89,6 +91,11 @@ class Dataset(Strict):
         None,
         description="Curation rules of format production-logs, as a JSON object (feedback kept, reference "
         "disagreement, per-intent sampling, on_invalid; docs/curation.md); empty: the defaults",
+    )
+    augmentation: Annotated[AugmentationSection | None, Param("dataset_augmentation")] = Field(
+        None,
+        description="Paraphrases of the training rows written by a chat model, labelled synthetic and kept out "
+        "of validation and testing, as a JSON object (docs/curation.md); empty: none",
     )
 
     @model_validator(mode="after")

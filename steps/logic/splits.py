@@ -19,6 +19,7 @@ from steps.errors import InvalidInputError
 
 T = TypeVar("T")
 SPLITS = ("training", "validation", "testing")
+SHOWN_KEYS = 5
 
 
 def hash_unit(seed: int, key: str) -> float:
@@ -105,3 +106,16 @@ def split_records(
     for item, group in zip(items, keys, strict=True):
         result[assignment[group]].append(item)
     return result
+
+
+def check_disjoint(source: str, test_source: str, group_by: str, train_keys: set[str], test_keys: set[str]) -> None:
+    """A separate test source must hold only groups that are not in the source."""
+    shared = sorted(train_keys & test_keys)
+    if shared:
+        shown = ", ".join(shared[:SHOWN_KEYS]) + (", ..." if len(shared) > SHOWN_KEYS else "")
+        what = f"value(s) of {group_by}" if group_by else "record id(s)"
+        raise InvalidInputError(
+            f"{source} and {test_source} share {len(shared)} {what}: {shown}. The test source must hold only groups "
+            "that are not in the source; remove their rows from one of the files, or generate the test file "
+            "with another seed."
+        )

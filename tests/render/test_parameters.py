@@ -83,6 +83,7 @@ def test_workflow_template_parameters_are_exactly_those_of_the_run_spec_schema(p
         "min_gain_over_champion",
         "candidates",
         "dataset_curation",
+        "dataset_augmentation",
     } and not left_out & set(empty)
     assert defaults["run_spec_hash"] == "" and empty.pop("run_spec_hash") == _empty_spec().spec_hash()
     # A run from the Argo UI form says manual; a run spec's Workflow says git (a flywheel's: schedule, new-data).

@@ -107,6 +107,7 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.logic.task_scoring",  # `llmops score`: scores a prediction file, no step involved
     "steps.logic.candidates",  # the run spec's candidates section is the planner's model, checked alike
     "steps.logic.curation",  # ... and its dataset.curation section the curation's (CurationSection)
+    "steps.logic.augmentation",  # ... and its dataset.augmentation section the augmentation's (AugmentationSection)
     "steps.progress",  # the ARGO_PROGRESS_FILE format the CLI's progress display reads
     "steps.tracking",  # `llmops compare` reads each run's gate record from MLflow
     "steps.logic.gate_policy",  # ... as the gate's own model (GateDecision)
