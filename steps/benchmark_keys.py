@@ -14,24 +14,19 @@ logs the benchmark settings on the parent run, so a run whose benchmarks are all
 import json
 from typing import Annotated
 
-from hera.workflows import Input, Output, Parameter
+from hera.workflows import Output, Parameter
 
 from steps import platforms, settings
 from steps.errors import InvalidInputError
-from steps.io import Target, TrackedInput, choices
+from steps.io import ScoredModel, TrackedInput
 from steps.logic.memo_key import memo_key
 
 KIND = "benchmark"
 
 
-class BenchmarkSettings(Input):
+class BenchmarkSettings(ScoredModel):
     """The inputs a benchmark's result depends on, but the benchmark itself (every one is part of its key)."""
 
-    target: Annotated[Target, Parameter(description="Which model is scored", enum=choices(Target))]
-    base_model: Annotated[str, Parameter(description="Base model id")]
-    model_key: Annotated[str, Parameter(description="Exact base weights (from deploy-base); part of the cache key")]
-    adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
-    candidate: Annotated[str, Parameter(description="Candidate name (target candidate of a run with several)")] = ""
     benchmark_limit: Annotated[int, Parameter(description="Items to score (0 = all)")]
     benchmark_data: Annotated[
         str,

@@ -28,11 +28,11 @@ import hashlib
 import json
 from typing import Annotated
 
-from hera.workflows import Input, Output, Parameter
+from hera.workflows import Output, Parameter
 
 from steps import judging, platforms, settings
 from steps.errors import InvalidInputError
-from steps.io import Target, TrackedInput, choices
+from steps.io import ScoredModel, TrackedInput
 from steps.logic import metrics as metric_engine
 from steps.logic.memo_key import canonical_json, memo_key
 from steps.logic.metrics.llm_judge import LlmJudgeSpec
@@ -41,14 +41,9 @@ KIND = "business-eval"
 SETTINGS = ("business_metrics", "business_limit", "business_max_tokens", "business_headline")
 
 
-class BusinessEvalSettings(Input):
+class BusinessEvalSettings(ScoredModel):
     """The inputs a business evaluation's result depends on (every one is part of its key)."""
 
-    target: Annotated[Target, Parameter(description="Which model is scored", enum=choices(Target))]
-    base_model: Annotated[str, Parameter(description="Base model id")]
-    model_key: Annotated[str, Parameter(description="Exact base weights (from deploy-base); part of the cache key")]
-    adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
-    candidate: Annotated[str, Parameter(description="Candidate name (target candidate of a run with several)")] = ""
     dataset_uri: Annotated[str, Parameter(description="Dataset revision from prepare-data")]
     business_metrics: Annotated[str, Parameter(description="JSON list of metric specs (type and parameters)")]
     business_limit: Annotated[int, Parameter(description="Test rows to score (0 = all)")]

@@ -38,6 +38,17 @@ class TrackedInput(Input):
     mlflow_run_id: Annotated[str, Parameter(description="MLflow parent run of this workflow (output of open-run)")]
 
 
+class ScoredModel(Input):
+    """Which model an evaluation scores, as its result names it (the gate joins results on it); every field
+    is part of an evaluation's memoization key (`steps.benchmark_keys`, `steps.business_eval_key`)."""
+
+    target: Annotated[Target, Parameter(description="Which model is scored", enum=choices(Target))]
+    base_model: Annotated[str, Parameter(description="Base model id")]
+    model_key: Annotated[str, Parameter(description="Exact base weights (from deploy-base); part of the cache key")]
+    adapter_id: Annotated[str, Parameter(description="Adapter id; empty for the base model")] = ""
+    candidate: Annotated[str, Parameter(description="Candidate name (target candidate of a run with several)")] = ""
+
+
 class CustomizationSettings(Input):
     """What a LoRA customization trains with, under the workflow parameters' names (the run spec owns the
     defaults: `customization.*` of an empty run spec). Step open-run receives the run's own settings;
