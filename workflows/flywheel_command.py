@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from steps.errors import InvalidInputError
+from workflows import run_command
 from workflows.command_help import subcommand
 
 
@@ -41,7 +42,7 @@ def check_drift(path: Path):
 
 
 def cmd_check_drift(args: argparse.Namespace) -> int:
-    from workflows import run_command, summary
+    from workflows import summary
 
     workspace = run_command.workspace(args)
     out, flywheel = check_drift(Path(args.flywheel))
@@ -74,7 +75,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     check.add_argument("flywheel", help="flywheel spec YAML with a drift section")
     check.add_argument("--start", action="store_true", help="when drifted, run the run spec here (trigger drift)")
-    check.add_argument("--auto-approve", action="store_true", help="with --start: approve the release without waiting")
-    check.add_argument("--parallelism", type=int, default=2, help="with --start: steps running at once (default 2)")
+    run_command.add_run_options(check, "with --start: ")
     check.add_argument("--workspace", help="local platform workspace (default: LLMOPS_WORKSPACE or .llmops)")
     check.set_defaults(func=cmd_check_drift)

@@ -135,6 +135,13 @@ def cmd_retry(args: argparse.Namespace) -> int:
     return summary.report(result, ws)
 
 
+def add_run_options(parser: argparse.ArgumentParser, prefix: str = "", approve: bool = True) -> None:
+    """The options of a command that drives a local run: `prefix` says when they apply."""
+    if approve:
+        parser.add_argument("--auto-approve", action="store_true", help=f"{prefix}approve the release without waiting")
+    parser.add_argument("--parallelism", type=int, default=2, help=f"{prefix}steps running at once (default 2)")
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     run = subcommand(
         sub,
@@ -146,8 +153,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         ],
     )
     run.add_argument("spec", help="run spec YAML, e.g. workflows/runs/bill-explainer.yaml")
-    run.add_argument("--auto-approve", action="store_true", help="approve the release without waiting")
-    run.add_argument("--parallelism", type=int, default=2, help="steps running at once (default 2)")
+    add_run_options(run)
     run.set_defaults(func=cmd_run)
     retry = subcommand(
         sub,
@@ -160,8 +166,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         ],
     )
     retry.add_argument("run", help="the run's workflow name (`llmops runs` lists local ones)")
-    retry.add_argument("--auto-approve", action="store_true", help="local: approve the release without waiting")
-    retry.add_argument("--parallelism", type=int, default=2, help="local: steps running at once (default 2)")
+    add_run_options(retry, "local: ")
     cluster_command.add_cluster_arguments(retry)
     retry.set_defaults(func=cmd_retry)
     for verb, summary in (
@@ -174,6 +179,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         ]
         decide = subcommand(sub, verb, summary, examples)
         decide.add_argument("run", help="the run's workflow name (`llmops runs` lists local ones)")
-        decide.add_argument("--parallelism", type=int, default=2, help="local: steps running at once (default 2)")
+        add_run_options(decide, "local: ", approve=False)
         cluster_command.add_decide_arguments(decide)
         decide.set_defaults(func=cmd_decide)
