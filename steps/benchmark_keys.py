@@ -6,8 +6,8 @@ names (underscores) hold more, and a manifest cannot hash: so this step computes
 (`steps.logic.memo_key`) and the evaluate DAG fans the benchmark step out over its output, each item a
 benchmark and its key; the benchmark step checks that its key is the one of its own inputs. A key covers the
 model (`base_model`, `model_key`: the exact base weights, `adapter_id`: one set of adapter weights on every
-platform, see `steps.business_eval_key`), which result it is (`target`, `candidate`: the result carries
-both), the benchmark and its data, item limit and few-shot setting, and the llmops version. The step also
+platform, see `steps.business_eval_key`), the benchmark and its data, item limit and few-shot setting, and
+the llmops version; not the model's role (`target`, `candidate`), on which a score does not depend. The step also
 logs the benchmark settings on the parent run, so a run whose benchmarks are all reused still records them.
 """
 
@@ -22,6 +22,9 @@ from steps.io import ScoredModel, TrackedInput
 from steps.logic.memo_key import memo_key
 
 KIND = "benchmark"
+# Not in the key: a score does not depend on which role the model plays. A champion that was a candidate of an
+# earlier run reuses the benchmark scores it got then (labelled with that role; the gate joins on the model).
+RELABELLED = {"target", "candidate"}
 
 
 class BenchmarkSettings(ScoredModel):
@@ -49,7 +52,7 @@ class BenchmarkKeysOutput(Output):
 
 
 def key_of(given: BenchmarkSettings, benchmark: str) -> str:
-    inputs = given.model_dump(mode="json", include=set(BenchmarkSettings.model_fields))
+    inputs = given.model_dump(mode="json", include=set(BenchmarkSettings.model_fields) - RELABELLED)
     return memo_key(KIND, {**inputs, "benchmark": benchmark, "llmops_version": settings.llmops_version()})
 
 

