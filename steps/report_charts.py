@@ -1,4 +1,5 @@
-"""The run report's charts as PNG files: base vs candidate per metric, and the training loss curves.
+"""Charts as PNG files: the run report's (base vs candidate per metric, the training loss curves) and a flywheel
+simulation's (the champion's score over rounds).
 
 matplotlib (Agg backend, imported when a chart is drawn) at a fixed size and dpi, without the
 software/date metadata, so the same data gives the same file.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from steps.logic.flywheel_rounds import Round
 from steps.logic.gate_policy import GateRow
 
 SIZE = (9.0, 4.8)  # inches
@@ -108,6 +110,61 @@ def loss_curves(curves: dict[str, Curve], path: Path) -> bool:
         ax.set_title("Training and validation loss")
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
+        fig.tight_layout()
+        _save(fig, path)
+    finally:
+        plt.close(fig)
+    return True
+
+
+def flywheel_rounds(rounds: list[Round], metric: str, path: Path) -> bool:
+    """The champion's drift score and share answered right per round, the drift threshold, the share of the new
+    charge as bars, and a mark where a run released a new champion. False (nothing written) without rounds."""
+    if not rounds:
+        return False
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
+    try:
+        xs = [r.round for r in rounds]
+        ax.bar(
+            xs,
+            [r.new_charge_share for r in rounds],
+            0.5,
+            color=BASE_COLOR,
+            alpha=0.4,
+            label="bills with the new charge",
+        )
+        scored = [r for r in rounds if r.score is not None]
+        ax.plot([r.round for r in scored], [r.score for r in scored], marker="o", color=CANDIDATE_COLOR, label=metric)
+        ax.plot(
+            xs,
+            [r.answered_right for r in rounds],
+            marker="s",
+            linestyle="--",
+            color="#43a047",
+            label="answered right (whole answer)",
+        )
+        limits = [r for r in rounds if r.threshold is not None]
+        ax.plot(
+            [r.round for r in limits],
+            [r.threshold for r in limits],
+            color=LIMIT_COLOR,
+            linestyle=":",
+            drawstyle="steps-mid",
+            label="drift threshold",
+        )
+        for r in rounds:
+            if r.run:
+                text = f"released v{r.released_version}" if r.released_version else f"run: {r.gate or r.run_phase}"
+                ax.axvline(r.round + 0.5, color="black", linewidth=1, alpha=0.6)
+                ax.annotate(text, (r.round + 0.5, 0.97), rotation=90, va="top", ha="right", fontsize=8)
+        ax.set_xticks(xs)
+        ax.set_xlabel("round (drift check after the round's traffic; a triggered run's release serves the next)")
+        ax.set_ylim(0.0, 1.0)
+        ax.set_ylabel("score / share")
+        ax.set_title("Flywheel simulation: the champion on drifting traffic")
+        ax.legend(loc="lower left", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
         fig.tight_layout()
         _save(fig, path)
     finally:

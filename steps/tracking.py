@@ -104,7 +104,8 @@ def _experiment_id(experiment: str) -> str:
     exp = mlflow.get_experiment_by_name(experiment)
     if exp is None:
         try:
-            return mlflow.create_experiment(experiment, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND})
+            tags = {EXPERIMENT_KIND_TAG: EXPERIMENT_KIND}
+            return mlflow.create_experiment(experiment, artifact_location=_artifact_location(), tags=tags)
         except Exception as error:
             exp = mlflow.get_experiment_by_name(experiment) if already_exists(error) else None
             if exp is None:
@@ -112,6 +113,16 @@ def _experiment_id(experiment: str) -> str:
     if EXPERIMENT_KIND_TAG not in exp.tags:
         client().set_experiment_tag(exp.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
     return exp.experiment_id
+
+
+def _artifact_location() -> str | None:
+    """Where a new experiment keeps its artifacts: beside a local SQLite database (`mlartifacts/`, so a workspace
+    holds its runs whole; MLflow's default is `./mlruns` of whatever directory the process runs in); a tracking
+    server decides for itself (None)."""
+    uri = settings.tracking_uri()
+    if not uri.startswith(SQLITE):
+        return None
+    return (Path(uri[len(SQLITE) :]).parent / "mlartifacts").as_uri()
 
 
 @contextlib.contextmanager

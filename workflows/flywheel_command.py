@@ -1,51 +1,27 @@
-"""`llmops flywheel check-drift <flywheel spec>`: the drift check of a flywheel, run here on the local platform.
+"""`llmops flywheel check-drift|simulate <flywheel spec>`: a flywheel's drift trigger, and its whole loop, here.
 
-It calls the drift-check step itself (`steps.drift_check`, what the `<name>-drift` CronWorkflow runs on a
-cluster) with the flywheel's drift policy and its run spec's metrics, prints the verdict line and exits 0
-whatever the verdict. When the champion drifted, `--start` runs the run spec with the local runner and
-trigger `drift` (what the cluster's submit-run step creates); without it, the command says how.
+`check-drift` runs the drift check (`workflows.flywheel_drift`), prints the verdict line and exits 0 whatever
+the verdict. When the champion drifted, `--start` runs the run spec with the local runner and trigger `drift`
+(what the cluster's submit-run step creates); without it, the command says how. `simulate` runs rounds of
+drifting synthetic traffic through the champion, the check and the triggered runs (`workflows.flywheel_simulation`).
 """
 
 from __future__ import annotations
 
 import argparse
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
-from steps.errors import InvalidInputError
-from workflows import run_command
+from workflows import flywheel_simulation, run_command
 from workflows.command_help import subcommand
-
-
-def check_drift(path: Path):
-    """The drift-check step's output for the flywheel spec at `path` (its workspace: LLMOPS_WORKSPACE)."""
-    from steps import tracking
-    from steps.drift_check import DriftCheckInput, drift_check
-    from workflows import flywheel_render, flywheel_spec, parameters, render
-
-    flywheel, spec = flywheel_spec.load(path, render.RUNS_DIR, render.ROOT)
-    if flywheel.drift is None:
-        raise InvalidInputError(f"{path}: the flywheel has no drift section; add one (docs/flywheel.md, Drift)")
-    values = {p.name: p.value(spec) for p in parameters.PARAMETERS}
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    tracking.prepare_store()
-    return drift_check(
-        DriftCheckInput(
-            flywheel=flywheel.name,
-            workflow_name=f"{flywheel.name}{flywheel_render.DRIFT_SUFFIX}-{stamp}",
-            workflow_uid=str(uuid.uuid4()),
-            drift_policy=flywheel.drift.policy().model_dump_json(),
-            **{name: values[name] for name in flywheel_render.DRIFT_ARGUMENTS},
-        )
-    ), flywheel
+from workflows.flywheel_drift import check_drift, load
 
 
 def cmd_check_drift(args: argparse.Namespace) -> int:
     from workflows import summary
 
     workspace = run_command.workspace(args)
-    out, flywheel = check_drift(Path(args.flywheel))
+    flywheel, spec = load(Path(args.flywheel))
+    out = check_drift(flywheel, spec)
     print(f"drift check logged as MLflow run {out.mlflow_run_id} (tag llmops.drift.verdict={out.status})")
     if out.drifted != "true":
         return 0
@@ -54,6 +30,31 @@ def cmd_check_drift(args: argparse.Namespace) -> int:
         return 0
     result = run_command.run_spec(Path(flywheel.run_spec), args.auto_approve, args.parallelism, trigger="drift")
     return summary.report(result, workspace)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from steps.logic.flywheel_rounds import outcome, table
+    from workflows import simulation_report
+
+    workspace = run_command.workspace(args)
+    flywheel, spec = load(Path(args.flywheel))
+    settings = flywheel_simulation.Settings(
+        rounds=args.rounds,
+        requests=args.requests,
+        drift_from=args.drift_from,
+        new_charge_share=args.new_charge_share,
+        reference_share=args.reference_share,
+        seed=args.seed,
+    )
+    done = flywheel_simulation.simulate(flywheel, spec, settings, workspace, args.auto_approve, args.parallelism)
+    run_id = simulation_report.log(flywheel, spec, settings, done.rounds, done.metric, done.traffic)
+    print()
+    print(table(done.rounds, done.metric))
+    print()
+    print(outcome(done.rounds))
+    print(f"simulation logged as MLflow run {run_id} (chart: simulation/champion-over-rounds.png)")
+    print(f"traffic: {done.traffic}")
+    return 0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -78,3 +79,31 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run_command.add_run_options(check, "with --start: ")
     check.add_argument("--workspace", help="local platform workspace (default: LLMOPS_WORKSPACE or .llmops)")
     check.set_defaults(func=cmd_check_drift)
+    simulate = subcommand(
+        commands,
+        "simulate",
+        "rounds of synthetic traffic that drifts: the champion answers, the drift check fires, a run retrains on "
+        "the logged traffic and the gate decides (the closed loop on this machine)",
+        [
+            "llmops flywheel simulate workflows/flywheels/bill-explainer-loop.yaml --rounds 4 --auto-approve",
+            "llmops flywheel simulate workflows/flywheels/bill-explainer-loop.yaml --rounds 5 --drift-from 3",
+        ],
+    )
+    simulate.add_argument(
+        "flywheel", help="flywheel spec YAML with a drift section, whose run spec reads production-logs"
+    )
+    simulate.add_argument("--rounds", type=int, required=True, help="rounds of traffic, each followed by a drift check")
+    defaults = flywheel_simulation.Settings(rounds=1)
+    for option, text in (
+        ("requests", "customer questions per round"),
+        ("drift_from", "first round with the new kind of charge"),
+        ("new_charge_share", "share of bills with the new charge from then on"),
+        ("reference_share", "share of requests a reference model labels"),
+        ("seed", "seed of the traffic and of people's feedback"),
+    ):
+        default = getattr(defaults, option)
+        flag = "--" + option.replace("_", "-")
+        simulate.add_argument(flag, type=type(default), default=default, help=f"{text} (default {default})")
+    run_command.add_run_options(simulate, "the triggered runs: ")
+    simulate.add_argument("--workspace", help="local platform workspace (default: LLMOPS_WORKSPACE or .llmops)")
+    simulate.set_defaults(func=cmd_simulate)

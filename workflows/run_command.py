@@ -54,17 +54,25 @@ def _git_commit() -> str:
 
 
 def run_spec(
-    path: Path, auto_approve: bool = False, parallelism: int = 2, interactive: bool | None = None, trigger: str = "git"
+    path: Path,
+    auto_approve: bool = False,
+    parallelism: int = 2,
+    interactive: bool | None = None,
+    trigger: str = "git",
+    dataset_source: str = "",
 ):
     """Validate a run spec, its platform and its dataset, then run its Workflow with the local runner.
 
     `interactive`: progress bars (True) or plain lines (False); default: whether stdout is a terminal.
     `trigger`: why the run starts (the workflow parameter; `llmops flywheel check-drift --start` says drift).
+    `dataset_source`: replaces the spec's `dataset.source`, as a new-data event does (a new spec hash, a new run).
     """
     from steps import platforms, settings, tracking
     from workflows import preflight, render, runspec, summary
 
     spec = runspec.load(path)
+    if dataset_source:
+        spec = spec.model_copy(update={"dataset": spec.dataset.model_copy(update={"source": dataset_source})})
     preflight.check(path, spec)  # a bad dataset or evaluation fails here, before any run, upload or registration
     tracking.prepare_store()  # a new local tracking database is created once, before any step opens it
     workspace = settings.workspace()

@@ -23,7 +23,7 @@ def claim_name(runs_dir: Path, name: str) -> str:
             n += 1
 
 
-def _node(result, task: str):
+def task_node(result, task: str):
     """The node of a top-level DAG task (its display name is the task name)."""
     matches = [n for n in result.nodes.values() if n.display_name == task]
     return matches[0] if matches else None
@@ -40,10 +40,10 @@ def report(result, workspace: Path) -> int:
     if verdict:
         print(verdict)
         print()
-    gate = _node(result, "gate")
+    gate = task_node(result, "gate")
     if gate is not None and gate.phase == "Succeeded":
         print(gate.outputs.get("report", ""))
-    rollout = _node(result, "rollout")
+    rollout = task_node(result, "rollout")
     if rollout is not None:
         released = rollout.phase == "Succeeded"
         version = rollout.outputs.get("model_version", "")
@@ -51,7 +51,7 @@ def report(result, workspace: Path) -> int:
     failed = [n for n in result.nodes.values() if n.phase in ("Failed", "Error")]
     for node in failed:
         print(f"step {node.display_name} {node.phase.lower()}: {node.message}")
-    open_run = _node(result, "open-run")
+    open_run = task_node(result, "open-run")
     run_id = open_run.outputs.get("mlflow_run_id", "") if open_run else ""
     print(f"workflow {result.workflow_name}: {result.phase}")
     uri = tracking.display_uri()

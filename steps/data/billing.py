@@ -32,6 +32,9 @@ SYNTHETIC_NOTICE = (
     "by steps.data.billing and belongs to nobody."
 )
 CHANGE_REASONS = ("none", "roaming", "late_fee", "plan_upgrade", "device_installment")
+# A charge the example data never has: drifting traffic (`llmops flywheel simulate`) brings it in, as a product
+# launch would. Bills carry it only when a generator call asks for a share of it.
+NEW_CHARGE = "streaming_addon"
 CURRENCY = "USD"
 FOUND_FRACTION = 0.75
 
@@ -41,6 +44,7 @@ _EXTRA = {  # change_reason -> (line item description, min amount, max amount)
     "late_fee": ("Late payment fee", 5.0, 35.0),
     "plan_upgrade": ("Plan upgrade (prorated)", 10.0, 60.0),
     "device_installment": ("Device installment", 20.0, 65.0),
+    NEW_CHARGE: ("Streaming add-on", 6.0, 25.0),
 }
 _AMOUNT_TEMPLATES = (
     "I was charged {amount} {currency}, which bill is that?",
@@ -97,6 +101,16 @@ _CHARGE_TEMPLATES = {
             "Why is there a handset payment on the bill dated {date}?",
         ),
     ),
+    NEW_CHARGE: (
+        (
+            "Why am I paying for a TV streaming service on my bill of {amount} {currency}?",
+            "I never asked for a streaming subscription. Is that why I was billed {amount} {currency}?",
+        ),
+        (
+            "What is the video streaming charge on my bill from {date}?",
+            "My {date} bill has a streaming subscription I don't recognise, can you explain?",
+        ),
+    ),
 }
 CHARGE_QUESTION_FRACTION = 0.9  # of found bills with an extra charge; the rest get a generic question
 _CARD_SUFFIX = " I paid it with card {card}."
@@ -116,8 +130,11 @@ def _add_months(day: date, months: int) -> date:
     return date(total // 12, total % 12 + 1, day.day)  # day <= 28, always valid
 
 
-def monthly_bills(rng: random.Random, numbers: list[int]) -> list[dict[str, Any]]:
-    """One customer's consecutive monthly bills (one per bill number), each with line items and change_reason."""
+def monthly_bills(rng: random.Random, numbers: list[int], new_charge_share: float = 0.0) -> list[dict[str, Any]]:
+    """One customer's consecutive monthly bills (one per bill number), each with line items and change_reason.
+
+    `new_charge_share`: the share of bills whose extra charge is NEW_CHARGE instead (0: the random draws, hence
+    the bills, are exactly those of a generator without it)."""
     plan, low, high = rng.choice(_PLANS)
     base = round(rng.uniform(low, high), 2)
     start = date(rng.randrange(2023, 2026), rng.randrange(1, 13), rng.randrange(1, 29))
@@ -126,6 +143,8 @@ def monthly_bills(rng: random.Random, numbers: list[int]) -> list[dict[str, Any]
     for month, number in enumerate(numbers):
         while True:
             reason = "none" if rng.random() < 0.35 else rng.choice(CHANGE_REASONS[1:])
+            if new_charge_share and rng.random() < new_charge_share:
+                reason = NEW_CHARGE
             items: list[dict[str, Any]] = [{"description": f"Monthly plan ({plan})", "amount": base}]
             if reason != "none":
                 label, lo, hi = _EXTRA[reason]
@@ -183,10 +202,15 @@ def _question(rng: random.Random, customer: dict[str, str], bills: list[dict[str
     return text, expected
 
 
-def generate_bill_records(n: int, seed: int) -> list[dict[str, Any]]:
-    """`n` synthetic customer questions; the same (n, seed) always gives the same records."""
+def generate_bill_records(n: int, seed: int, new_charge_share: float = 0.0) -> list[dict[str, Any]]:
+    """`n` synthetic customer questions; the same (n, seed, new_charge_share) always gives the same records.
+
+    `new_charge_share` (0 to 1): the share of bills charged NEW_CHARGE, a kind of charge the default data never
+    has (drifting traffic); 0 gives the records of the generator without it."""
     if not 1 <= n <= MAX_ROWS:
         raise InvalidInputError(f"rows must be between 1 and {MAX_ROWS} per seed, got {n}; use several seeds for more.")
+    if not 0.0 <= new_charge_share <= 1.0:
+        raise InvalidInputError(f"new_charge_share must be between 0 and 1, got {new_charge_share}")
     rng = random.Random(seed)
     counts = [rng.randrange(3, MAX_BILLS_PER_CUSTOMER + 1) for _ in range(n)]
     indexes = rng.sample(range(_BLOCK), sum(counts))
@@ -201,7 +225,7 @@ def generate_bill_records(n: int, seed: int) -> list[dict[str, Any]]:
         customer = invented_customer(rng, account)
         numbers = [_bill_number(stripe, index) for index in indexes[:count]]
         del indexes[:count]
-        bills = monthly_bills(rng, numbers)
+        bills = monthly_bills(rng, numbers, new_charge_share)
         question, expected = _question(rng, customer, bills)
         records.append(
             {

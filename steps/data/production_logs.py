@@ -47,17 +47,15 @@ def _wrong(rng: random.Random, expected: dict[str, str]) -> str:
     return billing_records.answer(FORMAT, True, "", "", rng.choice(reasons))
 
 
-def _log(rng: random.Random, raw: dict[str, Any], log_id: str, when: datetime) -> dict[str, Any]:
-    record = billing_records.BillRecord.model_validate(raw)
-    system, user, expected = billing_records.to_chat(record, FORMAT)["messages"]
-    fields = json.loads(expected["content"])
-    right = rng.random() >= WRONG_FRACTION
-    answer = expected["content"] if right else _wrong(rng, fields)
-    log: dict[str, Any] = {
+def interaction_log(
+    log_id: str, when: datetime, messages: list[dict[str, str]], answer: str, intent: str, account: str, name: str
+) -> dict[str, Any]:
+    """The log record of one answered request (no feedback yet): request `messages`, the model's `answer`."""
+    return {
         "id": log_id,
         "timestamp": when.isoformat().replace("+00:00", "Z"),
-        "intent": fields["change_reason"] if fields["bill_found"] == "true" else NOT_FOUND,
-        "request": {"model": MODEL, "temperature": 0.0, "messages": [system, user]},
+        "intent": intent,
+        "request": {"model": MODEL, "temperature": 0.0, "messages": messages},
         "response": {
             "id": f"chatcmpl-{log_id}",
             "object": "chat.completion",
@@ -65,14 +63,36 @@ def _log(rng: random.Random, raw: dict[str, Any], log_id: str, when: datetime) -
             "model": MODEL,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
         },
-        "metadata": {"account": record.customer.account_id},
-        "pii_names": [record.customer.name],
+        "metadata": {"account": account},
+        "pii_names": [name],
     }
-    if right and rng.random() < RATED_RIGHT_FRACTION:
-        log["feedback"] = {"rating": "up"}
-    elif not right:
-        corrected = rng.random() < CORRECTED_FRACTION
-        log["feedback"] = {"rating": "down", **({"corrected": expected["content"]} if corrected else {})}
+
+
+def user_feedback(rng: random.Random, right: bool, expected: str) -> dict[str, Any] | None:
+    """What people did with an answer: a right one is rated up now and then; a wrong one is rated down, and a
+    support agent corrects most of those (the correction is the `expected` answer)."""
+    if right:
+        return {"rating": "up"} if rng.random() < RATED_RIGHT_FRACTION else None
+    corrected = rng.random() < CORRECTED_FRACTION
+    return {"rating": "down", **({"corrected": expected} if corrected else {})}
+
+
+def intent_of(fields: dict[str, str]) -> str:
+    """A bill-reason answer's intent: the asked bill's change reason, or `bill_not_found`."""
+    return fields["change_reason"] if fields["bill_found"] == "true" else NOT_FOUND
+
+
+def _log(rng: random.Random, raw: dict[str, Any], log_id: str, when: datetime) -> dict[str, Any]:
+    record = billing_records.BillRecord.model_validate(raw)
+    system, user, expected = billing_records.to_chat(record, FORMAT)["messages"]
+    fields = json.loads(expected["content"])
+    right = rng.random() >= WRONG_FRACTION
+    answer = expected["content"] if right else _wrong(rng, fields)
+    customer = record.customer
+    log = interaction_log(log_id, when, [system, user], answer, intent_of(fields), customer.account_id, customer.name)
+    feedback = user_feedback(rng, right, expected["content"])
+    if feedback is not None:
+        log["feedback"] = feedback
     return log
 
 

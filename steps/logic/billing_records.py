@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-ChangeReason = Literal["none", "roaming", "late_fee", "plan_upgrade", "device_installment"]
+ChangeReason = Literal["none", "roaming", "late_fee", "plan_upgrade", "device_installment", "streaming_addon"]
 
 # The answer contract of each billing format: the JSON keys, in this order.
 #   bill-json:   the case study's contract (find the bill the customer means, and why it changed);

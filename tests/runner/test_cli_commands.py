@@ -108,6 +108,7 @@ def test_report_prints_the_runs_report_or_says_when_there_is_none(ws: Path, caps
         "serve",
         "flywheel",
         "flywheel check-drift",
+        "flywheel simulate",
     ],
 )
 def test_every_command_has_help_with_examples(command: str, capsys) -> None:

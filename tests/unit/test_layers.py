@@ -117,6 +117,12 @@ WORKFLOWS_MAY_IMPORT = (
     "steps.logic.drift",  # a flywheel's drift section is the drift check's policy (DriftPolicy)
     "steps.drift_check",  # the drift-check template's parameters are its inputs; `llmops flywheel check-drift`
     "steps.logic.memo_key",  # the local runner refuses a cache key Argo would refuse, by the rule the keys follow
+    # `llmops flywheel simulate`: its synthetic traffic, the champion that answers it (as the drift check reads
+    # it), the record of its rounds and their chart
+    "steps.data.drifting_traffic",
+    "steps.open_run",
+    "steps.logic.flywheel_rounds",
+    "steps.report_charts",
 )
 
 
