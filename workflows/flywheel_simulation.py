@@ -2,7 +2,8 @@
 
 Each round, synthetic customers ask the deployed model (the registered model's champion, answering through the
 platform's inference port as the deployment would) their bill questions (`steps.data.drifting_traffic`); from
-the drift's first round on, a new kind of charge appears that the champion never saw. Their answers, people's
+the drift's first round on, a new kind of charge appears that the champion never saw (a workspace without a
+champion is refused: release one first, e.g. with the bill-explainer example). Their answers, people's
 feedback and a reference model's labels become the round's production log drop. The flywheel's drift check
 (the real step) scores the champion on it; when it drifted, the flywheel's run spec runs with trigger `drift` on
 every drop so far (curated by prepare-data as any production-logs source), its gate compares the new adapter
@@ -90,23 +91,17 @@ def _retrain(flywheel, source: Path, auto_approve: bool, parallelism: int, works
         row.released_version = rollout.outputs.get("model_version", "")
 
 
-def _first_champion(flywheel, spec, auto_approve: bool, parallelism: int, workspace: Path) -> None:
-    """Release a first champion from the run spec as committed, when the registered model has none."""
+def _require_champion(spec) -> None:
+    """Refuse to start without a deployed model: the traffic needs one to answer it."""
     from steps import platforms, tracking
     from steps.open_run import champion
-    from workflows import run_command, summary
 
     tracking.prepare_store()
     model = spec.release.registered_model_name
-    if champion(platforms.build().tracker.client(), model)[0]:
-        return
-    print(f"{model} has no champion yet: running {flywheel.run_spec} as committed to release one", flush=True)
-    result = run_command.run_spec(Path(flywheel.run_spec), auto_approve, parallelism)
-    summary.report(result, workspace)
     if not champion(platforms.build().tracker.client(), model)[0]:
         raise InvalidInputError(
-            f"{result.workflow_name} released no champion of {model} (see its summary above); the simulation "
-            "needs a deployed model to answer the traffic"
+            f"{model} has no champion in this workspace, and the simulated traffic needs a deployed model to answer "
+            f"it; release one first, e.g. `llmops run workflows/runs/bill-explainer.yaml --auto-approve` (`make run`)"
         )
 
 
@@ -126,7 +121,7 @@ def simulate(
     from workflows.flywheel_drift import check_drift
 
     check(settings, spec, auto_approve)
-    _first_champion(flywheel, spec, auto_approve, parallelism, workspace)
+    _require_champion(spec)
     folder = workspace / "flywheel" / flywheel.name / f"simulation-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     model, rounds, traffic, metric = spec.release.registered_model_name, [], [], ""
     for n in range(1, settings.rounds + 1):

@@ -39,6 +39,14 @@ def test_what_cannot_close_the_loop_is_refused_in_one_line_and_nothing_is_writte
     assert not (empty_workspace / "flywheel").exists() and not (empty_workspace / "runs").exists()
 
 
+def test_a_workspace_without_a_champion_is_refused_before_any_traffic(empty_workspace, capsys):
+    arguments = ["flywheel", "simulate", "workflows/flywheels/bill-explainer-loop.yaml", "--rounds", "1"]
+    assert cli.main(arguments) == 2
+    err = capsys.readouterr().err
+    assert "bill-explainer has no champion" in err and "llmops run workflows/runs/bill-explainer.yaml" in err
+    assert not (empty_workspace / "flywheel").exists() and not (empty_workspace / "runs").exists()
+
+
 def test_a_run_spec_that_waits_for_a_person_needs_auto_approve():
     spec = runspec.load(LOOP_SPEC)
     waiting = spec.model_copy(update={"approval": spec.approval.model_copy(update={"required": True})})
