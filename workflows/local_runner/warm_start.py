@@ -215,9 +215,11 @@ class WarmStarter:
         key = (self.python, self.preload, str(cwd), tuple(sorted(import_time_env(env).items())))
         self._key = key if kept(env) else None
         if self._key is not None and (found := _Kept.take(key)) is not None:
-            self._server, self._socket, log = found
+            self._server, self._socket, started_by = found
             self._server_env = import_time_env(env)
-            self._log(f"steps fork from the warm-start server (pid {self._server.pid}) of an earlier run: {log}\n")
+            self._log(
+                f"steps fork from the warm-start server (pid {self._server.pid}) of an earlier run: {started_by}\n"
+            )
             return self._socket
         folder = Path(tempfile.mkdtemp(prefix="llmops-warm-"))  # short: a socket path has ~100 characters
         self._socket = folder / "server.sock"
