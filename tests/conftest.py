@@ -1,10 +1,13 @@
 """Test workers share this machine's cores: the local runner's thread budget (`workflows/local_runner/threads.py`)
-shares each worker's part of them among its running steps, not the whole machine (LLMOPS_CPUS)."""
+shares each worker's part of them among its running steps, not the whole machine (LLMOPS_CPUS). A model a test
+loads in its own process (the fake NIM of tests/e2e/test_nemo_pipeline.py) takes that part too (LLMOPS_THREADS):
+with every core, its threads would wait on the other workers' (many times slower than one thread)."""
 
 import os
 
 from workflows.local_runner.threads import available_cpus
 
 _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
-if _WORKERS > 1 and "LLMOPS_CPUS" not in os.environ:
-    os.environ["LLMOPS_CPUS"] = str(max(1, available_cpus({}) // _WORKERS))
+if _WORKERS > 1:
+    os.environ.setdefault("LLMOPS_CPUS", str(max(1, available_cpus({}) // _WORKERS)))
+    os.environ.setdefault("LLMOPS_THREADS", os.environ["LLMOPS_CPUS"])

@@ -49,6 +49,8 @@ def llmops_env(workspace, monkeypatch) -> dict[str, str]:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
+    # the runs of a test share one warm-start server: each later run forks its steps from libraries already loaded
+    monkeypatch.setenv("LLMOPS_WARM_START", "keep")
     monkeypatch.chdir(ROOT)
     return env
 

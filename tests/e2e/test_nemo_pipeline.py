@@ -173,6 +173,9 @@ def test_failed_job_fails_the_step_runs_finalize_and_a_rerun_reuses_what_exists(
 
 def test_stalled_customization_fails_with_a_clear_message(platform, make_spec, capsys, monkeypatch):
     platform([Fault("job_stalls", match_path_regex=r"^/v1/customization/jobs$")])
+    # The stall timeout (an hour, scaled) is what this test waits on: a fifth of the other tests' scale gives
+    # up after 7 s instead of 36 s; the fake's lifecycles (time_scale 0.005) still end well within every wait.
+    monkeypatch.setenv("LLMOPS_NEMO_TIME_SCALE", "0.002")
     assert cli.main(["run", str(nemo_spec(make_spec, "nemo-stall")), "--auto-approve"]) == 1
     out = capsys.readouterr().out
     assert "step customize failed" in out and "no progress for" in out

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.local_runner.warm_start import ForkedStep, WarmStarter, start_fresh
+from workflows.local_runner.warm_start import ForkedStep, WarmStarter, start_fresh, stop_kept_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = [sys.executable, "-m", "tests.runner.warm_probe"]
@@ -114,3 +114,42 @@ def test_when_the_server_dies_its_running_step_is_stopped_and_later_steps_start_
     later = starter.start([*PROBE, "exit", "0"], ROOT, env)
     assert not isinstance(later, ForkedStep) and _finish(later)[0] == 0
     assert "starting steps fresh" in (Path(starter.log_path)).read_text()
+
+
+def test_a_kept_server_serves_the_next_run_of_the_process_with_the_same_environment(tmp_path, env):
+    """LLMOPS_WARM_START=keep: the server outlives its run; the next run with the same import-time environment
+    forks from it, one with another starts its own (and the kept one stops); without keep, closing stops it."""
+    keep = {**env, "LLMOPS_WARM_START": "keep"}
+
+    def run(log: str, step_env: dict[str, str]) -> tuple[int, int]:
+        with WarmStarter(sys.executable, tmp_path / log, preload=("json",)) as warm:
+            proc = warm.start([*PROBE, "report"], ROOT, step_env)
+            assert isinstance(proc, ForkedStep)
+            report = json.loads(_finish(proc)[1])
+            assert warm._server is not None
+            return report["ppid"], warm._server.pid
+
+    first_parent, first = run("first.log", keep)
+    assert first_parent == first
+    second_parent, second = run("second.log", {**keep, "LLMOPS_PROBE_MARKER": "read when called"})
+    assert second == second_parent == first  # forked by the first run's server
+    assert f"of an earlier run: {tmp_path / 'first.log'}" in (tmp_path / "second.log").read_text()
+    _, other = run("other.log", {**keep, "HF_HOME": "/elsewhere"})  # a library may have read it at import
+    assert other != first
+    with pytest.raises(ProcessLookupError):
+        _wait_gone(first)
+    _, plain = run("plain.log", {**env, "HF_HOME": "/elsewhere"})
+    assert plain != other  # the kept server was for `keep` runs; this run started its own...
+    with pytest.raises(ProcessLookupError):
+        _wait_gone(plain)  # ...and stopped it when it ended
+    stop_kept_server()
+    with pytest.raises(ProcessLookupError):
+        _wait_gone(other)
+
+
+def _wait_gone(pid: int) -> None:
+    """Raises ProcessLookupError once `pid` has exited (a stopped server is reaped by its starter)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        os.kill(pid, 0)
+        time.sleep(0.05)

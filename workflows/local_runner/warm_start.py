@@ -8,11 +8,16 @@ A step is forked only when that is the same as starting it fresh: the same inter
 environment except for variables read at call time (the project's own settings, MLflow's, the backends' URLs
 and secrets, Argo's and Hera's per-step paths). Anything else a library may have read at import (HF_*,
 XDG_*, PYTHON*, OMP_*, ...) must equal the server's, else the step starts fresh. So does every step when the
-server cannot start or has exited. `LLMOPS_WARM_START=0` starts every step fresh.
+server cannot start or has exited. `LLMOPS_WARM_START=0` starts every step fresh. `LLMOPS_WARM_START=keep` keeps
+the server when its run ends, for the next run of the same process with the same interpreter, libraries, working
+directory and import-time environment (a flywheel's rounds, runs from a notebook or a test session): that run's
+steps fork from libraries already loaded instead of waiting on a new server's imports. One server is kept; it
+exits with this process (its stdin closes).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -31,7 +36,8 @@ from workflows.local_runner.warm_server import HEADER, read_frame
 SERVER_SCRIPT = Path(__file__).with_name("warm_server.py")  # run by path: see its docstring
 # Read when called, never at import, by the modules the server preloads: these may differ between steps.
 CALL_TIME_PREFIXES = ("LLMOPS_", "MLFLOW_", "ARGO_", "hera__", "NMP_", "NEMO_", "NIM_", "NDS_", "NGC_", "JUDGE_")
-CALL_TIME_NAMES = frozenset({"HF_TOKEN"})
+# PYTEST_CURRENT_TEST: pytest sets it for each test phase; MLflow reads it when called (whether it runs under a test)
+CALL_TIME_NAMES = frozenset({"HF_TOKEN", "PYTEST_CURRENT_TEST"})
 SERVER_WAIT_S = 10.0
 REPLY_WAIT_S = 120.0  # the server answers between two of its imports: a slow import delays the fork
 
@@ -53,6 +59,57 @@ def start_fresh(command: list[str], cwd: Path, env: dict[str, str]) -> StepProce
 
 def enabled(env: dict[str, str]) -> bool:
     return env.get("LLMOPS_WARM_START", "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def kept(env: dict[str, str]) -> bool:
+    """LLMOPS_WARM_START=keep: the server outlives its run, for the next run of this process."""
+    return env.get("LLMOPS_WARM_START", "").strip().lower() == "keep"
+
+
+class _Kept:
+    """The one server kept for the next run of this process (LLMOPS_WARM_START=keep), with what it was started for."""
+
+    lock = threading.Lock()
+    server: tuple[tuple, subprocess.Popen[bytes], Path, Path] | None = None  # key, process, socket, its log
+
+    @classmethod
+    def put(cls, key: tuple, server: subprocess.Popen[bytes], path: Path, log: Path) -> None:
+        with cls.lock:
+            previous, cls.server = cls.server, (key, server, path, log)
+        if previous is not None:
+            _stop(previous[1], previous[2])
+
+    @classmethod
+    def take(cls, key: tuple) -> tuple[subprocess.Popen[bytes], Path, Path] | None:
+        with cls.lock:
+            found, cls.server = cls.server, None
+        if found is None:
+            return None
+        if found[0] == key and found[1].poll() is None:
+            return found[1], found[2], found[3]
+        _stop(found[1], found[2])
+        return None
+
+
+def stop_kept_server() -> None:
+    """Stop the server kept for the next run (LLMOPS_WARM_START=keep), if any; done at exit."""
+    with _Kept.lock:
+        found, _Kept.server = _Kept.server, None
+    if found is not None:
+        _stop(found[1], found[2])
+
+
+atexit.register(stop_kept_server)
+
+
+def _stop(server: subprocess.Popen[bytes], path: Path | None) -> None:
+    server.kill()  # it holds nothing to save, and may be in the middle of an import
+    server.wait()
+    if server.stdin is not None:
+        server.stdin.close()
+    if path is not None:
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()
 
 
 def import_time_env(env: dict[str, str]) -> dict[str, str]:
@@ -105,6 +162,7 @@ class WarmStarter:
         self._server: subprocess.Popen[bytes] | None = None
         self._server_env: dict[str, str] | None = None
         self._socket: Path | None = None
+        self._key: tuple | None = None  # what the server was started for, when it may be kept (LLMOPS_WARM_START=keep)
         self._failed = False
 
     def start(self, command: list[str], cwd: Path, env: dict[str, str]) -> StepProcess:
@@ -128,13 +186,10 @@ class WarmStarter:
             server, self._server = self._server, None
         if server is None:
             return
-        server.kill()  # it holds nothing to save, and may be in the middle of an import
-        server.wait()
-        if server.stdin is not None:
-            server.stdin.close()
-        if self._socket is not None:
-            self._socket.unlink(missing_ok=True)
-            self._socket.parent.rmdir()
+        if self._key is not None and not self._failed and server.poll() is None and self._socket is not None:
+            _Kept.put(self._key, server, self._socket, self.log_path)
+            return
+        _stop(server, self._socket)
 
     def __enter__(self) -> WarmStarter:
         return self
@@ -157,6 +212,15 @@ class WarmStarter:
             self._failed = True
             self._log(f"the warm-start server exited ({self._server.returncode}); starting steps fresh\n")
             return None
+        key = (self.python, self.preload, str(cwd), tuple(sorted(import_time_env(env).items())))
+        self._key = key if kept(env) else None
+        if self._key is not None and (found := _Kept.take(key)) is not None:
+            self._server, self._socket, started_by = found
+            self._server_env = import_time_env(env)
+            self._log(
+                f"steps fork from the warm-start server (pid {self._server.pid}) of an earlier run: {started_by}\n"
+            )
+            return self._socket
         folder = Path(tempfile.mkdtemp(prefix="llmops-warm-"))  # short: a socket path has ~100 characters
         self._socket = folder / "server.sock"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
