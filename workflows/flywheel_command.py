@@ -9,6 +9,7 @@ drifting synthetic traffic through the champion, the check and the triggered run
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from workflows import flywheel_simulation, run_command
@@ -37,6 +38,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from workflows import simulation_report
 
     workspace = run_command.workspace(args)
+    os.environ.setdefault("LLMOPS_WARM_START", "keep")  # a later triggered run forks from the first one's libraries
     flywheel, spec = load(Path(args.flywheel))
     settings = flywheel_simulation.Settings(
         rounds=args.rounds,
