@@ -18,13 +18,10 @@ from hera.workflows import Output, Parameter
 
 from steps import platforms, settings
 from steps.errors import InvalidInputError
-from steps.io import ScoredModel, TrackedInput
+from steps.io import ROLE_FIELDS, ScoredModel, TrackedInput
 from steps.logic.memo_key import memo_key
 
 KIND = "benchmark"
-# Not in the key: a score does not depend on which role the model plays. A champion that was a candidate of an
-# earlier run reuses the benchmark scores it got then (labelled with that role; the gate joins on the model).
-RELABELLED = {"target", "candidate"}
 
 
 class BenchmarkSettings(ScoredModel):
@@ -52,7 +49,7 @@ class BenchmarkKeysOutput(Output):
 
 
 def key_of(given: BenchmarkSettings, benchmark: str) -> str:
-    inputs = given.model_dump(mode="json", include=set(BenchmarkSettings.model_fields) - RELABELLED)
+    inputs = given.model_dump(mode="json", include=set(BenchmarkSettings.model_fields) - ROLE_FIELDS)
     return memo_key(KIND, {**inputs, "benchmark": benchmark, "llmops_version": settings.llmops_version()})
 
 

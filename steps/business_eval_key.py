@@ -11,14 +11,16 @@ checks that the key it was given is the one of its own inputs. The key covers:
   local customizer's id ends with a hash of the base weights, the dataset and every effective hyperparameter;
   a NeMo id carries the customization job that trained it, and a job is never trained twice. So a candidate's
   and the champion's evaluations are memoized too: a run that trains an adapter anew gets a new id.
-- which result it is: `target` and `candidate` (the result carries both; the gate joins on them);
 - the data: `dataset_uri` (content-addressed: one URI is one test split);
 - the settings: `business_metrics` as a JSON value (metric types, templates, fields, the llm-judge's URL,
   model, max_tokens, timeout, attempts, concurrency, scale, criteria and calibration settings), the bytes of
   every llm-judge calibration labels file, `business_limit`, `business_max_tokens`, `business_headline`;
 - the code: the installed llmops package's version, and `steps.logic.memo_key.KEY_VERSION`.
 
-Not in the key: the MLflow parent run (a reused result keeps naming the run that computed it), the judge's
+Not in the key: the role the model plays (`target`, `candidate`): a score does not depend on it, so a champion
+that was the candidate of an earlier run on the same data reuses the evaluation it got then, as benchmarks do
+(`steps.benchmark_keys`; the result keeps that role's labels, and the gate reads a champion's results whatever
+they say). The MLflow parent run (a reused result keeps naming the run that computed it), the judge's
 API key (a secret: it changes who is billed, not the grades), and an outside judge's behaviour beyond its URL
 and model (the cache's maxAge bounds how long its grades are reused). Answers are generated greedily
 (temperature 0, no seed) and the judge is asked at temperature 0, so no seed is an input.
@@ -32,7 +34,7 @@ from hera.workflows import Output, Parameter
 
 from steps import judging, platforms, settings
 from steps.errors import InvalidInputError
-from steps.io import ScoredModel, TrackedInput
+from steps.io import ROLE_FIELDS, ScoredModel, TrackedInput
 from steps.logic import metrics as metric_engine
 from steps.logic.memo_key import canonical_json, memo_key
 from steps.logic.metrics.llm_judge import LlmJudgeSpec
@@ -81,7 +83,7 @@ def key_of(given: BusinessEvalSettings) -> str:
         metrics = canonical_json(given.business_metrics)
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"business-eval: business_metrics is not JSON ({exc})") from None
-    inputs = given.model_dump(mode="json", include=set(BusinessEvalSettings.model_fields))
+    inputs = given.model_dump(mode="json", include=set(BusinessEvalSettings.model_fields) - ROLE_FIELDS)
     inputs |= {
         "business_metrics": metrics,
         "calibration_labels": _calibration_digests(metrics),

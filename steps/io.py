@@ -38,9 +38,15 @@ class TrackedInput(Input):
     mlflow_run_id: Annotated[str, Parameter(description="MLflow parent run of this workflow (output of open-run)")]
 
 
+# The role a scored model plays: not part of an evaluation's memoization key (a score does not depend on it), so
+# a champion that was an earlier run's candidate reuses its evaluations; a reused result keeps that role's labels.
+ROLE_FIELDS = frozenset({"target", "candidate"})
+
+
 class ScoredModel(Input):
-    """Which model an evaluation scores, as its result names it (the gate joins results on it); every field
-    is part of an evaluation's memoization key (`steps.benchmark_keys`, `steps.business_eval_key`)."""
+    """Which model an evaluation scores, as its result names it (the gate joins results on it); every field but
+    the role (ROLE_FIELDS) is part of an evaluation's memoization key (`steps.benchmark_keys`,
+    `steps.business_eval_key`)."""
 
     target: Annotated[Target, Parameter(description="Which model is scored", enum=choices(Target))]
     base_model: Annotated[str, Parameter(description="Base model id")]

@@ -104,9 +104,10 @@ def test_a_candidate_must_beat_the_champion_not_only_its_base(llmops_env, make_s
     assert "gate: BLOCKED" in out and "vs champion" in out
     parent = _parent("e2e-trio-again")
     steps = _steps(parent.info.run_id)
-    assert "business-eval-champion" in steps
-    # the champion's benchmark scores are those it got as a candidate of the first run (memoized: no new step)
-    assert "benchmark-squad-champion" not in steps and "benchmark-squad-candidate" in steps
+    # the champion's scores are those it got as candidate `small` of the first run, on the same testing rows and
+    # benchmark items (memoized: no new step; the gate and the report read the first run's)
+    assert "business-eval-champion" not in steps and "business-eval-candidate-small" in steps
+    assert "benchmark-squad-champion" not in steps and "benchmark-squad-candidate-small" in steps
     selection = _selection(parent.info.run_id)
     assert selection["winner"] is None
     reasons = selection["verdicts"][0]["decision"]["reasons"]

@@ -54,11 +54,9 @@ def test_the_key_is_a_valid_argo_cache_key_and_ignores_json_spelling(labels):
 @pytest.mark.parametrize(
     "change",
     [
-        {"target": "champion", "adapter_id": "champ-1"},
         {"base_model": "llmops/other"},
         {"model_key": "llmops-tiny-llama-ffffffffffff"},
         {"adapter_id": "default/bills@cust-123"},
-        {"candidate": "hot"},
         {"dataset_uri": "local://datasets/bills@4567ef01"},
         {"business_metrics": json.dumps([FIELDS])},
         {"business_metrics": json.dumps([{**FIELDS, "fields": ["bill_id", "bill_date"]}, JUDGE])},
@@ -71,6 +69,12 @@ def test_the_key_is_a_valid_argo_cache_key_and_ignores_json_spelling(labels):
 )
 def test_every_input_changes_the_key(labels, change):
     assert key_of(settings(labels, **change)) != key_of(settings(labels))
+
+
+def test_the_role_is_not_in_the_key_a_champion_reuses_its_evaluation_as_a_candidate(labels):
+    as_candidate = settings(labels, target="candidate", adapter_id="default/bills@cust-123", candidate="hot")
+    as_champion = settings(labels, target="champion", adapter_id="default/bills@cust-123")
+    assert key_of(as_champion) == key_of(as_candidate)
 
 
 def test_the_judges_calibration_labels_change_the_key(labels):
