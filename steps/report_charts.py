@@ -7,7 +7,10 @@ software/date metadata, so the same data gives the same file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from steps.logic.flywheel_rounds import Round
 from steps.logic.gate_policy import GateRow
@@ -32,6 +35,19 @@ def _save(fig, path: Path) -> None:
     fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
 
 
+@contextmanager
+def _chart(path: Path) -> Iterator[Any]:
+    """The axes of a new figure; on leaving, the figure is laid out, written to `path` and closed."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
+    try:
+        yield ax
+        fig.tight_layout()
+        _save(fig, path)
+    finally:
+        plt.close(fig)
+
+
 def metric_bars(rows: list[GateRow], path: Path) -> bool:
     """Grouped bars of base and candidate per compared metric; the delta's interval as error bars on the
     candidate (base + interval), and a tick at the least the candidate needed (base + threshold).
@@ -39,9 +55,7 @@ def metric_bars(rows: list[GateRow], path: Path) -> bool:
     shown = [row for row in rows if row.base is not None and row.candidate is not None]
     if not shown:
         return False
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
-    try:
+    with _chart(path) as ax:
         xs = list(range(len(shown)))
         width = 0.38
         base = [float(row.base or 0.0) for row in shown]
@@ -86,10 +100,6 @@ def metric_bars(rows: list[GateRow], path: Path) -> bool:
         ax.set_title("Base vs candidate (error bars: interval of the delta; * failed its rule)")
         ax.legend(loc="upper right", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
-        fig.tight_layout()
-        _save(fig, path)
-    finally:
-        plt.close(fig)
     return True
 
 
@@ -98,9 +108,7 @@ def loss_curves(curves: dict[str, Curve], path: Path) -> bool:
     drawn = {name: points for name, points in sorted(curves.items()) if points}
     if not drawn:
         return False
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
-    try:
+    with _chart(path) as ax:
         for name, points in drawn.items():
             steps, values = zip(*sorted(points), strict=True)
             ax.plot(steps, values, marker="o" if len(points) < 30 else None, markersize=3, label=name)
@@ -110,10 +118,6 @@ def loss_curves(curves: dict[str, Curve], path: Path) -> bool:
         ax.set_title("Training and validation loss")
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-        fig.tight_layout()
-        _save(fig, path)
-    finally:
-        plt.close(fig)
     return True
 
 
@@ -122,9 +126,7 @@ def flywheel_rounds(rounds: list[Round], metric: str, path: Path) -> bool:
     charge as bars, and a mark where a run released a new champion. False (nothing written) without rounds."""
     if not rounds:
         return False
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
-    try:
+    with _chart(path) as ax:
         xs = [r.round for r in rounds]
         ax.bar(
             xs,
@@ -165,8 +167,4 @@ def flywheel_rounds(rounds: list[Round], metric: str, path: Path) -> bool:
         ax.set_title("Flywheel simulation: the champion on drifting traffic")
         ax.legend(loc="lower left", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
-        fig.tight_layout()
-        _save(fig, path)
-    finally:
-        plt.close(fig)
     return True
