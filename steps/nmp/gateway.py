@@ -102,16 +102,32 @@ def routed_models(client: Any) -> list[str]:
     return [str(m["id"]) for m in data or [] if isinstance(m, dict) and m.get("id")]
 
 
+def _resolves(client: Any, model: str) -> bool:
+    """Whether the gateway's proxy resolves `model` now: a one-token completion gets anything but a 404. The model
+    list reads the gateway's virtual models, the proxy its model entities too, and the two caches refresh apart:
+    a model can be listed a moment before a completion for it stops answering 404 (seen with 0.3.0)."""
+    path = f"/apis/inference-gateway/v2/workspaces/{settings.workspace()}/openai/-/v1/chat/completions"
+    probe = {"model": model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1, "temperature": 0.0}
+    try:
+        client.post(path, body=probe, cast_to=object)
+    except API_ERRORS as exc:
+        if getattr(exc, "status_code", None) == 404:
+            return False
+    return True  # answered, or an error past the routing (the model's own server): the gateway routes it
+
+
 def wait_for_model(
     client: Any, model: str, timing: Timing | None = None, sleep: Callable[[float], None] = time.sleep
 ) -> list[str]:
-    """Poll the gateway's model list until it routes `model` (it refreshes its cache every few seconds)."""
+    """Poll the gateway until it routes `model`: listed by its OpenAI route and resolved by its proxy (it refreshes
+    its caches every few seconds)."""
     watch = Watch(timing or settings.MODEL_SYNC, f"waiting for the Inference Gateway to route {model}", POLICY)
     while True:
         models = routed_models(client)
-        if model in models:
+        listed = model in models
+        if listed and _resolves(client, model):
             return models
-        watch.advance("not listed")
+        watch.advance("listed, not resolved yet" if listed else "not listed")
         watch.check(
             f"routed: {', '.join(sorted(models)) or 'nothing'}",
             "check that the model is deployed, or registered with steps.nmp.gateway.register_endpoint",

@@ -14,6 +14,7 @@ LOOP_SPEC = ROOT / "workflows" / "runs" / "bill-explainer-from-logs.yaml"
 @pytest.fixture
 def empty_workspace(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("LLMOPS_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("LLMOPS_WARM_START", raising=False)  # the command sets it for its runs: not for later tests
     monkeypatch.chdir(ROOT)
     return tmp_path / "ws"
 
