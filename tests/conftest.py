@@ -5,9 +5,19 @@ with every core, its threads would wait on the other workers' (many times slower
 
 import os
 
+import pytest
+
 from workflows.local_runner.threads import available_cpus
 
 _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
 if _WORKERS > 1:
     os.environ.setdefault("LLMOPS_CPUS", str(max(1, available_cpus({}) // _WORKERS)))
     os.environ.setdefault("LLMOPS_THREADS", os.environ["LLMOPS_CPUS"])
+
+
+@pytest.fixture(autouse=True)
+def _no_tracking_uri_from_an_earlier_test(monkeypatch):
+    """`mlflow.set_tracking_uri` also writes MLFLOW_TRACKING_URI into os.environ, and `steps.settings.tracking_uri`
+    reads that before LLMOPS_WORKSPACE: one test's workspace database would be the next test's tracking store on
+    the same worker. Each test starts and ends without it (a test that needs a server sets it itself)."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

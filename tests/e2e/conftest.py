@@ -47,7 +47,6 @@ def llmops_env(workspace, monkeypatch) -> dict[str, str]:
     env = workspace_env(workspace)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
     # the runs of a test share one warm-start server: each later run forks its steps from libraries already loaded
     monkeypatch.setenv("LLMOPS_WARM_START", "keep")

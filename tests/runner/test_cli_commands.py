@@ -169,7 +169,6 @@ def test_compare_reads_each_runs_gate_record_from_mlflow(tmp_path: Path, monkeyp
     from steps import tracking
 
     monkeypatch.setenv("LLMOPS_WORKSPACE", str(tmp_path))
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.chdir(tmp_path)  # MLflow's default artifact root is relative to the working directory
     for name, candidate in (("spec-a-1", 0.36), ("spec-b-2", 0.0)):
         parent = tracking.open_parent("compare-test", name, name, {})

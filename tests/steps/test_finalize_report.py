@@ -24,7 +24,6 @@ CANDIDATE = [1, 0, 1, 1, 1, 1, 1, 0, 0, 1]  # q1 and q8 right -> wrong
 def ws(tmp_path, monkeypatch):
     monkeypatch.setenv("LLMOPS_WORKSPACE", str(tmp_path))
     monkeypatch.setenv("LLMOPS_PLATFORM", "local")
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     return tmp_path
 
 

@@ -13,7 +13,6 @@ from steps import registry, tracking
 def ws(tmp_path, monkeypatch):
     monkeypatch.setenv("LLMOPS_WORKSPACE", str(tmp_path))
     monkeypatch.setenv("LLMOPS_PLATFORM", "local")
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     tracking.prepare_store()
     return tmp_path
 

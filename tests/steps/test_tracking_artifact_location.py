@@ -7,7 +7,6 @@ def test_artifacts_of_a_new_experiment_live_in_the_workspace_not_in_the_current_
     workspace, elsewhere = tmp_path / "ws", tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.setenv("LLMOPS_WORKSPACE", str(workspace))
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.chdir(elsewhere)
     tracking.prepare_store()
     run_id = tracking.open_parent("artifact-home", "a-run", "uid-1", {})
