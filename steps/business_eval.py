@@ -32,8 +32,8 @@ class BusinessEvalOutput(Output):
         str,
         Parameter(
             name="scores",
-            description="JSON: target, metric, score, stderr, n, metrics, items, source_run_id (the MLflow run "
-            "that computed it: an earlier run's when the result was memoized)",
+            description="JSON: target, metric, score, stderr, n, metrics, items, other_scores, source_run_id (the "
+            "MLflow run that computed it: an earlier run's when the result was memoized)",
         ),
     ]
 
@@ -125,6 +125,11 @@ def business_eval(inputs: BusinessEvalInput) -> BusinessEvalOutput:
         "n": top.n,
         "metrics": values,
         "items": [item.model_dump(exclude_none=True) for item in top.items],
+        "other_scores": {  # what the gate shows, or holds to gate.max_business_regression (no per-item values)
+            name: {"score": score.value, "stderr": score.stderr, "n": score.n}
+            for name, score in result.scores.items()
+            if name != headline and score.value is not None
+        },
         "judge_agreement": {name: {"meets": a["meets"], "reason": a["reason"]} for name, a in graded.agreement.items()},
         "source_run_id": source_run_id,
     }

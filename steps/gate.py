@@ -47,6 +47,10 @@ class GateInput(TrackedInput):
     max_regression_per_benchmark: Annotated[
         str, Parameter(description="JSON object benchmark -> maximum allowed drop (overrides max_regression)")
     ]
+    max_business_regression: Annotated[
+        str,
+        Parameter(description="JSON object business score (besides the headline) -> maximum allowed drop"),
+    ]
     min_samples: Annotated[int, Parameter(description="Minimum items behind every compared score")]
     gain_rule: Annotated[
         GateRule,
@@ -110,6 +114,7 @@ def _policy(inputs: GateInput, base_business: list[dict]) -> GatePolicy:
         min_business_gain=inputs.min_business_gain,
         default_max_regression=inputs.max_regression,
         max_regression=json.loads(inputs.max_regression_per_benchmark or "{}"),
+        max_business_regression=json.loads(inputs.max_business_regression or "{}"),
         min_samples=inputs.min_samples,
         gain_rule=inputs.gain_rule,
         regression_rule=inputs.regression_rule,

@@ -47,7 +47,8 @@ def flatten(raw: str, field: str) -> list[dict]:
 
 
 def scores(results: list[dict], kind: str, field: str) -> list[Score]:
-    """Scores of evaluation results; `items`, the per-item values, are optional (None when absent)."""
+    """Scores of evaluation results; `items`, the per-item values, are optional (None when absent). A business
+    result also gives its other scores (`other_scores`, without per-item values)."""
     name_key = "benchmark" if kind == "benchmark" else "metric"
     out: list[Score] = []
     for number, result in enumerate(results, 1):
@@ -62,6 +63,10 @@ def scores(results: list[dict], kind: str, field: str) -> list[Score]:
                     items=result.get("items"),
                 )
             )
+            out += [
+                Score(name=name, kind=kind, value=other["score"], stderr=other.get("stderr"), n=other["n"])
+                for name, other in (result.get("other_scores") or {}).items()
+            ]
         except KeyError as exc:
             raise InvalidInputError(f"gate: {field} result {number} has no {exc.args[0]!r}") from None
         except ValidationError as exc:

@@ -19,5 +19,6 @@ if _WORKERS > 1:
 def _no_tracking_uri_from_an_earlier_test(monkeypatch):
     """`mlflow.set_tracking_uri` also writes MLFLOW_TRACKING_URI into os.environ, and `steps.settings.tracking_uri`
     reads that before LLMOPS_WORKSPACE: one test's workspace database would be the next test's tracking store on
-    the same worker. Each test starts and ends without it (a test that needs a server sets it itself)."""
+    the same worker. Each test starts and ends without it (a test that needs a server sets it itself); a
+    module-scoped fixture that opens runs before its module's first test removes it itself."""
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

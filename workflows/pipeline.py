@@ -179,6 +179,7 @@ with WorkflowTemplate(
                     "min_business_gain",
                     "max_regression",
                     "max_regression_per_benchmark",
+                    "max_business_regression",
                     "min_samples",
                     "gain_rule",
                     "regression_rule",

@@ -27,7 +27,7 @@ from steps.logic.curation import CurationSection
 from steps.logic.field_paths import dotted
 from steps.logic.metrics import TYPES
 from workflows import benchmark_check, spec_files
-from workflows.runspec_evaluation import Benchmarks, BusinessEval, Gate
+from workflows.runspec_evaluation import Benchmarks, BusinessEval, Gate, check_business_regressions
 from workflows.runspec_fields import KEY_PATTERN, NAME_PATTERN, Param, Strict, conflict
 from workflows.yaml_lines import line_of
 
@@ -38,6 +38,7 @@ UNHASHED_AT_DEFAULT = (
     "gate.regression_rule",
     "gate.confidence",
     "gate.min_gain_over_champion",
+    "gate.max_business_regression",
     "candidates",
     "dataset.curation",
     "dataset.augmentation",
@@ -232,6 +233,11 @@ class RunSpec(Strict):
             self.candidate_list()
         except CandidateProblem as problem:
             raise conflict(".".join(map(str, ("candidates", *problem.loc))), problem.message) from None
+        return self
+
+    @model_validator(mode="after")
+    def _business_regressions(self) -> RunSpec:
+        check_business_regressions(self.business_eval, self.gate)
         return self
 
     def run_candidate(self) -> Candidate:

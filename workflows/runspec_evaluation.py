@@ -81,6 +81,13 @@ class Gate(Strict):
         description="Gate: maximum drop per benchmark (one of the suites), overriding max_regression (as a "
         "workflow parameter: a JSON object)",
     )
+    max_business_regression: Annotated[
+        dict[str, Annotated[float, Field(ge=0, le=1)]], Param("max_business_regression")
+    ] = Field(
+        default_factory=dict,
+        description="Gate: business scores besides the headline (<metric>.<score>) and the largest drop allowed on "
+        "each (as a workflow parameter: a JSON object); empty: the other scores are shown, not gated",
+    )
     min_samples: Annotated[int, Param("min_samples")] = Field(
         20, ge=1, description="Gate: minimum items behind every compared score (paired items, when reported)"
     )
@@ -100,3 +107,18 @@ class Gate(Strict):
     confidence: Annotated[float, Param("gate_confidence")] = Field(
         0.95, ge=0.5, lt=1, description="Gate: confidence of the intervals of the deltas (paired bootstrap)"
     )
+
+
+def check_business_regressions(business_eval: BusinessEval, gate: Gate) -> None:
+    """Each business score the gate holds to a regression tolerance is a score of the metrics, and not the
+    headline (which min_business_gain gates); raises at `gate.max_business_regression.<score>`."""
+    available = [score for metric in business_eval.metrics for score in score_names(metric)]
+    headline = business_eval.headline or available[0]
+    for name in gate.max_business_regression:
+        where = f"gate.max_business_regression.{name}"
+        if name == headline:
+            raise conflict(where, f"{name!r} is the headline, which gate.min_business_gain gates; list other scores")
+        if name not in available:
+            raise conflict(
+                where, f"{name!r} is not a score of business_eval.metrics; choose one of: {', '.join(available)}"
+            )

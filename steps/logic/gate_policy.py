@@ -3,7 +3,9 @@
 Every checked row has a `threshold`, the smallest allowed delta (candidate - base):
 - the headline business metric: threshold = min_business_gain, judged by `gain_rule`;
 - each benchmark: threshold = -max_regression (the largest allowed drop, absolute), judged by
-  `regression_rule`.
+  `regression_rule`;
+- each business score named in max_business_regression: threshold = -its allowed drop, judged by
+  `regression_rule` (a secondary score that must not get worse, e.g. the arguments of a tool call).
 A rule is `point` (the delta of the reported scores must clear the threshold) or `interval` (the lower
 bound of the delta's interval must: a gain smaller, or a regression larger, than allowed cannot be
 excluded otherwise). The interval is the paired bootstrap one over the items both sides answered
@@ -40,6 +42,9 @@ class GatePolicy(BaseModel):
         default_factory=dict, description="per benchmark: largest allowed drop base - candidate (absolute, 0..1)"
     )
     default_max_regression: float = Field(default=0.05, ge=0.0, le=1.0)
+    max_business_regression: dict[str, float] = Field(
+        default_factory=dict, description="business score besides the headline -> largest allowed drop (0..1)"
+    )
     min_samples: int = Field(default=20, ge=1, description="every compared score needs at least this many samples")
     gain_rule: Rule = Field(default="point", description="headline: the point delta or the interval's lower bound")
     regression_rule: Rule = Field(default="point", description="benchmarks: the point delta or the lower bound")
@@ -50,12 +55,12 @@ class GatePolicy(BaseModel):
         default_factory=dict, description="score -> why the gate may not rely on it (e.g. an uncalibrated judge)"
     )
 
-    @field_validator("max_regression")
+    @field_validator("max_regression", "max_business_regression")
     @classmethod
-    def _fractions(cls, value: dict[str, float]) -> dict[str, float]:
+    def _fractions(cls, value: dict[str, float], info) -> dict[str, float]:
         for name, limit in value.items():
             if not 0.0 <= limit <= 1.0:
-                raise ValueError(f"max_regression[{name!r}] must be between 0 and 1, got {limit}")
+                raise ValueError(f"{info.field_name}[{name!r}] must be between 0 and 1, got {limit}")
         return value
 
 
@@ -171,6 +176,8 @@ def decide(policy: GatePolicy, base: list[Score], candidate: list[Score]) -> Gat
     kinds.setdefault(policy.headline_metric, "business")
     for name in policy.max_regression:
         kinds.setdefault(name, "benchmark")
+    for name in policy.max_business_regression:
+        kinds.setdefault(name, "business")
     reasons: list[str] = []
     rows: list[GateRow] = []
     for name in sorted(kinds, key=lambda key: _order(key, kinds[key], policy.headline_metric)):
@@ -184,6 +191,8 @@ def decide(policy: GatePolicy, base: list[Score], candidate: list[Score]) -> Gat
         elif kind == "benchmark":
             threshold = -policy.max_regression.get(name, policy.default_max_regression)
             rule = policy.regression_rule
+        elif name in policy.max_business_regression:
+            threshold, rule = -policy.max_business_regression[name], policy.regression_rule
         failures: list[str] = []
         if b is not None and c is not None and b.kind != c.kind:
             failures.append(f"{name}: base reports it as {b.kind}, candidate as {c.kind}")

@@ -24,6 +24,7 @@ def ws(tmp_path_factory):
     path = tmp_path_factory.mktemp("lineage-ws")
     saved = dict(os.environ)
     os.environ.update({"LLMOPS_WORKSPACE": str(path), "LLMOPS_PROJECT_DIR": str(ROOT), "LLMOPS_PLATFORM": "local"})
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
     yield path
     os.environ.clear()
     os.environ.update(saved)

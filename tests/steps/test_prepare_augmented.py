@@ -38,6 +38,7 @@ def ws(tmp_path_factory):
             "LLMOPS_THREADS": "1",
         }
     )
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
     yield path
     os.environ.clear()
     os.environ.update(saved)

@@ -66,6 +66,7 @@ def ws(tmp_path_factory):
             "HF_DATASETS_OFFLINE": "1",
         }
     )
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
     yield path
     os.environ.clear()
     os.environ.update(saved)

@@ -153,6 +153,16 @@ def test_the_gate_step_parses_per_item_values_and_their_absence():
     assert parsed[0].items is None and [i.id for i in parsed[1].items] == ["1", "2"]
     (biz,) = scores([business | {"items": [{"id": "a", "value": 1.0, "stratum": "x"}]}], "business", "base_business")
     assert biz.name == HEADLINE and biz.items[0].stratum == "x"
+    others = {"tools.args": {"score": 0.25, "stderr": 0.1, "n": 4}}
+    _, other = scores([business | {"other_scores": others}], "business", "base_business")
+    assert (other.name, other.kind, other.value, other.stderr, other.n, other.items) == (
+        "tools.args",
+        "business",
+        0.25,
+        0.1,
+        4,
+        None,
+    )
     with pytest.raises(
         InvalidInputError,
         match=r"base_benchmarks result 1 is malformed: items.0.id: String should have at least 1 character",

@@ -82,9 +82,25 @@ def test_missing_scores_fail_with_a_reason():
     assert row.base is None and row.delta is None and row.interval is None and not row.passed
 
 
+def test_a_business_score_held_to_a_tolerance_gates_like_a_benchmark():
+    policy = POLICY.model_copy(update={"max_business_regression": {"bill_id": 0.1}})
+    worse = [bench("gsm8k", 0.40), bench("squad", 0.50), biz("all_fields_exact", 0.60), biz("bill_id", 0.2)]
+    decision = decide(policy, BASE, worse)
+    assert decision.reasons == [
+        "bill_id: regression 0.1500 (base 0.3500 -> candidate 0.2000) exceeds the allowed 0.1000"
+    ]
+    row = next(r for r in decision.rows if r.name == "bill_id")
+    assert row.kind == "business" and row.threshold == -0.1 and row.rule == "point" and not row.passed
+    assert decide(policy, BASE, [*worse[:3], biz("bill_id", 0.25)]).passed  # a drop of 0.10 is allowed
+    missing = decide(policy, BASE, worse[:3])
+    assert "bill_id: no candidate score; the candidate evaluation did not report it" in missing.reasons
+
+
 def test_policy_validation():
     with pytest.raises(ValidationError):
         GatePolicy(headline_metric="x", max_regression={"gsm8k": 1.5})
+    with pytest.raises(ValidationError, match=r"max_business_regression\['b'\] must be between 0 and 1"):
+        GatePolicy(headline_metric="x", max_business_regression={"b": -0.1})
     with pytest.raises(ValidationError):
         GatePolicy(headline_metric="x", unknown=1)
     assert GatePolicy(headline_metric="x").default_max_regression == 0.05

@@ -82,6 +82,35 @@ def test_headline_must_look_like_a_metric_name(tmp_path, bad):
     assert f"{path}:11: business_eval.headline:" in message and "pattern" in message
 
 
+TWO_METRICS = """\
+  metrics:
+    - {name: tools, type: tool-calling}
+  headline: tools.function_name_accuracy
+gate:
+  max_business_regression:
+"""
+
+
+def test_a_business_score_tolerance_is_a_json_parameter_and_names_another_score_of_the_metrics(tmp_path):
+    _, plain = _load(
+        tmp_path, business_extra=TWO_METRICS.replace("  max_business_regression:\n", "  min_samples: 20\n")
+    )
+    ok = TWO_METRICS + "    tools.function_name_and_args_accuracy: 0.05\n"
+    _, spec = _load(tmp_path, business_extra=ok)
+    assert parameters.arguments(spec)["max_business_regression"] == '{"tools.function_name_and_args_accuracy": 0.05}'
+    assert "max_business_regression" not in plain.canonical()["gate"]  # a spec without it keeps its hash
+    assert "max_business_regression" not in parameters.arguments(plain)  # and its workflow arguments
+    path, message = _error(tmp_path, business_extra=TWO_METRICS + "    tools.function_name_accuracy: 0.05\n")
+    assert f"{path}:16: gate.max_business_regression.tools.function_name_accuracy: " in message
+    assert "is the headline, which gate.min_business_gain gates" in message
+    path, message = _error(tmp_path, business_extra=TWO_METRICS + "    tools.args: 0.05\n")
+    assert f"{path}:16: gate.max_business_regression.tools.args: 'tools.args' is not a score" in message
+    assert "choose one of: tools.function_name_accuracy, tools.function_name_and_args_accuracy" in message
+    path, message = _error(tmp_path, business_extra=TWO_METRICS + "    tools.function_name_and_args_accuracy: 2\n")
+    assert f"{path}:16: gate.max_business_regression.'tools.function_name_and_args_accuracy': " in message
+    assert "less than or equal to 1" in message
+
+
 def test_unknown_fields_still_name_file_line_and_field(tmp_path):
     path, message = _error(tmp_path, business_extra="  headlne: bill_id\n")
     assert f"{path}:11: business_eval.headlne: unknown field" in message
