@@ -13,7 +13,9 @@ import hashlib
 import json
 import re
 
-KEY_VERSION = "1"  # bump when what a memoized result holds or means changes: older entries are no longer found
+# Bump when what a memoized result holds or means changes: older entries are no longer found.
+# 2: business results carry other_scores (the gate reads them).
+KEY_VERSION = "2"
 ARGO_CACHE_KEY = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")  # Argo's cacheKeyRegex (workflow/controller/cache)
 MAX_KEY_LENGTH = 253  # a ConfigMap data key
 
