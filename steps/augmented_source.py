@@ -20,7 +20,7 @@ from steps.contracts import Platform as PlatformPorts
 from steps.errors import InvalidInputError, LlmopsError, StepFailedError
 from steps.logic.augmentation import AugmentationReport, AugmentationSection, Augmented, accept, plan
 from steps.logic.chat_records import ChatRecord
-from steps.logic.field_paths import dotted
+from steps.logic.field_paths import dotted, one_line
 
 TIME_SCALE_VAR = "LLMOPS_AUGMENT_TIME_SCALE"
 AFTER = "nothing was stored. Check that the model is served (or the endpoint, model and API key), then retry"
@@ -33,7 +33,9 @@ def parse_section(text: str) -> AugmentationSection | None:
     try:
         return AugmentationSection.model_validate_json(text)
     except ValidationError as error:
-        problems = "; ".join(f"{dotted(e['loc'], '(section)')}: {e['msg']}" for e in error.errors(include_url=False))
+        problems = "; ".join(
+            f"{dotted(e['loc'], '(section)')}: {one_line(e['msg'])}" for e in error.errors(include_url=False)
+        )
         raise InvalidInputError(
             f"dataset_augmentation: {problems}. The parameter is the run spec's dataset.augmentation section as "
             "JSON (docs/curation.md lists its fields)"

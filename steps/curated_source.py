@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from steps.errors import InvalidInputError, NotFoundError
 from steps.logic.chat_records import ChatRecord
 from steps.logic.curation import Curated, CurationReport, CurationSection, curate
-from steps.logic.field_paths import dotted
+from steps.logic.field_paths import dotted, one_line
 
 SPLIT_FIELDS = {"validation_fraction": "validation", "test_fraction": "test", "seed": "seed"}
 
@@ -30,7 +30,9 @@ def parse_section(text: str) -> CurationSection:
     try:
         return CurationSection.model_validate_json(text)
     except ValidationError as error:
-        problems = "; ".join(f"{dotted(e['loc'], '(section)')}: {e['msg']}" for e in error.errors(include_url=False))
+        problems = "; ".join(
+            f"{dotted(e['loc'], '(section)')}: {one_line(e['msg'])}" for e in error.errors(include_url=False)
+        )
         raise InvalidInputError(
             f"dataset_curation: {problems}. The parameter is the run spec's dataset.curation section as JSON "
             "(docs/curation.md lists its fields)"

@@ -28,7 +28,7 @@ from steps.logic.curation.privacy import anonymize_all
 from steps.logic.drift import DriftPolicy, Observed, Verdict, decide, no_champion
 from steps.logic.drift_records import RecentRows, recent_rows
 from steps.logic.evaluation_rows import evaluation_table
-from steps.logic.field_paths import dotted
+from steps.logic.field_paths import dotted, one_line
 from steps.open_run import PLATFORM_TAG, PlatformOrUnset, champion
 from steps.prepare_data import resolve_source
 from steps.register import GATE_ROW_PREFIX
@@ -78,7 +78,9 @@ def parse_policy(text: str) -> DriftPolicy:
     try:
         return DriftPolicy.model_validate_json(text)
     except ValidationError as error:
-        problems = "; ".join(f"{dotted(e['loc'], '(section)')}: {e['msg']}" for e in error.errors(include_url=False))
+        problems = "; ".join(
+            f"{dotted(e['loc'], '(section)')}: {one_line(e['msg'])}" for e in error.errors(include_url=False)
+        )
         raise InvalidInputError(
             f"drift_policy: {problems}. The parameter is a flywheel spec's drift section as JSON (docs/flywheel.md)"
         ) from None

@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from steps.errors import InvalidInputError, NotFoundError
-from steps.logic.field_paths import dotted
+from steps.logic.field_paths import dotted, one_line
 from workflows.runspec_fields import CONFLICT
 from workflows.runspec_yaml import read_yaml
 from workflows.yaml_lines import line_of
@@ -47,7 +47,8 @@ def problems(path: Path, tree: yaml.Node, exc: ValidationError, tags: Collection
         if err["type"] == CONFLICT:
             loc += tuple(int(p) if p.isdigit() else p for p in err["ctx"]["field"].split("."))
         field = dotted(loc)
-        message = "unknown field; remove it or fix its spelling" if err["type"] == "extra_forbidden" else err["msg"]
+        unknown = err["type"] == "extra_forbidden"
+        message = "unknown field; remove it or fix its spelling" if unknown else one_line(err["msg"])
         out.append(f"{path}:{line_of(tree, loc)}: {field}: {message}")
     return out
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from steps.errors import InvalidInputError
 from steps.logic import billing_records, xlam_records
 from steps.logic.chat_records import ChatRecord
-from steps.logic.field_paths import dotted
+from steps.logic.field_paths import dotted, one_line
 
 FORMATS = ("openai-chat", "prompt-completion", "bill-json", "bill-reason", "xlam", "xlam-tutorial")
 # With production-logs (steps.io.PRODUCTION_LOGS): records curated as a batch (steps/logic/curation:
@@ -64,7 +64,8 @@ def _validate(model: type[BaseModel], row: dict[str, Any]) -> Any:
     try:
         return model.model_validate(row)
     except ValidationError as error:
-        raise RowProblems([(dotted(e["loc"], "(record)"), e["msg"]) for e in error.errors(include_url=False)]) from None
+        problems = [(dotted(e["loc"], "(record)"), one_line(e["msg"])) for e in error.errors(include_url=False)]
+        raise RowProblems(problems) from None
 
 
 def _customer_names(row: dict[str, Any]) -> list[str]:

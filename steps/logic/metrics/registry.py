@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter, ValidationError
 
 from steps.errors import InvalidInputError
-from steps.logic.field_paths import dotted
+from steps.logic.field_paths import dotted, one_line
 from steps.logic.metrics.checks import NumberCheckSpec, StringCheckSpec, score_number_check, score_string_check
 from steps.logic.metrics.json_fields import JsonFieldsSpec, score_json_fields
 from steps.logic.metrics.llm_judge import LlmJudgeSpec
@@ -57,7 +57,7 @@ def parse_metric_specs(data: Any, where: str = "evaluation.metrics") -> list[Met
                     location.pop(0)  # the discriminator's tag
             if location:
                 path += "." + dotted(location)
-            problems.append(f"{path}: {error['msg']}")
+            problems.append(f"{path}: {one_line(error['msg'])}")
         raise InvalidInputError("invalid metric specs:\n  " + "\n  ".join(problems)) from exc
     names = [spec.name for spec in specs]
     repeated = sorted({name for name in names if names.count(name) > 1})
