@@ -87,7 +87,7 @@ def metric_lists(draw: st.DrawFn) -> object:
 @example(metrics=[{"name": "re", "type": "string-check", "check": ["a", "regex", "{{ 1/0 }}"]}])  # raised in check
 @example(metrics=[{"name": "x", "type": "f1", "reference": "{{item.a}}", "\r": 1}])  # a key that breaks lines
 @example(metrics=[{"name": "x", "type": "f1", "reference": "{{ item.a | nosuchfilter }}"}])  # TemplateAssertionError
-@example(metrics=[{"name": "answer", "type": "\n", "fields": ["a"]}])  # a value that breaks lines, quoted in the message
+@example(metrics=[{"name": "answer", "type": "\n", "fields": ["a"]}])  # a line break quoted in the message
 def test_parse_metric_specs(metrics: object) -> None:
     try:
         specs = parse_metric_specs(metrics, WHERE)
