@@ -81,6 +81,16 @@ def make_spec(tmp_path):
     return lambda name, **overrides: fast_spec(tmp_path, name, **overrides)
 
 
+def parent_run(spec_name: str) -> Any:
+    """The workflow's parent run of the one run of `spec_name` in the experiment `llmops`."""
+    client = tracking.client()
+    [parent] = client.search_runs(
+        [client.get_experiment_by_name("llmops").experiment_id],
+        filter_string=f"tags.`llmops.run_spec` = '{spec_name}'",
+    )
+    return parent
+
+
 def step_runs(parent_id: str) -> dict[str, Any]:
     """A workflow's step runs by name: its child runs, and the earlier runs whose memoized evaluations it reused.
 

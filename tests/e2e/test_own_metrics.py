@@ -8,7 +8,7 @@ the gate.
 import json
 
 from steps import tracking
-from tests.e2e.conftest import ROOT, step_runs
+from tests.e2e.conftest import ROOT, parent_run, step_runs
 from workflows import cli, runspec
 
 SPEC = ROOT / "workflows" / "runs" / "support-tickets.yaml"
@@ -20,11 +20,7 @@ def test_a_run_spec_with_its_own_metrics_runs_end_to_end(llmops_env, capsys):
     assert cli.main(["run", str(SPEC), "--auto-approve"]) == 0
     out = capsys.readouterr().out
     assert "workflow support-tickets-" in out and ": Succeeded" in out
-    client = tracking.client()
-    [parent] = client.search_runs(
-        [client.get_experiment_by_name("llmops").experiment_id],
-        filter_string="tags.`llmops.run_spec` = 'support-tickets'",
-    )
+    client, parent = tracking.client(), parent_run("support-tickets")
     children = step_runs(parent.info.run_id)  # an evaluation memoized by an earlier run is that run's
     for target in ("base", "candidate"):
         run = children[f"business-eval-{target}"]

@@ -3,7 +3,7 @@
 import pytest
 
 from steps import tracking
-from tests.e2e.conftest import step_runs
+from tests.e2e.conftest import parent_run, step_runs
 from workflows import cli
 
 
@@ -26,11 +26,7 @@ def test_gate_pass_releases_adapter_and_tracks_every_step(llmops_env, make_spec,
     out = capsys.readouterr().out
     assert "gate: PASS" in out and "released as version" in out
 
-    client = tracking.client()
-    [parent] = client.search_runs(
-        [client.get_experiment_by_name("llmops").experiment_id],
-        filter_string="tags.`llmops.run_spec` = 'e2e-pass'",
-    )
+    client, parent = tracking.client(), parent_run("e2e-pass")
     tags = parent.data.tags
     assert parent.info.status == "FINISHED"
     for key in (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from steps import tracking
 from steps.registry import CHAMPION
-from tests.e2e.conftest import step_runs
+from tests.e2e.conftest import parent_run, step_runs
 from workflows import cli
 
 MODEL = "e2e-trio"
@@ -20,15 +20,6 @@ TRIO = {
         {"name": "missing", "base_model": "llmops/not-built"},
     ]
 }
-
-
-def _parent(spec_name: str):
-    client = tracking.client()
-    [parent] = client.search_runs(
-        [client.get_experiment_by_name("llmops").experiment_id],
-        filter_string=f"tags.`llmops.run_spec` = '{spec_name}'",
-    )
-    return parent
 
 
 def _steps(parent_id: str) -> list[str]:
@@ -54,7 +45,7 @@ def test_three_candidates_the_cheapest_of_a_tie_is_the_one_released(llmops_env, 
     assert "gate: PASS" in out and "released as version 1" in out
     assert "missing" in out and "failed: no result" in out
 
-    parent = _parent("e2e-trio")
+    parent = parent_run("e2e-trio")
     steps = _steps(parent.info.run_id)
     # each candidate trained and evaluated once; the base model evaluated once for all of them
     for name in ("big", "small", "wide"):
@@ -102,7 +93,7 @@ def test_a_candidate_must_beat_the_champion_not_only_its_base(llmops_env, make_s
     assert cli.main(["run", str(spec), "--auto-approve"]) == 0
     out = capsys.readouterr().out
     assert "gate: BLOCKED" in out and "vs champion" in out
-    parent = _parent("e2e-trio-again")
+    parent = parent_run("e2e-trio-again")
     steps = _steps(parent.info.run_id)
     # the champion's scores are those it got as candidate `small` of the first run, on the same testing rows and
     # benchmark items (memoized: no new step; the gate and the report read the first run's)

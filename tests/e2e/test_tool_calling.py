@@ -9,7 +9,7 @@ docs/tool-calling.md; this test holds the run to it.
 import json
 
 from steps import tracking
-from tests.e2e.conftest import ROOT, step_runs
+from tests.e2e.conftest import ROOT, parent_run, step_runs
 from workflows import cli, runspec
 
 SPEC = ROOT / "workflows" / "runs" / "tool-calling.yaml"
@@ -22,11 +22,7 @@ def test_the_tool_calling_run_learns_the_calls_and_the_gate_weighs_them_against_
     assert cli.main(["run", str(SPEC), "--auto-approve"]) == 0
     out = capsys.readouterr().out
     assert "workflow tool-calling-" in out and ": Succeeded" in out
-    client = tracking.client()
-    [parent] = client.search_runs(
-        [client.get_experiment_by_name("llmops").experiment_id],
-        filter_string="tags.`llmops.run_spec` = 'tool-calling'",
-    )
+    client, parent = tracking.client(), parent_run("tool-calling")
     children = step_runs(parent.info.run_id)
     base, candidate = children["business-eval-base"].data.metrics, children["business-eval-candidate"].data.metrics
     # Both scores are reported for both models; the base calls no tool right but on the no-call rows.
